@@ -1,0 +1,110 @@
+// The deck in a real browser: first slide, keys, URL contract, reload, no console errors,
+// a non-blank screenshot, and the readable failure when the WASM cannot load.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { fetchDeck, launchBrowser, openPage, screenshot, startServer } from "./harness.mjs";
+
+let server;
+let browser;
+let deck;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+  deck = await fetchDeck(server.url);
+});
+
+after(async () => {
+  await browser?.close();
+  const code = await server?.stop();
+  assert.equal(code, 0, `raftdeck serve should stop cleanly on Ctrl-C:\n${server?.output()}`);
+});
+
+const visibleSlide = (page) => page.locator("[data-slide-id][data-step]");
+
+test("the first slide is shown, titled, and the screenshot is not blank", async () => {
+  const { page, context, errors } = await openPage(browser);
+  await page.goto(server.url);
+  await visibleSlide(page).waitFor();
+  assert.equal(await visibleSlide(page).getAttribute("data-slide-id"), deck.slides[0].id);
+  assert.equal(await page.title(), deck.meta.title);
+  assert.match(await page.locator("h1").first().innerText(), /Kubernetes/);
+  const shot = await screenshot(page, "01-first-slide");
+  assert.ok(shot.colours > 20, `the first slide looks blank (${shot.colours} colours): ${shot.file}`);
+  assert.ok(shot.varied > 0.02, `the first slide looks blank (${shot.varied}): ${shot.file}`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("ArrowRight walks the steps and slides, and the hash follows", async () => {
+  const { page, context, errors } = await openPage(browser);
+  await page.goto(server.url);
+  await visibleSlide(page).waitFor();
+  // Walk to the second slide: every step of the first, then one more.
+  for (let step = 0; step <= deck.slides[0].steps; step += 1) {
+    await page.keyboard.press("ArrowRight");
+  }
+  const second = deck.slides[1];
+  await page.locator(`[data-slide-id="${second.id}"][data-step="0"]`).waitFor();
+  assert.equal(new URL(page.url()).hash, `#/${second.id}`);
+  if (second.steps > 0) {
+    const fragment = page.locator('[data-fragment="1"]');
+    assert.equal(await fragment.isVisible(), false, "a fragment is hidden before its step");
+    await page.keyboard.press("Space");
+    await page.locator(`[data-slide-id="${second.id}"][data-step="1"]`).waitFor();
+    assert.equal(await fragment.isVisible(), true, "a fragment shows at its step");
+    assert.equal(new URL(page.url()).hash, `#/${second.id}/1`);
+    await page.keyboard.press("ArrowLeft");
+    await page.locator(`[data-slide-id="${second.id}"][data-step="0"]`).waitFor();
+  }
+  await page.keyboard.press("ArrowLeft");
+  await page.locator(`[data-slide-id="${deck.slides[0].id}"]`).waitFor();
+  await page.keyboard.press("End");
+  const last = deck.slides.at(-1);
+  await page.locator(`[data-slide-id="${last.id}"][data-step="${last.steps}"]`).waitFor();
+  await page.keyboard.press("Home");
+  await page.locator(`[data-slide-id="${deck.slides[0].id}"][data-step="0"]`).waitFor();
+  await page.keyboard.press("PageDown");
+  await page.keyboard.press("PageUp");
+  await page.locator(`[data-slide-id="${deck.slides[0].id}"]`).waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a URL opens that slide and step, and a reload keeps it", async () => {
+  const { page, context, errors } = await openPage(browser);
+  const target = deck.slides.find((slide) => slide.steps > 0) ?? deck.slides[2];
+  const step = Math.min(1, target.steps);
+  await page.goto(`${server.url}#/${target.id}/${step}`);
+  await page.locator(`[data-slide-id="${target.id}"][data-step="${step}"]`).waitFor();
+  await page.reload();
+  await page.locator(`[data-slide-id="${target.id}"][data-step="${step}"]`).waitFor();
+  const shot = await screenshot(page, "02-deep-link");
+  assert.ok(shot.colours > 10, `blank screenshot: ${shot.file}`);
+  // Editing the hash by hand navigates too.
+  await page.evaluate((id) => { location.hash = `#/${id}`; }, deck.slides[0].id);
+  await page.locator(`[data-slide-id="${deck.slides[0].id}"]`).waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("the canvas is letterboxed to 16:9 in any window", async () => {
+  const { page, context } = await openPage(browser, { width: 1000, height: 900 });
+  await page.goto(server.url);
+  await visibleSlide(page).waitFor();
+  const box = await page.locator(".canvas").boundingBox();
+  assert.ok(Math.abs(box.width - 1000) < 2, `canvas width ${box.width}`);
+  assert.ok(Math.abs(box.height - 562.5) < 2, `canvas height ${box.height}`);
+  assert.ok(Math.abs(box.y - (900 - 562.5) / 2) < 2, `canvas is centred vertically (${box.y})`);
+  await context.close();
+});
+
+test("when the WASM cannot load, the page says so instead of staying blank", async () => {
+  const { page, context } = await openPage(browser);
+  await page.route("**/*.wasm", (route) => route.abort());
+  await page.goto(server.url);
+  const failure = page.locator(".boot-failed[role=alert]");
+  await failure.waitFor();
+  assert.match(await failure.innerText(), /n’a pas pu démarrer/);
+  await context.close();
+});

@@ -1,0 +1,781 @@
+//! The deck compiler: `slides/deck.toml` + `slides/NN-*.md` → [`Deck`].
+//!
+//! Authoring format (documented for speakers in README.md):
+//! - one Markdown file per chapter, named `NN-name.md`, slides separated by a line `---`;
+//! - an optional attribute comment opening a slide: `<!-- id: quorum; minutes: 1.5;
+//!   layout: two-columns; class: dense -->`;
+//! - `<!-- step -->` before a block reveals it on the next click; `<!-- steps -->` before a
+//!   list reveals its items one click at a time; `<!-- column -->` splits a two-column slide;
+//! - images are paths under `static/`, checked to exist.
+//!
+//! Every problem is collected (not just the first) as a [`DeckError`] naming the file and
+//! line, so one `raftdeck check` run shows everything to fix.
+
+use std::fmt;
+use std::path::Path;
+
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
+use serde::Deserialize;
+
+use crate::{Deck, DeckMeta, Layout, Slide, SourceRef};
+
+/// One problem in the deck sources, located by file and line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: {message}")]
+pub struct DeckError {
+    /// Path relative to the deck folder.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// What is wrong, and what was expected.
+    pub message: String,
+}
+
+/// Every problem found while compiling a deck; never empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeckErrors(pub Vec<DeckError>);
+
+impl fmt::Display for DeckErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (position, error) in self.0.iter().enumerate() {
+            if position > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for DeckErrors {}
+
+/// The deck metadata file, relative to the deck folder.
+pub const META_FILE: &str = "slides/deck.toml";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MetaFile {
+    title: String,
+    speaker: String,
+    event: String,
+    description: String,
+    planned_minutes: u32,
+    #[serde(default = "default_lang")]
+    lang: String,
+}
+
+fn default_lang() -> String {
+    "fr".to_owned()
+}
+
+/// Compiles the deck in `deck_dir` (the folder holding `slides/` and `static/`).
+pub fn compile_deck(deck_dir: &Path) -> Result<Deck, DeckErrors> {
+    let mut errors = Vec::new();
+    let meta = read_meta(deck_dir, &mut errors);
+    let mut slides = Vec::new();
+    let slides_dir = deck_dir.join("slides");
+    match chapter_files(&slides_dir) {
+        Ok(files) if files.is_empty() => errors.push(DeckError {
+            file: "slides".to_owned(),
+            line: 1,
+            message: "no chapter files (expected slides/NN-name.md)".to_owned(),
+        }),
+        Ok(files) => {
+            for file_name in files {
+                let relative = format!("slides/{file_name}");
+                match std::fs::read_to_string(slides_dir.join(&file_name)) {
+                    Ok(text) => {
+                        let chapter = file_name.trim_end_matches(".md");
+                        let context = ChapterContext {
+                            file: &relative,
+                            chapter,
+                            static_dir: &deck_dir.join("static"),
+                        };
+                        slides.extend(compile_chapter(&context, &text, &mut errors));
+                    }
+                    Err(error) => errors.push(DeckError {
+                        file: relative,
+                        line: 1,
+                        message: format!("cannot read file: {error}"),
+                    }),
+                }
+            }
+        }
+        Err(error) => errors.push(DeckError {
+            file: "slides".to_owned(),
+            line: 1,
+            message: format!("cannot list the slides folder: {error}"),
+        }),
+    }
+    check_unique_ids(&slides, &mut errors);
+    match meta {
+        Some(meta) if errors.is_empty() => Ok(Deck { meta, slides }),
+        _ => Err(DeckErrors(errors)),
+    }
+}
+
+fn read_meta(deck_dir: &Path, errors: &mut Vec<DeckError>) -> Option<DeckMeta> {
+    let text = match std::fs::read_to_string(deck_dir.join(META_FILE)) {
+        Ok(text) => text,
+        Err(error) => {
+            errors.push(DeckError {
+                file: META_FILE.to_owned(),
+                line: 1,
+                message: format!("cannot read the deck metadata: {error}"),
+            });
+            return None;
+        }
+    };
+    match toml::from_str::<MetaFile>(&text) {
+        Ok(meta) => Some(DeckMeta {
+            title: meta.title,
+            speaker: meta.speaker,
+            event: meta.event,
+            description: meta.description,
+            planned_minutes: meta.planned_minutes,
+            lang: meta.lang,
+        }),
+        Err(error) => {
+            let line = error
+                .span()
+                .map(|span| line_of_offset(&text, span.start))
+                .unwrap_or(1);
+            errors.push(DeckError {
+                file: META_FILE.to_owned(),
+                line,
+                message: error.message().trim().to_owned(),
+            });
+            None
+        }
+    }
+}
+
+/// Chapter files: `slides/*.md` whose name starts with a digit, in name order.
+fn chapter_files(slides_dir: &Path) -> std::io::Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(slides_dir)? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".md") && name.starts_with(|c: char| c.is_ascii_digit()) {
+            names.push(name);
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+fn line_of_offset(text: &str, offset: usize) -> u32 {
+    let offset = offset.min(text.len());
+    let newlines = text.as_bytes()[..offset]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count();
+    u32::try_from(newlines + 1).unwrap_or(u32::MAX)
+}
+
+/// What a chapter's slides need to know about where they come from.
+struct ChapterContext<'a> {
+    file: &'a str,
+    chapter: &'a str,
+    static_dir: &'a Path,
+}
+
+impl ChapterContext<'_> {
+    fn error(&self, line: u32, message: impl Into<String>) -> DeckError {
+        DeckError {
+            file: self.file.to_owned(),
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+/// A slide's source text and the line it starts on.
+struct SlideSource<'a> {
+    text: &'a str,
+    first_line: u32,
+}
+
+/// Splits a chapter on `---` lines outside fenced code blocks.
+fn split_slides(text: &str) -> Vec<SlideSource<'_>> {
+    let mut slides = Vec::new();
+    let mut fence: Option<&str> = None;
+    let mut start_offset = 0;
+    let mut start_line = 1;
+    let mut offset = 0;
+    for (index, line) in text.split_inclusive('\n').enumerate() {
+        let line_number = u32::try_from(index + 1).unwrap_or(u32::MAX);
+        let trimmed = line.trim();
+        match fence {
+            Some(marker) if trimmed.starts_with(marker) => fence = None,
+            Some(_) => {}
+            None if trimmed.starts_with("```") => fence = Some("```"),
+            None if trimmed.starts_with("~~~") => fence = Some("~~~"),
+            None if trimmed == "---" => {
+                slides.push(SlideSource {
+                    text: &text[start_offset..offset],
+                    first_line: start_line,
+                });
+                start_offset = offset + line.len();
+                start_line = line_number + 1;
+            }
+            None => {}
+        }
+        offset += line.len();
+    }
+    slides.push(SlideSource {
+        text: &text[start_offset..],
+        first_line: start_line,
+    });
+    slides
+}
+
+fn compile_chapter(
+    context: &ChapterContext<'_>,
+    text: &str,
+    errors: &mut Vec<DeckError>,
+) -> Vec<Slide> {
+    split_slides(text)
+        .into_iter()
+        .filter(|source| !source.text.trim().is_empty())
+        .filter_map(|source| compile_slide(context, &source, errors))
+        .collect()
+}
+
+/// Slide attributes from the opening comment.
+#[derive(Default)]
+struct Attributes {
+    id: Option<String>,
+    minutes: Option<f32>,
+    layout: Layout,
+    class: Option<String>,
+}
+
+/// Parses an opening `<!-- key: value; … -->` comment. Returns the attributes and the
+/// Markdown that follows the comment, with the number of lines the comment took.
+fn parse_attributes<'a>(
+    context: &ChapterContext<'_>,
+    source: &SlideSource<'a>,
+    errors: &mut Vec<DeckError>,
+) -> (Attributes, &'a str, u32) {
+    let leading_blank = source.text.len() - source.text.trim_start().len();
+    let body = &source.text[leading_blank..];
+    let comment_line = source.first_line
+        + u32::try_from(source.text[..leading_blank].matches('\n').count()).unwrap_or(0);
+    let mut attributes = Attributes::default();
+    if !body.starts_with("<!--") || is_marker(body.lines().next().unwrap_or("")) {
+        return (attributes, source.text, 0);
+    }
+    let Some(end) = body.find("-->") else {
+        errors.push(context.error(
+            comment_line,
+            "unterminated attribute comment (missing `-->`)",
+        ));
+        return (attributes, "", 0);
+    };
+    let inner = &body[4..end];
+    for pair in inner.split([';', '\n']) {
+        let pair = pair.trim();
+        if pair.is_empty() {
+            continue;
+        }
+        let Some((key, value)) = pair.split_once(':') else {
+            errors.push(context.error(
+                comment_line,
+                format!("slide attribute `{pair}` is not `key: value`"),
+            ));
+            continue;
+        };
+        let (key, value) = (key.trim(), value.trim());
+        match key {
+            "id" => {
+                if is_valid_id(value) {
+                    attributes.id = Some(value.to_owned());
+                } else {
+                    errors.push(context.error(
+                        comment_line,
+                        format!("slide id `{value}` must be lowercase letters, digits and `-`"),
+                    ));
+                }
+            }
+            "minutes" => match value.parse::<f32>() {
+                Ok(minutes) if minutes.is_finite() && (0.0..=60.0).contains(&minutes) => {
+                    attributes.minutes = Some(minutes);
+                }
+                _ => errors.push(context.error(
+                    comment_line,
+                    format!("slide attribute `minutes` must be a number of minutes (0 to 60), not `{value}`"),
+                )),
+            },
+            "layout" => match Layout::ALL.iter().find(|(name, _)| *name == value) {
+                Some((_, layout)) => attributes.layout = *layout,
+                None => errors.push(context.error(
+                    comment_line,
+                    format!(
+                        "unknown layout `{value}` (expected one of: {})",
+                        Layout::ALL.map(|(name, _)| name).join(", ")
+                    ),
+                )),
+            },
+            "class" => {
+                if value
+                    .split_whitespace()
+                    .all(|class| class.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                {
+                    attributes.class = Some(value.to_owned());
+                } else {
+                    errors.push(context.error(
+                        comment_line,
+                        format!("slide class `{value}` may hold only letters, digits, `-` and `_`"),
+                    ));
+                }
+            }
+            other => errors.push(context.error(
+                comment_line,
+                format!("unknown slide attribute `{other}` (expected id, minutes, layout, class)"),
+            )),
+        }
+    }
+    let after = &body[end + 3..];
+    let consumed_lines =
+        u32::try_from(source.text[..leading_blank + end + 3].matches('\n').count()).unwrap_or(0);
+    (attributes, after, consumed_lines)
+}
+
+fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// Turns a heading into an id: lowercase ASCII, accents dropped, words joined by `-`.
+pub fn slugify(text: &str) -> String {
+    let mut slug = String::new();
+    for c in text.chars().flat_map(char::to_lowercase) {
+        let c = match c {
+            'à' | 'â' | 'ä' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'î' | 'ï' => 'i',
+            'ô' | 'ö' => 'o',
+            'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            other => other,
+        };
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    slug.trim_end_matches('-').to_owned()
+}
+
+const STEP_MARKER: &str = "<!-- step -->";
+const STEPS_MARKER: &str = "<!-- steps -->";
+const COLUMN_MARKER: &str = "<!-- column -->";
+
+fn is_marker(line: &str) -> bool {
+    matches!(line.trim(), STEP_MARKER | STEPS_MARKER | COLUMN_MARKER)
+}
+
+/// What a marker comment asks of the blocks after it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pending {
+    None,
+    /// Reveal the next top-level block as one step.
+    Block,
+    /// Reveal each item of the next list as its own step.
+    ListItems,
+}
+
+fn compile_slide(
+    context: &ChapterContext<'_>,
+    source: &SlideSource<'_>,
+    errors: &mut Vec<DeckError>,
+) -> Option<Slide> {
+    let errors_before = errors.len();
+    let (attributes, markdown, attribute_lines) = parse_attributes(context, source, errors);
+    let markdown_first_line = source.first_line + attribute_lines;
+    let line_at = |offset: usize| markdown_first_line + line_of_offset(markdown, offset) - 1;
+
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    let parser = Parser::new_ext(markdown, options).into_offset_iter();
+
+    let mut events: Vec<Event<'_>> = Vec::new();
+    let mut title: Option<String> = None;
+    let mut in_first_heading = false;
+    let mut heading_text = String::new();
+    let mut pending = Pending::None;
+    let mut steps: u32 = 0;
+    let mut depth: u32 = 0;
+    // Depth and kind of the block currently wrapped as a fragment, if any.
+    let mut wrapped_block_depth: Option<u32> = None;
+    let mut list_items_depth: Option<u32> = None;
+    let mut column_open = false;
+    let mut html_block = String::new();
+    let mut in_html_block = false;
+
+    for (event, range) in parser {
+        match event {
+            Event::Start(Tag::HtmlBlock) => {
+                in_html_block = true;
+                html_block.clear();
+            }
+            Event::Html(ref html) if in_html_block => html_block.push_str(html),
+            Event::End(TagEnd::HtmlBlock) => {
+                in_html_block = false;
+                match html_block.trim() {
+                    STEP_MARKER => pending = Pending::Block,
+                    STEPS_MARKER => pending = Pending::ListItems,
+                    COLUMN_MARKER => {
+                        if attributes.layout != Layout::TwoColumns {
+                            errors.push(context.error(
+                                line_at(range.start),
+                                "`<!-- column -->` needs `layout: two-columns`",
+                            ));
+                        } else if column_open {
+                            events.push(Event::Html(CowStr::from("</div><div class=\"column\">")));
+                        } else {
+                            errors.push(context.error(
+                                line_at(range.start),
+                                "`<!-- column -->` must come after the slide heading",
+                            ));
+                        }
+                    }
+                    other if other.starts_with("<!--") && other.contains("step") => {
+                        errors.push(context.error(
+                            line_at(range.start),
+                            format!("unknown marker `{other}` (expected `{STEP_MARKER}`, `{STEPS_MARKER}` or `{COLUMN_MARKER}`)"),
+                        ));
+                    }
+                    _ => {
+                        events.push(Event::Html(CowStr::from(html_block.clone())));
+                    }
+                }
+            }
+            Event::Start(tag) => {
+                if depth == 0 && pending != Pending::None {
+                    match (pending, &tag) {
+                        (Pending::Block, _) => {
+                            steps += 1;
+                            events.push(Event::Html(CowStr::from(format!(
+                                "<div class=\"fragment\" data-fragment=\"{steps}\">"
+                            ))));
+                            wrapped_block_depth = Some(depth);
+                        }
+                        (Pending::ListItems, Tag::List(_)) => list_items_depth = Some(depth + 1),
+                        (Pending::ListItems, _) => errors.push(context.error(
+                            line_at(range.start),
+                            "`<!-- steps -->` must be followed by a list",
+                        )),
+                        (Pending::None, _) => {}
+                    }
+                    pending = Pending::None;
+                }
+                if let Tag::Image { dest_url, .. } = &tag {
+                    check_image(context, dest_url, line_at(range.start), errors);
+                }
+                let is_item_step = matches!(tag, Tag::Item) && list_items_depth == Some(depth);
+                if matches!(tag, Tag::Heading { .. }) && title.is_none() && depth == 0 {
+                    in_first_heading = true;
+                    heading_text.clear();
+                }
+                depth += 1;
+                if is_item_step {
+                    steps += 1;
+                    events.push(Event::Html(CowStr::from(format!(
+                        "<li class=\"fragment\" data-fragment=\"{steps}\">"
+                    ))));
+                } else {
+                    events.push(Event::Start(rewrite_image(tag)));
+                }
+            }
+            Event::End(tag_end) => {
+                depth = depth.saturating_sub(1);
+                if matches!(tag_end, TagEnd::Item) && list_items_depth == Some(depth) {
+                    events.push(Event::Html(CowStr::from("</li>")));
+                } else {
+                    events.push(Event::End(tag_end));
+                }
+                if matches!(tag_end, TagEnd::List(_)) && list_items_depth == Some(depth + 1) {
+                    list_items_depth = None;
+                }
+                if wrapped_block_depth == Some(depth) {
+                    events.push(Event::Html(CowStr::from("</div>")));
+                    wrapped_block_depth = None;
+                }
+                if matches!(tag_end, TagEnd::Heading(_)) && in_first_heading {
+                    in_first_heading = false;
+                    title = Some(heading_text.trim().to_owned());
+                    if attributes.layout == Layout::TwoColumns {
+                        events.push(Event::Html(CowStr::from(
+                            "<div class=\"columns\"><div class=\"column\">",
+                        )));
+                        column_open = true;
+                    }
+                }
+            }
+            Event::Text(ref text) | Event::Code(ref text) if in_first_heading => {
+                heading_text.push_str(text);
+                events.push(event);
+            }
+            other => events.push(other),
+        }
+    }
+    if column_open {
+        events.push(Event::Html(CowStr::from("</div></div>")));
+    }
+    if pending != Pending::None {
+        errors.push(context.error(
+            markdown_first_line + line_of_offset(markdown, markdown.len()) - 1,
+            "a step marker ends the slide: nothing follows it to reveal",
+        ));
+    }
+
+    let Some(title) = title.filter(|title| !title.is_empty()) else {
+        let leading_blank_lines = source.text.len() - source.text.trim_start().len();
+        let first_text_line = source.first_line
+            + u32::try_from(source.text[..leading_blank_lines].matches('\n').count()).unwrap_or(0);
+        errors.push(context.error(
+            first_text_line,
+            "slide has no heading: start it with `# Title` (or `## Title`)",
+        ));
+        return None;
+    };
+    let id = attributes.id.unwrap_or_else(|| slugify(&title));
+    if id.is_empty() {
+        errors.push(context.error(
+            source.first_line,
+            "cannot derive an id from the heading: add `<!-- id: … -->`",
+        ));
+    }
+    if errors.len() > errors_before {
+        return None;
+    }
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    Some(Slide {
+        id,
+        title,
+        chapter: context.chapter.to_owned(),
+        layout: attributes.layout,
+        class: attributes.class,
+        minutes: attributes.minutes.unwrap_or(1.0),
+        html,
+        steps,
+        source: SourceRef {
+            file: context.file.to_owned(),
+            line: source.first_line,
+        },
+    })
+}
+
+/// Local images live under `static/`; remote ones are refused (the talk must work offline).
+fn check_image(context: &ChapterContext<'_>, url: &str, line: u32, errors: &mut Vec<DeckError>) {
+    if url.contains("://") || url.starts_with("//") {
+        errors.push(context.error(
+            line,
+            format!("image `{url}` is remote: put it in static/ so the talk works offline"),
+        ));
+        return;
+    }
+    let relative = url.trim_start_matches("static/");
+    let safe = !relative
+        .split('/')
+        .any(|part| part == ".." || part.is_empty());
+    if !safe || !context.static_dir.join(relative).is_file() {
+        errors.push(context.error(line, format!("image `{url}` not found in static/")));
+    }
+}
+
+fn rewrite_image(tag: Tag<'_>) -> Tag<'_> {
+    match tag {
+        Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        } if !dest_url.starts_with("static/") => Tag::Image {
+            link_type,
+            dest_url: CowStr::from(format!("static/{dest_url}")),
+            title,
+            id,
+        },
+        other => other,
+    }
+}
+
+fn check_unique_ids(slides: &[Slide], errors: &mut Vec<DeckError>) {
+    for (index, slide) in slides.iter().enumerate() {
+        if let Some(first) = slides[..index]
+            .iter()
+            .find(|earlier| earlier.id == slide.id)
+        {
+            errors.push(DeckError {
+                file: slide.source.file.clone(),
+                line: slide.source.line,
+                message: format!(
+                    "duplicate slide id `{}` (first used at {}:{})",
+                    slide.id, first.source.file, first.source.line
+                ),
+            });
+        }
+    }
+}
+
+/// Compiles one chapter's text on its own (for tests and fuzzing): the slides, or every
+/// error found. Images are looked up under `static_dir`.
+pub fn compile_chapter_text(
+    file: &str,
+    text: &str,
+    static_dir: &Path,
+) -> Result<Vec<Slide>, DeckErrors> {
+    let chapter = Path::new(file)
+        .file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let context = ChapterContext {
+        file,
+        chapter: &chapter,
+        static_dir,
+    };
+    let mut errors = Vec::new();
+    let slides = compile_chapter(&context, text, &mut errors);
+    check_unique_ids(&slides, &mut errors);
+    if errors.is_empty() {
+        Ok(slides)
+    } else {
+        Err(DeckErrors(errors))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn compile(text: &str) -> Result<Vec<Slide>, DeckErrors> {
+        compile_chapter_text("slides/01-test.md", text, Path::new("/nonexistent"))
+    }
+
+    fn messages(text: &str) -> Vec<String> {
+        compile(text)
+            .err()
+            .map(|errors| errors.0.iter().map(ToString::to_string).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn splits_on_rule_lines_but_not_inside_code() {
+        let slides = compile("# Un\n\ntexte\n\n---\n\n# Deux\n\n```\n---\n```\n").unwrap();
+        assert_eq!(slides.len(), 2);
+        assert_eq!(slides[0].title, "Un");
+        assert_eq!(slides[1].title, "Deux");
+        assert_eq!(slides[1].source.line, 6);
+        assert!(slides[1].html.contains("---"));
+    }
+
+    #[test]
+    fn reads_attributes_and_derives_ids() {
+        let slides = compile(
+            "<!-- id: quorum; minutes: 2.5; layout: title; class: dense big -->\n# Le quorum\n---\n# Élection du leader\n",
+        )
+        .unwrap();
+        assert_eq!(slides[0].id, "quorum");
+        assert_eq!(slides[0].minutes, 2.5);
+        assert_eq!(slides[0].layout, Layout::Title);
+        assert_eq!(slides[0].class.as_deref(), Some("dense big"));
+        assert_eq!(slides[1].id, "election-du-leader");
+        assert_eq!(slides[1].minutes, 1.0);
+    }
+
+    #[test]
+    fn errors_name_the_line_of_the_fault() {
+        let errors =
+            messages("# Un\n---\n<!-- id: x; colour: red -->\n# Deux\n---\n\ntexte sans titre\n");
+        assert_eq!(
+            errors,
+            vec![
+                "slides/01-test.md:3: unknown slide attribute `colour` (expected id, minutes, layout, class)".to_owned(),
+                "slides/01-test.md:7: slide has no heading: start it with `# Title` (or `## Title`)".to_owned(),
+            ]
+        );
+    }
+
+    #[test]
+    fn rejects_bad_values() {
+        let errors = messages("<!-- id: Bad Id; minutes: lots; layout: diagonal -->\n# T\n");
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(errors[0].contains("slide id `Bad Id`"));
+        assert!(errors[1].contains("`minutes`"));
+        assert!(errors[2].contains("unknown layout `diagonal`"));
+        assert!(errors
+            .iter()
+            .all(|e| e.starts_with("slides/01-test.md:1: ")));
+    }
+
+    #[test]
+    fn duplicate_ids_point_at_both_places() {
+        let errors = messages("# Même\n---\n# Même\n");
+        assert_eq!(
+            errors,
+            vec!["slides/01-test.md:3: duplicate slide id `meme` (first used at slides/01-test.md:1)"]
+        );
+    }
+
+    #[test]
+    fn step_markers_make_fragments() {
+        let slides = compile(
+            "# T\n\n<!-- steps -->\n- a\n- b\n\n<!-- step -->\nparagraphe\n\n- pas un pas\n",
+        )
+        .unwrap();
+        let slide = &slides[0];
+        let html = slide.html.replace('\n', "");
+        assert_eq!(slide.steps, 3);
+        assert!(html.contains("<li class=\"fragment\" data-fragment=\"1\">a</li>"));
+        assert!(html.contains("<li class=\"fragment\" data-fragment=\"2\">b</li>"));
+        assert!(
+            html.contains("<div class=\"fragment\" data-fragment=\"3\"><p>paragraphe</p></div>")
+        );
+        assert!(html.contains("<li>pas un pas</li>"));
+        assert!(!html.contains("<!--"));
+    }
+
+    #[test]
+    fn a_dangling_step_marker_is_an_error() {
+        let errors = messages("# T\n\ntexte\n\n<!-- step -->\n");
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].contains("nothing follows it"), "{errors:?}");
+    }
+
+    #[test]
+    fn two_columns_are_split_after_the_heading() {
+        let slides =
+            compile("<!-- layout: two-columns -->\n# T\n\ngauche\n\n<!-- column -->\n\ndroite\n")
+                .unwrap();
+        assert_eq!(
+            slides[0].html.replace('\n', ""),
+            "<h1>T</h1><div class=\"columns\"><div class=\"column\"><p>gauche</p></div><div class=\"column\"><p>droite</p></div></div>"
+        );
+        let errors = messages("# T\n\n<!-- column -->\n\nx\n");
+        assert!(errors[0].contains("needs `layout: two-columns`"));
+    }
+
+    #[test]
+    fn images_must_exist_in_static() {
+        let errors =
+            messages("# T\n\n![schéma](diagrams/absent.svg)\n\n![](https://example.com/x.png)\n");
+        assert_eq!(errors.len(), 2);
+        assert!(errors[0].starts_with("slides/01-test.md:3: image `diagrams/absent.svg` not found"));
+        assert!(errors[1]
+            .starts_with("slides/01-test.md:5: image `https://example.com/x.png` is remote"));
+    }
+
+    #[test]
+    fn slugify_folds_french_accents() {
+        assert_eq!(
+            slugify("Qu'est-ce qu'un « quorum » ?"),
+            "qu-est-ce-qu-un-quorum"
+        );
+        assert_eq!(slugify("Élection & réplication"), "election-replication");
+    }
+}

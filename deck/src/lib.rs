@@ -1,0 +1,122 @@
+//! The Deck: the compiled talk, as the server sends it and the frontend renders it.
+//!
+//! Layout:
+//! - this file: the serde model shared by the server (native) and the frontend (WASM);
+//! - `compiler` (feature `compiler`, native only): reads `slides/*.md` and
+//!   `slides/deck.toml`, renders Markdown with pulldown-cmark and validates everything,
+//!   reporting `file:line: message` errors.
+//!
+//! The model is deliberately plain data: slides carry their rendered HTML, so the
+//! frontend ships no Markdown parser.
+
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "compiler")]
+pub mod compiler;
+
+/// The whole talk: metadata and slides in presentation order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Deck {
+    /// Title, speaker, event and timing of the talk.
+    pub meta: DeckMeta,
+    /// Every slide, in the order they are presented.
+    pub slides: Vec<Slide>,
+}
+
+/// Deck-wide metadata, from `slides/deck.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeckMeta {
+    /// The talk's title (also the page title).
+    pub title: String,
+    /// Who gives the talk.
+    pub speaker: String,
+    /// Where it is given.
+    pub event: String,
+    /// A one-sentence summary, used for the page description and link previews.
+    pub description: String,
+    /// The planned duration of the talk, in minutes.
+    pub planned_minutes: u32,
+    /// The language of the slides (BCP 47), for the page's `lang` attribute.
+    pub lang: String,
+}
+
+/// How a slide is laid out on the 16:9 canvas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Layout {
+    /// The opening slide: big centred title.
+    Title,
+    /// A chapter divider.
+    Chapter,
+    /// Heading and body (the default).
+    #[default]
+    Content,
+    /// Heading and two columns, split by a `<!-- column -->` line.
+    TwoColumns,
+    /// Image or widget filling the whole slide.
+    Full,
+}
+
+impl Layout {
+    /// Every layout with its name in slide attributes.
+    pub const ALL: [(&'static str, Layout); 5] = [
+        ("title", Layout::Title),
+        ("chapter", Layout::Chapter),
+        ("content", Layout::Content),
+        ("two-columns", Layout::TwoColumns),
+        ("full", Layout::Full),
+    ];
+
+    /// The layout's name, as written in slide attributes and used as a CSS class.
+    pub fn name(self) -> &'static str {
+        Layout::ALL
+            .iter()
+            .find(|(_, layout)| *layout == self)
+            .map(|(name, _)| *name)
+            .unwrap_or("content")
+    }
+}
+
+/// Where something was written: a file relative to the deck folder, and a 1-based line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceRef {
+    /// Path relative to the deck folder, with `/` separators.
+    pub file: String,
+    /// 1-based line number.
+    pub line: u32,
+}
+
+/// One slide, compiled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Slide {
+    /// Stable identifier, used in URLs (`#/<id>`) and to key speaker notes.
+    pub id: String,
+    /// The slide's title (its first heading), in plain text.
+    pub title: String,
+    /// The chapter (the slide file's stem, e.g. `01-contexte`).
+    pub chapter: String,
+    /// Layout on the canvas.
+    pub layout: Layout,
+    /// Extra CSS classes for the slide root.
+    pub class: Option<String>,
+    /// Planned speaking time, in minutes.
+    pub minutes: f32,
+    /// Rendered HTML body. Elements revealed step by step carry `data-fragment="k"`.
+    pub html: String,
+    /// How many click-steps (fragments) the slide has; step 0 shows no fragment.
+    pub steps: u32,
+    /// Where the slide starts in its file.
+    pub source: SourceRef,
+}
+
+impl Deck {
+    /// The index of the slide with this id.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.slides.iter().position(|slide| slide.id == id)
+    }
+
+    /// The sum of the slides' planned minutes.
+    pub fn planned_slide_minutes(&self) -> f32 {
+        self.slides.iter().map(|slide| slide.minutes).sum()
+    }
+}

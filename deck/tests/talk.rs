@@ -1,0 +1,19 @@
+//! The talk in this repository compiles without a single error.
+
+use std::path::Path;
+
+#[test]
+fn the_talk_compiles() {
+    let deck_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let deck = match deck::compiler::compile_deck(&deck_dir) {
+        Ok(deck) => deck,
+        Err(errors) => panic!("the talk does not compile:\n{errors}"),
+    };
+    assert!(
+        deck.slides.len() >= 3,
+        "the talk has {} slides",
+        deck.slides.len()
+    );
+    assert_eq!(deck.meta.planned_minutes, 51);
+    assert_eq!(deck.slides[0].layout, deck::Layout::Title);
+}

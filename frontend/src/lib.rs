@@ -1,0 +1,43 @@
+//! The raftdeck frontend: a Yew app that renders the deck on a 16:9 canvas.
+//!
+//! Layout:
+//! - `route`: the URL contract (`#/<slide-id>/<step>`), pure and tested natively;
+//! - `navigation`: the position in the deck and how keys move it (a `Reducible` state);
+//! - `dom`: the few direct DOM calls (fetch, listeners, hash) behind small functions;
+//! - `app`: the root component wiring them together; `slide`: one slide on the canvas.
+//!
+//! Everything the audience reads is French; errors the app shows are state, never panics.
+
+pub mod navigation;
+pub mod route;
+
+#[cfg(target_arch = "wasm32")]
+mod app;
+#[cfg(target_arch = "wasm32")]
+mod dom;
+#[cfg(target_arch = "wasm32")]
+mod slide;
+
+/// Entry point called by the JS glue once the module is instantiated: mounts the app
+/// into `#app`, replacing the boot screen.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen(start)]
+pub fn start() {
+    let Some(document) = web_sys::window().and_then(|window| window.document()) else {
+        return;
+    };
+    let Some(root) = document.get_element_by_id("app") else {
+        return;
+    };
+    let deck_url = root
+        .get_attribute("data-deck-url")
+        .unwrap_or_else(|| "api/deck".to_owned());
+    root.set_inner_html("");
+    yew::Renderer::<app::App>::with_root_and_props(
+        root,
+        app::AppProps {
+            deck_url: deck_url.into(),
+        },
+    )
+    .render();
+}

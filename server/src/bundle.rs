@@ -1,0 +1,67 @@
+//! The frontend bundle: what `cargo xtask build` writes and the server serves.
+//!
+//! The bundle folder holds `manifest.json` and `assets/` with content-hashed file names,
+//! so browsers may cache them forever; the manifest says which names are current.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+
+/// The manifest's file name inside the bundle folder.
+pub const MANIFEST: &str = "manifest.json";
+
+/// Names of the current bundle files, relative to the bundle's `assets/` folder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bundle {
+    /// The wasm-bindgen JS glue (an ES module).
+    pub js: String,
+    /// The WebAssembly module.
+    pub wasm: String,
+}
+
+impl Bundle {
+    /// Reads the manifest of the bundle in `dist_dir`, checking that its files exist.
+    pub fn load(dist_dir: &Path) -> anyhow::Result<Bundle> {
+        let manifest_path = dist_dir.join(MANIFEST);
+        let text = std::fs::read_to_string(&manifest_path).with_context(|| {
+            format!(
+                "the frontend bundle is missing ({}): build it with `cargo xtask build`",
+                manifest_path.display()
+            )
+        })?;
+        let bundle: Bundle = serde_json::from_str(&text)
+            .with_context(|| format!("{}: not a bundle manifest", manifest_path.display()))?;
+        for name in [&bundle.js, &bundle.wasm] {
+            if name.contains('/') || name.contains('\\') || name.starts_with('.') {
+                bail!("{}: bad file name `{name}`", manifest_path.display());
+            }
+            let path = dist_dir.join("assets").join(name);
+            if !path.is_file() {
+                bail!(
+                    "{}: lists `{name}` but {} does not exist: rebuild with `cargo xtask build`",
+                    manifest_path.display(),
+                    path.display()
+                );
+            }
+        }
+        Ok(bundle)
+    }
+}
+
+/// Where the bundle is when no `--dist` is given: `$RAFTDECK_DIST`, else `dist/` next to
+/// the cargo profile folder holding this binary (`target/dist` for `target/release/raftdeck`),
+/// which is where `cargo xtask build` puts it.
+pub fn default_dist_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("RAFTDECK_DIST") {
+        return PathBuf::from(dir);
+    }
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| {
+            exe.parent()
+                .and_then(Path::parent)
+                .map(|target| target.join("dist"))
+        })
+        .unwrap_or_else(|| PathBuf::from("target/dist"))
+}

@@ -1,0 +1,149 @@
+//! `raftdeck sim`: every scenario of the talk and DESIGN.md's example run cleanly, output
+//! is byte-identical between runs, and bad scenarios exit 2 naming the file and JSON path.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn raftdeck_sim(args: &[&Path]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_raftdeck"))
+        .arg("sim")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn scenario_files() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../slides/scenarios");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    files.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/contract-example.json"));
+    files.sort();
+    files
+}
+
+#[test]
+fn every_scenario_runs_without_violations_and_deterministically() {
+    let files = scenario_files();
+    assert!(files.len() >= 10, "{files:?}");
+    for file in files {
+        let first = raftdeck_sim(&[&file]);
+        assert_eq!(
+            first.status.code(),
+            Some(0),
+            "{}: {}",
+            file.display(),
+            String::from_utf8_lossy(&first.stderr)
+        );
+        let result: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+        assert_eq!(
+            result["violations"],
+            serde_json::json!([]),
+            "{}",
+            file.display()
+        );
+        for key in [
+            "nodes",
+            "leaders",
+            "commits",
+            "proposals",
+            "skipped",
+            "events",
+        ] {
+            assert!(result.get(key).is_some(), "{}: no `{key}`", file.display());
+        }
+        let second = raftdeck_sim(&[&file]);
+        assert_eq!(
+            first.stdout,
+            second.stdout,
+            "{}: output differs between runs",
+            file.display()
+        );
+    }
+}
+
+#[test]
+fn the_contract_example_elects_a_new_leader_after_the_crash() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/contract-example.json");
+    let output = raftdeck_sim(&[&file]);
+    let result: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let leaders = result["leaders"].as_array().unwrap();
+    assert!(
+        leaders.len() >= 2,
+        "a leader before and after the crash: {leaders:?}"
+    );
+    let commits = result["commits"].as_array().unwrap();
+    assert!(
+        commits.iter().any(|commit| commit["value"] == "x=1"),
+        "x=1 was committed: {commits:?}"
+    );
+}
+
+#[test]
+fn trace_prints_events_as_json_lines_then_the_result() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/contract-example.json");
+    let output = Command::new(env!("CARGO_BIN_EXE_raftdeck"))
+        .args(["sim", "--trace"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let event_lines: Vec<&str> = stdout
+        .lines()
+        .take_while(|line| line.starts_with('{') && line.ends_with('}'))
+        .collect();
+    assert!(event_lines.len() > 100, "{} event lines", event_lines.len());
+    for line in &event_lines {
+        let event: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(event.get("at_ms").is_some(), "{line}");
+    }
+}
+
+#[test]
+fn bad_scenarios_exit_2_with_file_and_json_path() {
+    let dir = std::env::temp_dir().join(format!("raftdeck-sim-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = [
+        (
+            "unknown-node.json",
+            r#"{"name":"x","cluster":{"sites":{"A":["n1"]}},"steps":[{"at_ms":1,"do":"crash","node":"n9"}]}"#,
+            "$.steps[0].node",
+        ),
+        (
+            "unknown-action.json",
+            r#"{"name":"x","cluster":{"sites":{"A":["n1"]}},"steps":[{"at_ms":1,"do":"explode"}]}"#,
+            "$.steps[0].do",
+        ),
+        (
+            "backwards.json",
+            r#"{"name":"x","cluster":{"sites":{"A":["n1"]}},"steps":[{"at_ms":5,"do":"heal"},{"at_ms":1,"do":"heal"}]}"#,
+            "$.steps[1].at_ms",
+        ),
+        (
+            "malformed.json",
+            "{\"name\": \"x\",\n  \"cluster\": ",
+            "line 2",
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let output = raftdeck_sim(&[&path]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{name}: {stderr}");
+        assert!(
+            stderr.contains(name),
+            "{name}: the message names the file: {stderr}"
+        );
+        assert!(
+            stderr.contains(expected),
+            "{name}: expected `{expected}` in: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+    }
+    let missing = raftdeck_sim(&[&dir.join("absent.json")]);
+    assert_eq!(missing.status.code(), Some(2));
+}

@@ -1,0 +1,1267 @@
+//! One Raft node as etcd runs it: roles, terms, timers and `step` (etcd-io/raft's `raft.go`).
+//!
+//! The node knows nothing of the network or of real time: it is called with the current
+//! simulated time, a message or a timer, and it writes the messages to send and notes of
+//! what changed into a [`Ctx`]. Timers are deadlines the node exposes
+//! ([`Raft::election_deadline`], [`Raft::heartbeat_deadline`]); the simulation fires them.
+//!
+//! etcd specifics reproduced here: PreVote (`--pre-vote`, default on since 3.5),
+//! CheckQuorum (always on in etcd's server) with its lease that makes a node that heard a
+//! leader within an election timeout ignore vote requests, the empty entry of a new
+//! leader, the reject hint of appends, proposal forwarding from followers, one pending
+//! configuration change at a time, and leadership transfer with `TimeoutNow`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::ids::{ClusterId, LogIndex, NodeId, Term};
+use crate::log::{Entry, EntryData, RaftLog};
+use crate::membership::{ConfChange, Membership};
+use crate::message::{Body, Message};
+use crate::progress::{Progress, ProgressState};
+use crate::quorum::{self, VoteResult};
+use crate::rng::Rng;
+
+/// Most entries sent in one append, so a far-behind follower is caught up in several
+/// messages as etcd does (`MaxSizePerMsg`), not one huge one.
+const MAX_ENTRIES_PER_APPEND: usize = 64;
+
+/// Timing and protocol switches, shared by every node of a simulation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RaftConfig {
+    /// Heartbeat interval (etcd `--heartbeat-interval`, default 100 ms).
+    pub heartbeat_ms: u64,
+    /// Election timeout (etcd `--election-timeout`, default 1000 ms); each node waits a
+    /// random time in `[election_ms, 2 × election_ms)` before campaigning.
+    pub election_ms: u64,
+    /// PreVote (thesis §9.6).
+    pub pre_vote: bool,
+    /// CheckQuorum: leader steps down without a quorum; followers honour the lease.
+    pub check_quorum: bool,
+}
+
+impl Default for RaftConfig {
+    fn default() -> RaftConfig {
+        RaftConfig {
+            heartbeat_ms: 100,
+            election_ms: 1000,
+            pre_vote: true,
+            check_quorum: true,
+        }
+    }
+}
+
+/// The role of a running node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RaftRole {
+    /// Follows a leader (or waits for one).
+    Follower,
+    /// Asking for pre-votes, term unchanged.
+    PreCandidate,
+    /// Asking for votes in a new term.
+    Candidate,
+    /// The leader of its term.
+    Leader,
+}
+
+/// Why a proposal was not appended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DropReason {
+    /// No leader known (election in progress or no quorum).
+    NoLeader,
+    /// The node receiving it is not (or no longer) the leader and cannot forward it.
+    NotLeader,
+    /// The leader is transferring leadership (etcd drops proposals meanwhile).
+    Transferring,
+}
+
+/// Which timer fired.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimerKind {
+    /// Followers and candidates: start an election. Leaders: the CheckQuorum round.
+    Election,
+    /// Leaders: send heartbeats.
+    Heartbeat,
+}
+
+/// Something that changed inside a node during one call, for the simulation to trace,
+/// check and account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Note {
+    /// Role or term changed.
+    Role {
+        /// New role.
+        role: RaftRole,
+        /// Current term.
+        term: Term,
+    },
+    /// Entries `first..=last` were written to the log.
+    Appended {
+        /// First index written.
+        first: LogIndex,
+        /// Last index written.
+        last: LogIndex,
+    },
+    /// The log was cut from `from` on (conflict with a new leader).
+    Truncated {
+        /// First index removed.
+        from: LogIndex,
+        /// Commit index at that moment (a cut below it would break safety).
+        commit: LogIndex,
+    },
+    /// The commit index moved from `from - 1` to `to`.
+    Committed {
+        /// First newly committed index.
+        from: LogIndex,
+        /// New commit index.
+        to: LogIndex,
+    },
+    /// A committed configuration change was applied.
+    ConfApplied {
+        /// The change.
+        change: ConfChange,
+        /// Its log index.
+        index: LogIndex,
+    },
+    /// A client proposal was appended by this leader at `index`.
+    ProposalAppended {
+        /// Proposal number.
+        proposal: u64,
+        /// Where.
+        index: LogIndex,
+    },
+    /// A client proposal was dropped.
+    ProposalDropped {
+        /// Proposal number.
+        proposal: u64,
+        /// Why.
+        reason: DropReason,
+    },
+    /// A leader stepped down because it had not heard from a quorum (CheckQuorum).
+    CheckQuorumStepDown,
+}
+
+/// Everything a node needs from its surroundings during one call.
+pub struct Ctx<'a> {
+    /// Current simulated time.
+    pub now: u64,
+    /// The simulation's PRNG (randomized election timeouts).
+    pub rng: &'a mut Rng,
+    /// Messages to send.
+    pub out: &'a mut Vec<Message>,
+    /// What changed.
+    pub notes: &'a mut Vec<Note>,
+}
+
+/// One Raft node.
+#[derive(Clone, Debug)]
+pub struct Raft {
+    /// This node.
+    pub id: NodeId,
+    /// Shared timing and switches.
+    pub config: RaftConfig,
+
+    // --- Persistent state (etcd's HardState, WAL and applied state): survives a crash.
+    /// Current term.
+    pub term: Term,
+    /// Candidate voted for in `term`.
+    pub vote: Option<NodeId>,
+    /// The log.
+    pub log: RaftLog,
+    /// Commit index (etcd persists it in HardState). Invariant: `commit <= log.last_index()`.
+    pub commit: LogIndex,
+    /// Membership as of `commit` (applied configuration changes).
+    pub members: Membership,
+    /// Cluster this node belongs to.
+    pub cluster: ClusterId,
+    /// Configuration changes at or below this index are not applied: they belong to the
+    /// history before a restore, whose membership was replaced by the restored one.
+    pub conf_base: LogIndex,
+
+    // --- Volatile state: reset by a crash.
+    /// Current role.
+    pub role: RaftRole,
+    /// Leader known for `term`.
+    pub leader: Option<NodeId>,
+    /// Last reset of the election timer (etcd's `electionElapsed = 0`).
+    pub election_reset_at: u64,
+    /// This term's randomized election timeout, in `[election_ms, 2 × election_ms)`.
+    pub randomized_election_ms: u64,
+    /// Leader: next heartbeat.
+    heartbeat_due: u64,
+    /// Candidates: voters that granted (pre-)votes.
+    pub votes_granted: BTreeSet<NodeId>,
+    /// Candidates: voters that refused.
+    pub votes_refused: BTreeSet<NodeId>,
+    /// Leader: every other member's progress.
+    pub progress: BTreeMap<NodeId, Progress>,
+    /// Leader: index of the last configuration change proposed (one at a time).
+    pending_conf: LogIndex,
+    /// Leader: node leadership is being transferred to.
+    pub transferee: Option<NodeId>,
+}
+
+impl Raft {
+    /// A node at term 0 with an empty log, member of `cluster` with `members` known.
+    pub fn new(
+        id: NodeId,
+        config: RaftConfig,
+        cluster: ClusterId,
+        members: Membership,
+        now: u64,
+        rng: &mut Rng,
+    ) -> Raft {
+        let mut raft = Raft {
+            id,
+            config,
+            term: Term(0),
+            vote: None,
+            log: RaftLog::default(),
+            commit: LogIndex(0),
+            members,
+            cluster,
+            conf_base: LogIndex(0),
+            role: RaftRole::Follower,
+            leader: None,
+            election_reset_at: now,
+            randomized_election_ms: config.election_ms,
+            heartbeat_due: now,
+            votes_granted: BTreeSet::new(),
+            votes_refused: BTreeSet::new(),
+            progress: BTreeMap::new(),
+            pending_conf: LogIndex(0),
+            transferee: None,
+        };
+        raft.reset(now, rng);
+        raft
+    }
+
+    /// Whether this node may campaign (etcd's `promotable`: a voter of its own config).
+    pub fn promotable(&self) -> bool {
+        self.members.is_voter(self.id)
+    }
+
+    /// When the election timer fires (leaders: the next CheckQuorum round); `None` when
+    /// this node never campaigns (learners, nodes not yet in their configuration).
+    pub fn election_deadline(&self) -> Option<u64> {
+        match self.role {
+            RaftRole::Leader => Some(self.election_reset_at + self.config.election_ms),
+            _ if self.promotable() => Some(self.election_reset_at + self.randomized_election_ms),
+            _ => None,
+        }
+    }
+
+    /// When the leader sends its next heartbeats.
+    pub fn heartbeat_deadline(&self) -> Option<u64> {
+        (self.role == RaftRole::Leader).then_some(self.heartbeat_due)
+    }
+
+    /// The deadline of `kind`.
+    pub fn deadline(&self, kind: TimerKind) -> Option<u64> {
+        match kind {
+            TimerKind::Election => self.election_deadline(),
+            TimerKind::Heartbeat => self.heartbeat_deadline(),
+        }
+    }
+
+    /// Crash: forget every volatile field. Term, vote, log, commit and membership stay.
+    pub fn crash(&mut self) {
+        self.role = RaftRole::Follower;
+        self.leader = None;
+        self.votes_granted.clear();
+        self.votes_refused.clear();
+        self.progress.clear();
+        self.transferee = None;
+        self.pending_conf = LogIndex(0);
+    }
+
+    /// Restart after a crash: a follower of its persisted term, no leader known.
+    pub fn restart(&mut self, ctx: &mut Ctx<'_>) {
+        self.crash();
+        self.reset(ctx.now, ctx.rng);
+        ctx.notes.push(Note::Role {
+            role: self.role,
+            term: self.term,
+        });
+    }
+
+    /// etcd's `reset`: new randomized timeout, timer restarted, volatile leader state cleared.
+    fn reset(&mut self, now: u64, rng: &mut Rng) {
+        self.leader = None;
+        self.election_reset_at = now;
+        self.randomized_election_ms = self.config.election_ms + rng.below(self.config.election_ms);
+        self.votes_granted.clear();
+        self.votes_refused.clear();
+        self.progress.clear();
+        self.transferee = None;
+    }
+
+    fn become_follower(&mut self, ctx: &mut Ctx<'_>, term: Term, leader: Option<NodeId>) {
+        let changed = term != self.term || self.role != RaftRole::Follower;
+        if term != self.term {
+            self.term = term;
+            self.vote = None;
+        }
+        self.reset(ctx.now, ctx.rng);
+        self.role = RaftRole::Follower;
+        self.leader = leader;
+        if changed {
+            ctx.notes.push(Note::Role {
+                role: self.role,
+                term: self.term,
+            });
+        }
+    }
+
+    fn become_pre_candidate(&mut self, ctx: &mut Ctx<'_>) {
+        // PreVote: neither the term nor the vote change, so a node that cannot win
+        // (isolated, log behind) disturbs nobody.
+        self.votes_granted.clear();
+        self.votes_refused.clear();
+        self.leader = None;
+        self.role = RaftRole::PreCandidate;
+        self.election_reset_at = ctx.now;
+        ctx.notes.push(Note::Role {
+            role: self.role,
+            term: self.term,
+        });
+    }
+
+    fn become_candidate(&mut self, ctx: &mut Ctx<'_>) {
+        self.reset(ctx.now, ctx.rng);
+        self.term = self.term.next();
+        self.vote = Some(self.id);
+        self.role = RaftRole::Candidate;
+        ctx.notes.push(Note::Role {
+            role: self.role,
+            term: self.term,
+        });
+    }
+
+    fn become_leader(&mut self, ctx: &mut Ctx<'_>) {
+        self.reset(ctx.now, ctx.rng);
+        self.role = RaftRole::Leader;
+        self.leader = Some(self.id);
+        self.heartbeat_due = ctx.now + self.config.heartbeat_ms;
+        let last = self.log.last_index();
+        for member in self.members.members() {
+            self.progress.insert(member, Progress::new(last));
+        }
+        // Conservatively treat any uncommitted entry as a possible configuration change
+        // (etcd sets pendingConfIndex to the last index on election).
+        self.pending_conf = last;
+        ctx.notes.push(Note::Role {
+            role: self.role,
+            term: self.term,
+        });
+        // The empty entry of a new leader: committing it commits, indirectly, every
+        // entry of earlier terms (§5.4.2, §8).
+        self.append_own(ctx, EntryData::Empty);
+    }
+
+    /// Leader: appends one of its own entries and starts replicating it.
+    fn append_own(&mut self, ctx: &mut Ctx<'_>, data: EntryData) -> LogIndex {
+        let index = self.log.push(Entry {
+            term: self.term,
+            data,
+        });
+        ctx.notes.push(Note::Appended {
+            first: index,
+            last: index,
+        });
+        if let Some(own) = self.progress.get_mut(&self.id) {
+            own.update(index);
+        }
+        if !self.maybe_commit(ctx) {
+            self.broadcast_append(ctx);
+        }
+        index
+    }
+
+    fn send(&self, ctx: &mut Ctx<'_>, to: NodeId, term: Term, body: Body) {
+        ctx.out.push(Message {
+            from: self.id,
+            to,
+            cluster: self.cluster,
+            term,
+            body,
+        });
+    }
+
+    /// Starts a campaign: a pre-vote round first when enabled, unless `transfer`.
+    fn campaign(&mut self, ctx: &mut Ctx<'_>, pre_vote: bool, transfer: bool) {
+        if pre_vote {
+            self.become_pre_candidate(ctx);
+        } else {
+            self.become_candidate(ctx);
+        }
+        // Pre-votes ask for the next term without taking it.
+        let term = if pre_vote {
+            self.term.next()
+        } else {
+            self.term
+        };
+        self.votes_granted.insert(self.id);
+        if self.tally(ctx) {
+            return;
+        }
+        let last_index = self.log.last_index();
+        let last_term = self.log.last_term();
+        let voters: Vec<NodeId> = self.members.voters.iter().copied().collect();
+        for voter in voters {
+            if voter == self.id {
+                continue;
+            }
+            let body = if pre_vote {
+                Body::PreVote {
+                    last_index,
+                    last_term,
+                }
+            } else {
+                Body::Vote {
+                    last_index,
+                    last_term,
+                    transfer,
+                }
+            };
+            self.send(ctx, voter, term, body);
+        }
+    }
+
+    /// Counts (pre-)votes; acts on a decision. Returns true when the round is over.
+    fn tally(&mut self, ctx: &mut Ctx<'_>) -> bool {
+        match quorum::vote_result(
+            &self.members.voters,
+            &self.votes_granted,
+            &self.votes_refused,
+        ) {
+            VoteResult::Won => {
+                if self.role == RaftRole::PreCandidate {
+                    self.campaign(ctx, false, false);
+                } else {
+                    self.become_leader(ctx);
+                }
+                true
+            }
+            VoteResult::Lost => {
+                let term = self.term;
+                self.become_follower(ctx, term, None);
+                true
+            }
+            VoteResult::Pending => false,
+        }
+    }
+
+    /// A timer of this node fired at `ctx.now`.
+    pub fn on_timer(&mut self, ctx: &mut Ctx<'_>, kind: TimerKind) {
+        match (kind, self.role) {
+            (TimerKind::Heartbeat, RaftRole::Leader) => {
+                self.heartbeat_due = ctx.now + self.config.heartbeat_ms;
+                self.broadcast_heartbeat(ctx);
+            }
+            (TimerKind::Heartbeat, _) => {}
+            (TimerKind::Election, RaftRole::Leader) => {
+                self.election_reset_at = ctx.now;
+                if self.config.check_quorum && !self.quorum_active() {
+                    let term = self.term;
+                    ctx.notes.push(Note::CheckQuorumStepDown);
+                    self.become_follower(ctx, term, None);
+                    return;
+                }
+                for (&id, progress) in self.progress.iter_mut() {
+                    if id != self.id {
+                        progress.recent_active = false;
+                    }
+                }
+                // A transfer that did not finish within an election timeout is abandoned.
+                self.transferee = None;
+            }
+            (TimerKind::Election, _) => {
+                if self.promotable() {
+                    self.campaign(ctx, self.config.pre_vote, false);
+                }
+            }
+        }
+    }
+
+    /// CheckQuorum: did a majority of voters (self included) talk to us this round?
+    fn quorum_active(&self) -> bool {
+        let active: BTreeSet<NodeId> = self
+            .progress
+            .iter()
+            .filter(|(&id, progress)| id == self.id || progress.recent_active)
+            .map(|(&id, _)| id)
+            .collect();
+        quorum::vote_result(&self.members.voters, &active, &BTreeSet::new()) == VoteResult::Won
+    }
+
+    /// A client proposal arriving at this node (directly or forwarded).
+    pub fn propose(&mut self, ctx: &mut Ctx<'_>, proposal: u64, value: Arc<str>) {
+        match self.role {
+            RaftRole::Leader => {
+                if self.transferee.is_some() {
+                    ctx.notes.push(Note::ProposalDropped {
+                        proposal,
+                        reason: DropReason::Transferring,
+                    });
+                    return;
+                }
+                let index = self.append_own(ctx, EntryData::Value { proposal, value });
+                ctx.notes.push(Note::ProposalAppended { proposal, index });
+            }
+            RaftRole::Follower => match self.leader {
+                Some(leader) => {
+                    self.send(ctx, leader, self.term, Body::Propose { proposal, value })
+                }
+                None => ctx.notes.push(Note::ProposalDropped {
+                    proposal,
+                    reason: DropReason::NoLeader,
+                }),
+            },
+            RaftRole::PreCandidate | RaftRole::Candidate => ctx.notes.push(Note::ProposalDropped {
+                proposal,
+                reason: DropReason::NoLeader,
+            }),
+        }
+    }
+
+    /// Leader: whether a configuration change would be accepted now (`Err`: why not).
+    pub fn can_propose_conf(&self) -> Result<(), &'static str> {
+        if self.role != RaftRole::Leader {
+            return Err("not_leader");
+        }
+        if self.transferee.is_some() {
+            return Err("transferring");
+        }
+        if self.pending_conf > self.commit {
+            // etcd: "possible unapplied conf change", one change at a time.
+            return Err("conf_change_pending");
+        }
+        Ok(())
+    }
+
+    /// Leader: proposes a configuration change. `Err` carries why it was refused.
+    pub fn propose_conf(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        change: ConfChange,
+    ) -> Result<LogIndex, &'static str> {
+        self.can_propose_conf()?;
+        let index = self.append_own(ctx, EntryData::Conf(change));
+        self.pending_conf = index;
+        Ok(index)
+    }
+
+    /// Leader: starts transferring leadership to `target` (etcd's `MsgTransferLeader`).
+    pub fn transfer_leadership(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        target: NodeId,
+    ) -> Result<(), &'static str> {
+        if self.role != RaftRole::Leader {
+            return Err("not_leader");
+        }
+        if target == self.id {
+            return Err("already_leader");
+        }
+        if !self.members.is_voter(target) {
+            return Err("not_a_voter");
+        }
+        self.transferee = Some(target);
+        // The transfer must finish within an election timeout.
+        self.election_reset_at = ctx.now;
+        let caught_up =
+            self.progress.get(&target).map(|p| p.matched) == Some(self.log.last_index());
+        if caught_up {
+            self.send(ctx, target, self.term, Body::TimeoutNow);
+        } else {
+            self.send_append(ctx, target);
+        }
+        Ok(())
+    }
+
+    /// Handles one message (etcd's `Step`).
+    pub fn step(&mut self, ctx: &mut Ctx<'_>, message: Message) {
+        if message.cluster != self.cluster {
+            return;
+        }
+        if let Body::Propose { proposal, value } = message.body {
+            if self.role == RaftRole::Leader {
+                self.propose(ctx, proposal, value);
+            } else {
+                // A forwarded proposal reaching a node that is no longer leader is dropped
+                // (etcd does not forward twice).
+                ctx.notes.push(Note::ProposalDropped {
+                    proposal,
+                    reason: DropReason::NotLeader,
+                });
+            }
+            return;
+        }
+        if message.term > self.term {
+            if let Body::PreVote { .. } | Body::Vote { .. } = message.body {
+                let transfer = matches!(message.body, Body::Vote { transfer: true, .. });
+                // The CheckQuorum lease: a node that heard from a leader within the
+                // election timeout ignores (pre-)votes: that leader is probably alive,
+                // and a rejoining node must not depose it.
+                let in_lease = self.config.check_quorum
+                    && self.leader.is_some()
+                    && ctx.now.saturating_sub(self.election_reset_at) < self.config.election_ms;
+                if in_lease && !transfer {
+                    return;
+                }
+            }
+            match message.body {
+                // Never change our term in response to a pre-vote, and a granted
+                // pre-vote response carries the future term: not ours to take yet.
+                Body::PreVote { .. } | Body::PreVoteResp { reject: false } => {}
+                Body::Append { .. } | Body::Heartbeat { .. } => {
+                    self.become_follower(ctx, message.term, Some(message.from));
+                }
+                _ => self.become_follower(ctx, message.term, None),
+            }
+        } else if message.term < self.term {
+            match message.body {
+                Body::Append { .. } | Body::Heartbeat { .. }
+                    if self.config.check_quorum || self.config.pre_vote =>
+                {
+                    // A stale leader (e.g. back from a partition) would otherwise never
+                    // learn the new term: nodes that ignore its higher-term votes (lease,
+                    // pre-vote) answer its appends with our term so it steps down.
+                    self.send(
+                        ctx,
+                        message.from,
+                        self.term,
+                        Body::AppendResp {
+                            index: LogIndex(0),
+                            reject: false,
+                            hint_index: LogIndex(0),
+                            hint_term: Term(0),
+                        },
+                    );
+                }
+                Body::PreVote { .. } => {
+                    self.send(
+                        ctx,
+                        message.from,
+                        self.term,
+                        Body::PreVoteResp { reject: true },
+                    );
+                }
+                _ => {}
+            }
+            return;
+        }
+
+        match message.body {
+            Body::PreVote {
+                last_index,
+                last_term,
+            }
+            | Body::Vote {
+                last_index,
+                last_term,
+                ..
+            } => {
+                let pre_vote = matches!(message.body, Body::PreVote { .. });
+                let can_vote = self.vote == Some(message.from)
+                    || (self.vote.is_none() && self.leader.is_none())
+                    || (pre_vote && message.term > self.term);
+                if can_vote && self.log.is_up_to_date(last_index, last_term) {
+                    let body = if pre_vote {
+                        Body::PreVoteResp { reject: false }
+                    } else {
+                        Body::VoteResp { reject: false }
+                    };
+                    self.send(ctx, message.from, message.term, body);
+                    if !pre_vote {
+                        self.election_reset_at = ctx.now;
+                        self.vote = Some(message.from);
+                    }
+                } else {
+                    let body = if pre_vote {
+                        Body::PreVoteResp { reject: true }
+                    } else {
+                        Body::VoteResp { reject: true }
+                    };
+                    self.send(ctx, message.from, self.term, body);
+                }
+            }
+            _ => match self.role {
+                RaftRole::Leader => self.step_leader(ctx, message),
+                RaftRole::PreCandidate | RaftRole::Candidate => self.step_candidate(ctx, message),
+                RaftRole::Follower => self.step_follower(ctx, message),
+            },
+        }
+    }
+
+    fn step_follower(&mut self, ctx: &mut Ctx<'_>, message: Message) {
+        match message.body {
+            Body::Append { .. } => {
+                self.election_reset_at = ctx.now;
+                self.leader = Some(message.from);
+                self.handle_append(ctx, message);
+            }
+            Body::Heartbeat { commit } => {
+                self.election_reset_at = ctx.now;
+                self.leader = Some(message.from);
+                self.commit_to(ctx, commit);
+                self.send(ctx, message.from, self.term, Body::HeartbeatResp);
+            }
+            Body::TimeoutNow if self.promotable() => self.campaign(ctx, false, true),
+            _ => {}
+        }
+    }
+
+    fn step_candidate(&mut self, ctx: &mut Ctx<'_>, message: Message) {
+        match message.body {
+            Body::Append { .. } => {
+                let term = message.term;
+                self.become_follower(ctx, term, Some(message.from));
+                self.handle_append(ctx, message);
+            }
+            Body::Heartbeat { commit } => {
+                let term = message.term;
+                self.become_follower(ctx, term, Some(message.from));
+                self.commit_to(ctx, commit);
+                self.send(ctx, message.from, self.term, Body::HeartbeatResp);
+            }
+            Body::PreVoteResp { reject } if self.role == RaftRole::PreCandidate => {
+                self.record_vote(ctx, message.from, reject);
+            }
+            Body::VoteResp { reject } if self.role == RaftRole::Candidate => {
+                self.record_vote(ctx, message.from, reject);
+            }
+            _ => {}
+        }
+    }
+
+    fn record_vote(&mut self, ctx: &mut Ctx<'_>, from: NodeId, reject: bool) {
+        if reject {
+            self.votes_refused.insert(from);
+        } else {
+            self.votes_granted.insert(from);
+        }
+        self.tally(ctx);
+    }
+
+    fn step_leader(&mut self, ctx: &mut Ctx<'_>, message: Message) {
+        let from = message.from;
+        let Some(progress) = self.progress.get_mut(&from) else {
+            return;
+        };
+        progress.recent_active = true;
+        match message.body {
+            Body::AppendResp {
+                index,
+                reject,
+                hint_index,
+                hint_term,
+            } => {
+                if reject {
+                    let probe = if hint_term.0 > 0 {
+                        self.log.find_conflict_by_term(hint_index, hint_term).0
+                    } else {
+                        hint_index
+                    };
+                    if progress.decrease_to(index, probe) {
+                        self.send_append(ctx, from);
+                    }
+                    return;
+                }
+                let was_probe = progress.state == ProgressState::Probe;
+                if progress.update(index) {
+                    if !self.maybe_commit(ctx) && (was_probe || self.needs_append(from)) {
+                        self.send_append(ctx, from);
+                    }
+                    if self.transferee == Some(from)
+                        && self.progress.get(&from).map(|p| p.matched)
+                            == Some(self.log.last_index())
+                    {
+                        self.send(ctx, from, self.term, Body::TimeoutNow);
+                    }
+                } else if was_probe {
+                    self.send_append(ctx, from);
+                }
+            }
+            Body::HeartbeatResp => {
+                progress.probe_sent = false;
+                if progress.matched < self.log.last_index() {
+                    self.send_append(ctx, from);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn needs_append(&self, to: NodeId) -> bool {
+        self.progress
+            .get(&to)
+            .is_some_and(|p| p.next <= self.log.last_index())
+    }
+
+    /// Leader: sends `to` the entries from its `next` (or a probe), unless paused.
+    fn send_append(&mut self, ctx: &mut Ctx<'_>, to: NodeId) {
+        if to == self.id {
+            return;
+        }
+        let Some(progress) = self.progress.get_mut(&to) else {
+            return;
+        };
+        if progress.state == ProgressState::Probe && progress.probe_sent {
+            return;
+        }
+        let prev_index = progress.next.prev();
+        let prev_term = self.log.term_at(prev_index).unwrap_or(Term(0));
+        let entries: Vec<Entry> = self
+            .log
+            .entries_from(progress.next)
+            .iter()
+            .take(MAX_ENTRIES_PER_APPEND)
+            .cloned()
+            .collect();
+        let last = LogIndex(prev_index.0 + entries.len() as u64);
+        progress.optimistic_update(last);
+        let commit = self.commit;
+        self.send(
+            ctx,
+            to,
+            self.term,
+            Body::Append {
+                prev_index,
+                prev_term,
+                entries,
+                commit,
+            },
+        );
+    }
+
+    fn broadcast_append(&mut self, ctx: &mut Ctx<'_>) {
+        let targets: Vec<NodeId> = self.progress.keys().copied().collect();
+        for to in targets {
+            self.send_append(ctx, to);
+        }
+    }
+
+    fn broadcast_heartbeat(&mut self, ctx: &mut Ctx<'_>) {
+        let targets: Vec<(NodeId, LogIndex)> = self
+            .progress
+            .iter()
+            .filter(|(&id, _)| id != self.id)
+            .map(|(&id, p)| (id, p.matched))
+            .collect();
+        for (to, matched) in targets {
+            // Never tell a follower to commit past what it is known to hold.
+            let commit = LogIndex(matched.0.min(self.commit.0));
+            self.send(ctx, to, self.term, Body::Heartbeat { commit });
+        }
+    }
+
+    /// Leader: advances the commit index to what a majority holds, but only through an
+    /// entry of the current term (§5.4.2, figure 8). Returns whether it moved (in which
+    /// case the new commit index has been broadcast).
+    fn maybe_commit(&mut self, ctx: &mut Ctx<'_>) -> bool {
+        let progress = &self.progress;
+        let candidate = quorum::committed_index(&self.members.voters, |voter| {
+            progress.get(&voter).map_or(LogIndex(0), |p| p.matched)
+        });
+        if candidate > self.commit && self.log.term_at(candidate) == Some(self.term) {
+            self.commit_to(ctx, candidate);
+            if self.role == RaftRole::Leader {
+                self.broadcast_append(ctx);
+            }
+            return true;
+        }
+        false
+    }
+
+    /// Follower side of AppendEntries.
+    fn handle_append(&mut self, ctx: &mut Ctx<'_>, message: Message) {
+        let Body::Append {
+            prev_index,
+            prev_term,
+            entries,
+            commit,
+        } = message.body
+        else {
+            return;
+        };
+        let from = message.from;
+        if prev_index < self.commit {
+            // Everything up to our commit index is settled: tell the leader where we are.
+            self.send(
+                ctx,
+                from,
+                self.term,
+                Body::AppendResp {
+                    index: self.commit,
+                    reject: false,
+                    hint_index: LogIndex(0),
+                    hint_term: Term(0),
+                },
+            );
+            return;
+        }
+        if self.log.matches(prev_index, prev_term) {
+            let outcome = self.log.merge(prev_index, &entries);
+            if let Some(from_index) = outcome.truncated_from {
+                ctx.notes.push(Note::Truncated {
+                    from: from_index,
+                    commit: self.commit,
+                });
+            }
+            if let Some((first, last)) = outcome.written {
+                ctx.notes.push(Note::Appended { first, last });
+            }
+            let last_new = LogIndex(prev_index.0 + entries.len() as u64);
+            self.commit_to(ctx, LogIndex(commit.0.min(last_new.0)));
+            self.send(
+                ctx,
+                from,
+                self.term,
+                Body::AppendResp {
+                    index: last_new,
+                    reject: false,
+                    hint_index: LogIndex(0),
+                    hint_term: Term(0),
+                },
+            );
+        } else {
+            // The fast back-off of etcd: point the leader at the last entry of ours
+            // whose term is at most the one it probed with.
+            let hint = LogIndex(prev_index.0.min(self.log.last_index().0));
+            let (hint_index, hint_term) = self.log.find_conflict_by_term(hint, prev_term);
+            self.send(
+                ctx,
+                from,
+                self.term,
+                Body::AppendResp {
+                    index: prev_index,
+                    reject: true,
+                    hint_index,
+                    hint_term,
+                },
+            );
+        }
+    }
+
+    /// Moves the commit index forward (never back) and applies configuration changes.
+    fn commit_to(&mut self, ctx: &mut Ctx<'_>, index: LogIndex) {
+        let index = LogIndex(index.0.min(self.log.last_index().0));
+        if index <= self.commit {
+            return;
+        }
+        let from = self.commit.next();
+        self.commit = index;
+        ctx.notes.push(Note::Committed { from, to: index });
+        for raw in from.0..=index.0 {
+            let at = LogIndex(raw);
+            if at <= self.conf_base {
+                continue;
+            }
+            if let Some(Entry {
+                data: EntryData::Conf(change),
+                ..
+            }) = self.log.entry(at)
+            {
+                let change = *change;
+                self.apply_conf(ctx, change, at);
+            }
+        }
+    }
+
+    fn apply_conf(&mut self, ctx: &mut Ctx<'_>, change: ConfChange, index: LogIndex) {
+        self.members.apply(change);
+        ctx.notes.push(Note::ConfApplied { change, index });
+        if self.role != RaftRole::Leader {
+            return;
+        }
+        match change {
+            ConfChange::AddVoter(node) | ConfChange::AddLearner(node) => {
+                if !self.progress.contains_key(&node) {
+                    let mut progress = Progress::new(self.log.last_index());
+                    progress.recent_active = true;
+                    self.progress.insert(node, progress);
+                    self.send_append(ctx, node);
+                }
+            }
+            ConfChange::Remove(node) => {
+                self.progress.remove(&node);
+                if self.transferee == Some(node) {
+                    self.transferee = None;
+                }
+                // Fewer voters may mean a smaller majority: entries may now be committed.
+                if node != self.id {
+                    self.maybe_commit(ctx);
+                }
+            }
+        }
+    }
+
+    /// Restore from a snapshot (etcdutl snapshot restore / --force-new-cluster): keep the
+    /// committed entries, become the only member of a new cluster.
+    pub fn restore(&mut self, ctx: &mut Ctx<'_>, cluster: ClusterId, entries: Vec<Entry>) {
+        self.log = RaftLog::from_entries(entries);
+        self.commit = self.log.last_index();
+        self.conf_base = self.commit;
+        self.term = Term(self.term.0.max(self.log.last_term().0));
+        self.vote = None;
+        self.cluster = cluster;
+        self.members = Membership::of_voters([self.id]);
+        self.restart(ctx);
+    }
+
+    /// Wipe the data directory and join `cluster` as a fresh node (member add of a name
+    /// that was a member of another cluster).
+    pub fn wipe(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        cluster: ClusterId,
+        members: Membership,
+        conf_base: LogIndex,
+    ) {
+        self.log = RaftLog::default();
+        self.commit = LogIndex(0);
+        self.term = Term(0);
+        self.vote = None;
+        self.cluster = cluster;
+        self.members = members;
+        self.conf_base = conf_base;
+        self.restart(ctx);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tiny synchronous harness: delivers every message immediately, in order.
+    struct Net {
+        nodes: Vec<Raft>,
+        rng: Rng,
+        now: u64,
+        cut: BTreeSet<NodeId>,
+    }
+
+    impl Net {
+        fn new(count: u32, config: RaftConfig) -> Net {
+            let mut rng = Rng::new(1);
+            let members = Membership::of_voters((0..count).map(NodeId));
+            let nodes = (0..count)
+                .map(|i| {
+                    Raft::new(
+                        NodeId(i),
+                        config,
+                        ClusterId(1),
+                        members.clone(),
+                        0,
+                        &mut rng,
+                    )
+                })
+                .collect();
+            Net {
+                nodes,
+                rng,
+                now: 0,
+                cut: BTreeSet::new(),
+            }
+        }
+
+        fn run(&mut self, mut queue: Vec<Message>) {
+            let mut guard = 0;
+            while !queue.is_empty() {
+                guard += 1;
+                assert!(guard < 10_000, "message storm");
+                let message = queue.remove(0);
+                if self.cut.contains(&message.to) || self.cut.contains(&message.from) {
+                    continue;
+                }
+                let mut out = Vec::new();
+                let mut notes = Vec::new();
+                let mut ctx = Ctx {
+                    now: self.now,
+                    rng: &mut self.rng,
+                    out: &mut out,
+                    notes: &mut notes,
+                };
+                self.nodes[message.to.index()].step(&mut ctx, message);
+                queue.extend(out);
+            }
+        }
+
+        fn timer(&mut self, node: u32, kind: TimerKind) {
+            let mut out = Vec::new();
+            let mut notes = Vec::new();
+            let mut ctx = Ctx {
+                now: self.now,
+                rng: &mut self.rng,
+                out: &mut out,
+                notes: &mut notes,
+            };
+            self.nodes[node as usize].on_timer(&mut ctx, kind);
+            self.run(out);
+        }
+
+        fn propose(&mut self, node: u32, proposal: u64) {
+            let mut out = Vec::new();
+            let mut notes = Vec::new();
+            let mut ctx = Ctx {
+                now: self.now,
+                rng: &mut self.rng,
+                out: &mut out,
+                notes: &mut notes,
+            };
+            self.nodes[node as usize].propose(&mut ctx, proposal, Arc::from("v"));
+            self.run(out);
+        }
+    }
+
+    #[test]
+    fn election_with_pre_vote() {
+        // Raft §5.2: a follower that times out campaigns and wins with a majority.
+        let mut net = Net::new(3, RaftConfig::default());
+        net.now = 5000;
+        net.timer(0, TimerKind::Election);
+        assert_eq!(net.nodes[0].role, RaftRole::Leader);
+        assert_eq!(net.nodes[0].term, Term(1));
+        assert_eq!(net.nodes[1].leader, Some(NodeId(0)));
+        // The empty entry of the new leader is committed everywhere.
+        for node in &net.nodes {
+            assert_eq!(node.commit, LogIndex(1), "node {:?}", node.id);
+        }
+    }
+
+    #[test]
+    fn pre_vote_does_not_bump_terms_of_an_isolated_node() {
+        // Thesis §9.6: an isolated pre-candidate cannot win pre-votes, keeps its term.
+        let mut net = Net::new(3, RaftConfig::default());
+        net.cut.insert(NodeId(2));
+        for round in 1..5 {
+            net.now = round * 5000;
+            net.timer(2, TimerKind::Election);
+        }
+        assert_eq!(net.nodes[2].term, Term(0));
+        assert_eq!(net.nodes[2].role, RaftRole::PreCandidate);
+    }
+
+    #[test]
+    fn without_pre_vote_an_isolated_node_bumps_its_term() {
+        let config = RaftConfig {
+            pre_vote: false,
+            ..RaftConfig::default()
+        };
+        let mut net = Net::new(3, config);
+        net.cut.insert(NodeId(2));
+        for round in 1..5 {
+            net.now = round * 5000;
+            net.timer(2, TimerKind::Election);
+        }
+        assert_eq!(net.nodes[2].term, Term(4));
+    }
+
+    #[test]
+    fn replication_and_commit() {
+        let mut net = Net::new(3, RaftConfig::default());
+        net.now = 5000;
+        net.timer(0, TimerKind::Election);
+        net.propose(0, 7);
+        for node in &net.nodes {
+            assert_eq!(node.commit, LogIndex(2));
+            assert_eq!(node.log.last_index(), LogIndex(2));
+        }
+        // A follower forwards proposals to its leader.
+        net.propose(1, 8);
+        assert_eq!(net.nodes[0].commit, LogIndex(3));
+    }
+
+    #[test]
+    fn lease_makes_followers_ignore_votes() {
+        let config = RaftConfig {
+            pre_vote: false,
+            ..RaftConfig::default()
+        };
+        let mut net = Net::new(3, config);
+        net.now = 5000;
+        net.timer(0, TimerKind::Election);
+        // Node 2 campaigns right away: node 1 heard from the leader just now.
+        net.timer(2, TimerKind::Election);
+        assert_eq!(net.nodes[1].term, Term(1));
+        assert_eq!(net.nodes[1].vote, Some(NodeId(0)));
+    }
+
+    #[test]
+    fn check_quorum_steps_down() {
+        let mut net = Net::new(3, RaftConfig::default());
+        net.now = 5000;
+        net.timer(0, TimerKind::Election);
+        net.cut.insert(NodeId(1));
+        net.cut.insert(NodeId(2));
+        net.now = 6000;
+        net.timer(0, TimerKind::Election);
+        // First round: followers were active when it was elected.
+        net.now = 7000;
+        net.timer(0, TimerKind::Election);
+        assert_eq!(net.nodes[0].role, RaftRole::Follower);
+    }
+
+    #[test]
+    fn figure_8_only_current_term_entries_are_committed_by_counting() {
+        // Raft §5.4.2, figure 8: a leader of term 4 holding an entry of term 2 on a
+        // majority must not commit it by counting replicas; it commits once an entry of
+        // its own term is on a majority (and the term-2 entry with it, indirectly).
+        let mut rng = Rng::new(5);
+        let members = Membership::of_voters((0..5).map(NodeId));
+        let mut leader = Raft::new(
+            NodeId(0),
+            RaftConfig::default(),
+            ClusterId(1),
+            members,
+            0,
+            &mut rng,
+        );
+        for term in [1, 2] {
+            leader.log.push(Entry {
+                term: Term(term),
+                data: EntryData::Empty,
+            });
+        }
+        leader.commit = LogIndex(1);
+        leader.term = Term(4);
+        leader.role = RaftRole::Leader;
+        for id in 0..5 {
+            let mut progress = Progress::new(LogIndex(2));
+            if id < 3 {
+                progress.update(LogIndex(2));
+            }
+            leader.progress.insert(NodeId(id), progress);
+        }
+        let mut out = Vec::new();
+        let mut notes = Vec::new();
+        let mut ctx = Ctx {
+            now: 0,
+            rng: &mut rng,
+            out: &mut out,
+            notes: &mut notes,
+        };
+        assert!(!leader.maybe_commit(&mut ctx));
+        assert_eq!(leader.commit, LogIndex(1));
+        leader.log.push(Entry {
+            term: Term(4),
+            data: EntryData::Empty,
+        });
+        for id in 0..3 {
+            leader
+                .progress
+                .get_mut(&NodeId(id))
+                .unwrap()
+                .update(LogIndex(3));
+        }
+        assert!(leader.maybe_commit(&mut ctx));
+        assert_eq!(leader.commit, LogIndex(3));
+    }
+}

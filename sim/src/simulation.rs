@@ -1,0 +1,1369 @@
+//! The discrete-event simulation: nodes, network, clients and the event queue.
+//!
+//! Events are ordered by (time, sequence number), so two events at the same millisecond
+//! run in the order they were scheduled; with the single seeded [`Rng`] this makes a run
+//! a pure function of the scenario and of the actions applied. Every change is checked
+//! by the incremental invariant [`Checker`] and, when tracing is on, recorded as a
+//! [`TraceEvent`].
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BinaryHeap};
+use std::sync::Arc;
+
+use crate::ids::{ClusterId, LogIndex, NodeId, Term};
+use crate::invariants::{self, fingerprint, Checker, Violation};
+use crate::log::{Entry, EntryData};
+use crate::membership::{ConfChange, Membership};
+use crate::message::{Body, Message};
+use crate::network::{Group, Network};
+use crate::raft::{Ctx, DropReason, Note, Raft, RaftConfig, RaftRole, TimerKind};
+use crate::result::{
+    CommitRecord, LeaderRecord, NodeResult, Outcome, ProposalRecord, SimResult, SkippedRecord,
+};
+use crate::rng::Rng;
+use crate::scenario::{Action, NodeSelector, Scenario, Step};
+use crate::trace::{DropCause, TraceEvent, TraceKind};
+use crate::view::{EntryView, MessageView, NodeView, Role};
+
+const TIMERS: [TimerKind; 2] = [TimerKind::Election, TimerKind::Heartbeat];
+
+/// What the queue holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum EventKind {
+    /// A message arrives (id in `in_flight`).
+    Deliver(u64),
+    /// A node's timer, valid only for that incarnation of the node.
+    Timer(NodeId, TimerKind, u32),
+    /// A scenario step and its repetition number (0 first, see `every_ms`).
+    Step(u32, u32),
+    /// A client gives up on a proposal.
+    ProposalTimeout(u64),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Queued {
+    at_ms: u64,
+    seq: u64,
+    kind: EventKind,
+}
+
+impl Ord for Queued {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // BinaryHeap is a max-heap: reverse for earliest (time, seq) first.
+        (other.at_ms, other.seq).cmp(&(self.at_ms, self.seq))
+    }
+}
+
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+#[derive(Clone, Debug)]
+struct InFlight {
+    message: Message,
+    sent_at_ms: u64,
+    deliver_at_ms: u64,
+    lost: bool,
+    /// Recipient's incarnation at send time: a crash in between loses the message.
+    incarnation: u32,
+}
+
+#[derive(Clone, Debug)]
+struct SimNode {
+    name: String,
+    site: u32,
+    up: bool,
+    removed: bool,
+    /// Bumped by each crash/restart, invalidating timers and messages in flight to it.
+    incarnation: u32,
+    raft: Raft,
+    /// Earliest pending queue event per timer kind (see `reschedule`).
+    scheduled: [Option<u64>; 2],
+}
+
+/// Membership a cluster starts from: a node joining replicates the log from index 1 and
+/// applies the changes after `base_index` on top of `base_members`.
+#[derive(Clone, Debug)]
+struct ClusterInfo {
+    base_members: Membership,
+    base_index: LogIndex,
+}
+
+#[derive(Clone, Debug)]
+struct ProposalState {
+    at_ms: u64,
+    value: Arc<str>,
+    node: Option<NodeId>,
+    outcome: Outcome,
+    reason: Option<&'static str>,
+    /// Where a leader appended it.
+    position: Option<(ClusterId, LogIndex, Term)>,
+    decided_at_ms: Option<u64>,
+    commit_recorded: bool,
+}
+
+/// An etcd cluster under simulation. Cheap to clone (checkpoints for seeking).
+#[derive(Clone, Debug)]
+pub struct Simulation {
+    name: String,
+    seed: u64,
+    config: RaftConfig,
+    /// etcd's request timeout: 5 s + 2 × election timeout.
+    request_timeout_ms: u64,
+    now: u64,
+    seq: u64,
+    queue: BinaryHeap<Queued>,
+    rng: Rng,
+    nodes: Vec<SimNode>,
+    names: BTreeMap<String, NodeId>,
+    sites: Vec<String>,
+    network: Network,
+    in_flight: BTreeMap<u64, InFlight>,
+    next_message: u64,
+    steps: Arc<[Step]>,
+    end_ms: u64,
+    clusters: BTreeMap<ClusterId, ClusterInfo>,
+    snapshots: BTreeMap<NodeId, Vec<Entry>>,
+    proposals: Vec<ProposalState>,
+    /// Proposals appended but not decided, by position.
+    pending_at: BTreeMap<(ClusterId, LogIndex), Vec<u64>>,
+    leaders: Vec<LeaderRecord>,
+    commits: Vec<CommitRecord>,
+    skipped: Vec<SkippedRecord>,
+    trace: Vec<TraceEvent>,
+    tracing: bool,
+    events: u64,
+    checker: Checker,
+    scratch_out: Vec<Message>,
+    scratch_notes: Vec<Note>,
+}
+
+/// Sort key putting `n2` before `n10`.
+fn natural_key(name: &str) -> (String, u64, String) {
+    let digits = name.len() - name.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    let (prefix, number) = name.split_at(name.len() - digits);
+    let number = number.parse::<u64>().unwrap_or(0);
+    (prefix.to_string(), number, name.to_string())
+}
+
+impl Simulation {
+    /// Builds the cluster of `scenario` at time 0 with its steps queued.
+    pub fn new(scenario: &Scenario) -> Simulation {
+        let cluster = &scenario.cluster;
+        let config = RaftConfig {
+            heartbeat_ms: cluster.heartbeat_ms.max(1),
+            election_ms: cluster.election_ms.max(cluster.heartbeat_ms).max(1),
+            pre_vote: cluster.pre_vote,
+            check_quorum: cluster.check_quorum,
+        };
+        let sites: Vec<String> = cluster.sites.keys().cloned().collect();
+        let mut initial = scenario.initial_nodes();
+        initial.sort_by_key(|(name, _)| natural_key(name));
+        let mut rng = Rng::new(scenario.seed);
+        let members = Membership::of_voters((0..initial.len() as u32).map(NodeId));
+        let cluster_id = ClusterId(1);
+        let mut nodes = Vec::new();
+        let mut names = BTreeMap::new();
+        for (position, (name, site)) in initial.iter().enumerate() {
+            let id = NodeId(position as u32);
+            let site_index = sites.iter().position(|s| s == site).unwrap_or(0) as u32;
+            let raft = Raft::new(id, config, cluster_id, members.clone(), 0, &mut rng);
+            names.insert(name.clone(), id);
+            nodes.push(SimNode {
+                name: name.clone(),
+                site: site_index,
+                up: !cluster.down.contains(name),
+                removed: false,
+                incarnation: 0,
+                raft,
+                scheduled: [None; 2],
+            });
+        }
+        let mut clusters = BTreeMap::new();
+        clusters.insert(
+            cluster_id,
+            ClusterInfo {
+                base_members: members,
+                base_index: LogIndex(0),
+            },
+        );
+        let latency = cluster.latency_ms;
+        let mut simulation = Simulation {
+            name: scenario.name.clone(),
+            seed: scenario.seed,
+            config,
+            request_timeout_ms: 5000 + 2 * config.election_ms,
+            now: 0,
+            seq: 0,
+            queue: BinaryHeap::new(),
+            rng,
+            nodes,
+            names,
+            sites,
+            network: Network::new(latency.intra, latency.inter, latency.jitter),
+            in_flight: BTreeMap::new(),
+            next_message: 0,
+            steps: scenario.steps.clone().into(),
+            end_ms: scenario.end_ms(),
+            clusters,
+            snapshots: BTreeMap::new(),
+            proposals: Vec::new(),
+            pending_at: BTreeMap::new(),
+            leaders: Vec::new(),
+            commits: Vec::new(),
+            skipped: Vec::new(),
+            trace: Vec::new(),
+            tracing: true,
+            events: 0,
+            checker: Checker::default(),
+            scratch_out: Vec::new(),
+            scratch_notes: Vec::new(),
+        };
+        for position in 0..simulation.steps.len() {
+            let at = simulation.steps[position].at_ms;
+            simulation.push(at, EventKind::Step(position as u32, 0));
+        }
+        for id in 0..simulation.nodes.len() {
+            simulation.reschedule(NodeId(id as u32));
+        }
+        simulation
+    }
+
+    /// Turns trace recording on or off (on by default; `run_scenario` turns it off).
+    pub fn set_tracing(&mut self, on: bool) {
+        self.tracing = on;
+        if !on {
+            self.trace.clear();
+        }
+    }
+
+    /// Current simulated time.
+    pub fn now_ms(&self) -> u64 {
+        self.now
+    }
+
+    /// The end of the scenario (`until_ms`).
+    pub fn end_ms(&self) -> u64 {
+        self.end_ms
+    }
+
+    /// Number of events processed so far.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// Name of a node.
+    pub fn node_name(&self, id: NodeId) -> &str {
+        self.nodes
+            .get(id.index())
+            .map_or("?", |node| node.name.as_str())
+    }
+
+    /// Id of a node by name.
+    pub fn node_id(&self, name: &str) -> Option<NodeId> {
+        self.names.get(name).copied()
+    }
+
+    /// Site names, sorted.
+    pub fn sites(&self) -> &[String] {
+        &self.sites
+    }
+
+    /// Whether no partition separates two sites (for `[data-link]`).
+    pub fn sites_connected(&self, a: &str, b: &str) -> bool {
+        let index = |name: &str| self.sites.iter().position(|s| s == name).map(|i| i as u32);
+        match (index(a), index(b)) {
+            (Some(a), Some(b)) => self.network.sites_connected(a, b),
+            _ => false,
+        }
+    }
+
+    fn push(&mut self, at_ms: u64, kind: EventKind) {
+        self.seq += 1;
+        self.queue.push(Queued {
+            at_ms,
+            seq: self.seq,
+            kind,
+        });
+    }
+
+    fn record(&mut self, kind: TraceKind) {
+        if self.tracing {
+            self.trace.push(TraceEvent {
+                at_ms: self.now,
+                kind,
+            });
+        }
+    }
+
+    /// Time of the next event, if any.
+    pub fn next_event_ms(&self) -> Option<u64> {
+        self.queue.peek().map(|event| event.at_ms)
+    }
+
+    /// Processes the next event; false when the queue is empty.
+    pub fn step(&mut self) -> bool {
+        while let Some(event) = self.queue.pop() {
+            self.now = self.now.max(event.at_ms);
+            if self.process(event) {
+                self.events += 1;
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Processes every event up to and including `ms`, then sets the clock to `ms`.
+    pub fn run_until(&mut self, ms: u64) {
+        while let Some(event) = self.queue.peek() {
+            if event.at_ms > ms {
+                break;
+            }
+            self.step();
+        }
+        self.now = self.now.max(ms);
+    }
+
+    /// Runs to the end of the scenario.
+    pub fn run_to_end(&mut self) {
+        let end = self.end_ms;
+        self.run_until(end);
+    }
+
+    /// Handles one queued event; false if it was stale (nothing happened).
+    fn process(&mut self, event: Queued) -> bool {
+        match event.kind {
+            EventKind::Deliver(id) => {
+                self.deliver(id);
+                true
+            }
+            EventKind::Timer(node, kind, incarnation) => {
+                self.fire_timer(node, kind, incarnation, event.at_ms)
+            }
+            EventKind::Step(position, repetition) => {
+                let step = self.steps[position as usize].clone();
+                match &step.action {
+                    // A repeated write can number its values: "x={n}" gives x=1, x=2…
+                    Action::Propose { value, node } if value.contains("{n}") => {
+                        let value = value.replace("{n}", &(repetition + 1).to_string());
+                        self.propose(&value, node);
+                    }
+                    action => self.apply_action(action, Some(position)),
+                }
+                if let Some(every) = step.every_ms {
+                    let next = self.now + every;
+                    if next <= self.end_ms {
+                        self.push(next, EventKind::Step(position, repetition + 1));
+                    }
+                }
+                true
+            }
+            EventKind::ProposalTimeout(proposal) => {
+                self.decide(proposal, Outcome::Failed, Some("timeout"));
+                true
+            }
+        }
+    }
+
+    fn fire_timer(&mut self, id: NodeId, kind: TimerKind, incarnation: u32, at_ms: u64) -> bool {
+        let slot = kind as usize;
+        let node = &mut self.nodes[id.index()];
+        if !node.up || node.incarnation != incarnation || node.scheduled[slot] != Some(at_ms) {
+            return false;
+        }
+        node.scheduled[slot] = None;
+        match node.raft.deadline(kind) {
+            Some(deadline) if deadline <= self.now => {
+                self.record(TraceKind::Timeout {
+                    node: id,
+                    timer: kind,
+                });
+                self.with_node(id, |raft, ctx| raft.on_timer(ctx, kind));
+                true
+            }
+            _ => {
+                // The deadline moved (timer reset) or vanished: re-arm, nothing happened.
+                self.reschedule(id);
+                false
+            }
+        }
+    }
+
+    /// Makes sure a queue event exists at or before each timer deadline of `id`. Lazy: a
+    /// reset that pushes a deadline later does not touch the queue; the early event
+    /// re-arms itself when it fires.
+    fn reschedule(&mut self, id: NodeId) {
+        for kind in TIMERS {
+            let slot = kind as usize;
+            let node = &self.nodes[id.index()];
+            if !node.up {
+                continue;
+            }
+            let Some(deadline) = node.raft.deadline(kind) else {
+                continue;
+            };
+            let deadline = deadline.max(self.now);
+            if node.scheduled[slot].is_none_or(|scheduled| deadline < scheduled) {
+                let incarnation = node.incarnation;
+                self.nodes[id.index()].scheduled[slot] = Some(deadline);
+                self.push(deadline, EventKind::Timer(id, kind, incarnation));
+            }
+        }
+    }
+
+    /// Runs `f` on a node's Raft state, then handles what it sent and noted.
+    fn with_node<R>(&mut self, id: NodeId, f: impl FnOnce(&mut Raft, &mut Ctx<'_>) -> R) -> R {
+        let mut out = std::mem::take(&mut self.scratch_out);
+        let mut notes = std::mem::take(&mut self.scratch_notes);
+        let result = {
+            let mut ctx = Ctx {
+                now: self.now,
+                rng: &mut self.rng,
+                out: &mut out,
+                notes: &mut notes,
+            };
+            f(&mut self.nodes[id.index()].raft, &mut ctx)
+        };
+        let mut removed = Vec::new();
+        for note in notes.drain(..) {
+            self.handle_note(id, note, &mut removed);
+        }
+        for message in out.drain(..) {
+            self.send(message);
+        }
+        self.scratch_out = out;
+        self.scratch_notes = notes;
+        self.reschedule(id);
+        for member in removed {
+            self.stop_removed(member);
+        }
+        result
+    }
+
+    fn view_role(&self, id: NodeId) -> Role {
+        let node = &self.nodes[id.index()];
+        if !node.up {
+            return Role::Down;
+        }
+        match node.raft.role {
+            RaftRole::Leader => Role::Leader,
+            RaftRole::Candidate => Role::Candidate,
+            RaftRole::PreCandidate => Role::PreCandidate,
+            RaftRole::Follower if node.raft.members.is_learner(id) => Role::Learner,
+            RaftRole::Follower => Role::Follower,
+        }
+    }
+
+    fn handle_note(&mut self, id: NodeId, note: Note, removed: &mut Vec<NodeId>) {
+        let now = self.now;
+        match note {
+            Note::Role { role, term } => {
+                let shown = if role == RaftRole::Follower
+                    && self.nodes[id.index()].raft.members.is_learner(id)
+                {
+                    Role::Learner
+                } else {
+                    match role {
+                        RaftRole::Leader => Role::Leader,
+                        RaftRole::Candidate => Role::Candidate,
+                        RaftRole::PreCandidate => Role::PreCandidate,
+                        RaftRole::Follower => Role::Follower,
+                    }
+                };
+                self.record(TraceKind::Role {
+                    node: id,
+                    role: shown,
+                    term,
+                });
+                if role == RaftRole::Leader {
+                    let node = &self.nodes[id.index()];
+                    self.leaders.push(LeaderRecord {
+                        at_ms: now,
+                        node: node.name.clone(),
+                        term: term.0,
+                    });
+                    self.checker.on_leader(
+                        now,
+                        node.raft.cluster,
+                        term,
+                        &node.name,
+                        &node.raft.log,
+                    );
+                }
+            }
+            Note::Appended { first, last } => {
+                self.record(TraceKind::Append {
+                    node: id,
+                    first,
+                    last,
+                });
+                let node = &self.nodes[id.index()];
+                self.checker.on_append(
+                    now,
+                    node.raft.cluster,
+                    &node.name,
+                    &node.raft.log,
+                    first,
+                    last,
+                );
+            }
+            Note::Truncated { from, commit } => {
+                self.record(TraceKind::Truncate { node: id, from });
+                let node = &self.nodes[id.index()];
+                let leader = node.raft.role == RaftRole::Leader;
+                self.checker
+                    .on_truncate(now, &node.name, from, commit, leader);
+            }
+            Note::Committed { from, to } => {
+                self.record(TraceKind::Commit {
+                    node: id,
+                    index: to,
+                });
+                let node = &self.nodes[id.index()];
+                let cluster = node.raft.cluster;
+                self.checker
+                    .on_commit(now, cluster, &node.name, &node.raft.log, from, to);
+                for raw in from.0..=to.0 {
+                    self.on_committed_entry(id, cluster, LogIndex(raw));
+                }
+            }
+            Note::ConfApplied { change, .. } => {
+                let (change_name, member) = match change {
+                    ConfChange::AddVoter(member) => ("add", member),
+                    ConfChange::AddLearner(member) => ("add_learner", member),
+                    ConfChange::Remove(member) => ("remove", member),
+                };
+                self.record(TraceKind::Membership {
+                    node: id,
+                    change: change_name,
+                    member,
+                });
+                // etcd: a removed member shuts itself down. The leader applies first.
+                if let ConfChange::Remove(member) = change {
+                    if self.nodes[id.index()].raft.role == RaftRole::Leader {
+                        removed.push(member);
+                    }
+                }
+            }
+            Note::ProposalAppended { proposal, index } => {
+                let raft = &self.nodes[id.index()].raft;
+                let position = (raft.cluster, index, raft.term);
+                if let Some(state) = self.proposals.get_mut(proposal as usize) {
+                    // A duplicated request (network duplication fault) may be appended
+                    // twice; the first position is reported, both are watched.
+                    state.position.get_or_insert(position);
+                    if state.outcome == Outcome::Pending {
+                        self.pending_at
+                            .entry((position.0, index))
+                            .or_default()
+                            .push(proposal);
+                    }
+                }
+            }
+            Note::ProposalDropped { proposal, reason } => {
+                let reason = match reason {
+                    DropReason::NoLeader => "no_leader",
+                    DropReason::NotLeader => "not_leader",
+                    DropReason::Transferring => "transferring",
+                };
+                self.decide(proposal, Outcome::Failed, Some(reason));
+            }
+            Note::CheckQuorumStepDown => {}
+        }
+    }
+
+    /// Bookkeeping of client values when `id` commits `index`.
+    fn on_committed_entry(&mut self, id: NodeId, cluster: ClusterId, index: LogIndex) {
+        let Some(entry) = self.nodes[id.index()].raft.log.entry(index) else {
+            return;
+        };
+        let term = entry.term;
+        let committed_proposal = match &entry.data {
+            EntryData::Value { proposal, value } => Some((*proposal, value.clone())),
+            _ => None,
+        };
+        if let Some((proposal, value)) = &committed_proposal {
+            if let Some(state) = self.proposals.get_mut(*proposal as usize) {
+                if state.outcome == Outcome::Pending {
+                    // Where it was committed is where it must stay.
+                    state.position = Some((cluster, index, term));
+                }
+                if !state.commit_recorded {
+                    state.commit_recorded = true;
+                    self.commits.push(CommitRecord {
+                        at_ms: self.now,
+                        index: index.0,
+                        value: value.to_string(),
+                        term: term.0,
+                    });
+                }
+            }
+        }
+        if let Some(waiting) = self.pending_at.remove(&(cluster, index)) {
+            for proposal in waiting {
+                let here = committed_proposal.as_ref().map(|(p, _)| *p) == Some(proposal);
+                if here {
+                    self.decide(proposal, Outcome::Committed, None);
+                } else {
+                    // Another entry was committed at its index: a new leader overwrote it.
+                    self.decide(proposal, Outcome::Failed, Some("lost"));
+                }
+            }
+        }
+    }
+
+    fn decide(&mut self, proposal: u64, outcome: Outcome, reason: Option<&'static str>) {
+        let now = self.now;
+        let Some(state) = self.proposals.get_mut(proposal as usize) else {
+            return;
+        };
+        if state.outcome != Outcome::Pending {
+            return;
+        }
+        state.outcome = outcome;
+        state.reason = reason;
+        state.decided_at_ms = Some(now);
+        self.record(TraceKind::Proposal {
+            proposal,
+            outcome,
+            reason,
+        });
+    }
+
+    fn send(&mut self, message: Message) {
+        if self.network.duplicate_rate > 0.0 && self.network.duplicate(&mut self.rng) {
+            self.send_one(message.clone());
+        }
+        self.send_one(message);
+    }
+
+    fn send_one(&mut self, message: Message) {
+        let id = self.next_message;
+        self.next_message += 1;
+        let from = (message.from, self.nodes[message.from.index()].site);
+        let to_node = &self.nodes[message.to.index()];
+        let to = (message.to, to_node.site);
+        let incarnation = to_node.incarnation;
+        let delivery = self.network.schedule(&mut self.rng, self.now, from, to);
+        self.record(TraceKind::Send {
+            id,
+            from: message.from,
+            to: message.to,
+            kind: message.kind(),
+            term: message.term,
+            deliver_at_ms: delivery.at_ms,
+        });
+        self.in_flight.insert(
+            id,
+            InFlight {
+                message,
+                sent_at_ms: self.now,
+                deliver_at_ms: delivery.at_ms,
+                lost: delivery.lost,
+                incarnation,
+            },
+        );
+        self.push(delivery.at_ms, EventKind::Deliver(id));
+    }
+
+    fn drop_cause(&self, flight: &InFlight) -> Option<DropCause> {
+        let message = &flight.message;
+        let from = &self.nodes[message.from.index()];
+        let to = &self.nodes[message.to.index()];
+        if flight.lost {
+            Some(DropCause::Lost)
+        } else if !self
+            .network
+            .connected(message.from, from.site, message.to, to.site)
+        {
+            Some(DropCause::Partitioned)
+        } else if !to.up || to.incarnation != flight.incarnation {
+            Some(DropCause::NodeDown)
+        } else {
+            None
+        }
+    }
+
+    fn deliver(&mut self, id: u64) {
+        let Some(flight) = self.in_flight.remove(&id) else {
+            return;
+        };
+        let message = flight.message.clone();
+        let (from, to, kind) = (message.from, message.to, message.kind());
+        match self.drop_cause(&flight) {
+            Some(cause) => self.record(TraceKind::Drop {
+                id,
+                from,
+                to,
+                kind,
+                cause,
+            }),
+            None => {
+                self.record(TraceKind::Deliver { id, from, to, kind });
+                self.with_node(to, |raft, ctx| raft.step(ctx, message));
+            }
+        }
+    }
+
+    /// The node in the leader role with the highest term (lowest id on a tie).
+    pub fn current_leader(&self) -> Option<NodeId> {
+        let mut best: Option<(Term, NodeId)> = None;
+        for (position, node) in self.nodes.iter().enumerate() {
+            if node.up && node.raft.role == RaftRole::Leader {
+                let candidate = (node.raft.term, NodeId(position as u32));
+                if best.is_none_or(|(term, _)| candidate.0 > term) {
+                    best = Some(candidate);
+                }
+            }
+        }
+        best.map(|(_, id)| id)
+    }
+
+    fn ids_by_name(&self) -> Vec<NodeId> {
+        let mut ids: Vec<NodeId> = (0..self.nodes.len() as u32).map(NodeId).collect();
+        ids.sort_by_key(|id| natural_key(&self.nodes[id.index()].name));
+        ids
+    }
+
+    /// The nodes a selector designates now (empty when none matches).
+    pub fn resolve(&self, selector: &NodeSelector) -> Vec<NodeId> {
+        match selector {
+            NodeSelector::Leader => self.current_leader().into_iter().collect(),
+            NodeSelector::Follower => self
+                .ids_by_name()
+                .into_iter()
+                .filter(|&id| self.view_role(id) == Role::Follower)
+                .take(1)
+                .collect(),
+            NodeSelector::Site(site) => {
+                let Some(index) = self.sites.iter().position(|s| s == site) else {
+                    return Vec::new();
+                };
+                self.ids_by_name()
+                    .into_iter()
+                    .filter(|&id| {
+                        let node = &self.nodes[id.index()];
+                        node.site == index as u32 && !node.removed
+                    })
+                    .collect()
+            }
+            NodeSelector::Node(name) => self.node_id(name).into_iter().collect(),
+        }
+    }
+
+    fn skip(&mut self, step: Option<u32>, action: &'static str, reason: impl Into<String>) {
+        let reason = reason.into();
+        self.skipped.push(SkippedRecord {
+            at_ms: self.now,
+            step,
+            action: action.to_string(),
+            reason: reason.clone(),
+        });
+        self.record(TraceKind::Skip { action, reason });
+    }
+
+    /// Applies a user action now (a click in a widget, or a scenario step).
+    pub fn apply(&mut self, action: &Action) {
+        self.apply_action(action, None);
+    }
+
+    fn apply_action(&mut self, action: &Action, step: Option<u32>) {
+        let name = action.name();
+        match action {
+            Action::Propose { value, node } => self.propose(value, node),
+            Action::Crash { node }
+            | Action::Restart { node }
+            | Action::Isolate { node }
+            | Action::Snapshot { node }
+            | Action::Restore { node }
+            | Action::Promote { node }
+            | Action::MemberRemove { node }
+            | Action::TransferLeader { node } => {
+                let mut targets = self.resolve(node);
+                if matches!(action, Action::TransferLeader { .. }) {
+                    targets.truncate(1);
+                }
+                if targets.is_empty() {
+                    self.skip(step, name, "no_match");
+                }
+                // With several targets (`site:A`), the action is skipped only if it did
+                // nothing at all: restarting a site restarts the nodes that were down.
+                let mut first_failure = None;
+                let mut any_done = false;
+                for target in targets {
+                    match self.apply_to(action, target) {
+                        Ok(()) => any_done = true,
+                        Err(reason) => {
+                            if first_failure.is_none() {
+                                first_failure =
+                                    Some(format!("{}: {reason}", self.node_name(target)));
+                            }
+                        }
+                    }
+                }
+                if let (false, Some(reason)) = (any_done, first_failure) {
+                    self.skip(step, name, reason);
+                }
+            }
+            Action::Partition { groups } => {
+                let mut resolved = Vec::new();
+                for group in groups {
+                    let mut entry = Group::default();
+                    for member in group {
+                        let member = member.strip_prefix("site:").unwrap_or(member);
+                        if let Some(site) = self.sites.iter().position(|s| s == member) {
+                            entry.sites.insert(site as u32);
+                        } else if let Some(id) = self.node_id(member) {
+                            entry.nodes.insert(id);
+                        }
+                    }
+                    resolved.push(entry);
+                }
+                self.network.groups = resolved;
+                self.record(TraceKind::Network { action: name });
+            }
+            Action::Heal => {
+                self.network.heal();
+                self.record(TraceKind::Network { action: name });
+            }
+            Action::SetLatency {
+                intra,
+                inter,
+                from,
+                to,
+                ms,
+            } => {
+                if let Some(intra) = intra {
+                    self.network.intra_ms = *intra;
+                }
+                if let Some(inter) = inter {
+                    self.network.inter_ms = *inter;
+                }
+                if let (Some(from), Some(to), Some(ms)) = (from, to, ms) {
+                    let index = |site: &str| self.sites.iter().position(|s| s == site);
+                    match (index(from), index(to)) {
+                        (Some(a), Some(b)) => {
+                            let (a, b) = (a as u32, b as u32);
+                            self.network.pair_ms.insert((a.min(b), a.max(b)), *ms);
+                        }
+                        _ => {
+                            self.skip(step, name, "unknown_site");
+                            return;
+                        }
+                    }
+                }
+                self.record(TraceKind::Network { action: name });
+            }
+            Action::DropRate { rate } => {
+                self.network.drop_rate = rate.clamp(0.0, 1.0);
+                self.record(TraceKind::Network { action: name });
+            }
+            Action::DuplicateRate { rate } => {
+                self.network.duplicate_rate = rate.clamp(0.0, 1.0);
+                self.record(TraceKind::Network { action: name });
+            }
+            Action::Reorder { max_ms } => {
+                self.network.reorder_ms = *max_ms;
+                self.record(TraceKind::Network { action: name });
+            }
+            Action::MemberAdd {
+                node,
+                site,
+                learner,
+            } => {
+                if let Err(reason) = self.member_add(node, site, *learner) {
+                    self.skip(step, name, reason);
+                }
+            }
+        }
+    }
+
+    fn propose(&mut self, value: &str, selector: &NodeSelector) {
+        let target = self.resolve(selector).into_iter().next();
+        let proposal = self.proposals.len() as u64;
+        let value: Arc<str> = Arc::from(value);
+        self.proposals.push(ProposalState {
+            at_ms: self.now,
+            value: value.clone(),
+            node: target,
+            outcome: Outcome::Pending,
+            reason: None,
+            position: None,
+            decided_at_ms: None,
+            commit_recorded: false,
+        });
+        self.record(TraceKind::Proposal {
+            proposal,
+            outcome: Outcome::Pending,
+            reason: None,
+        });
+        match target {
+            None => self.decide(proposal, Outcome::Failed, Some("no_leader")),
+            Some(id) if !self.nodes[id.index()].up => {
+                self.decide(proposal, Outcome::Failed, Some("node_down"))
+            }
+            Some(id) => {
+                let deadline = self.now + self.request_timeout_ms;
+                self.push(deadline, EventKind::ProposalTimeout(proposal));
+                self.with_node(id, |raft, ctx| raft.propose(ctx, proposal, value));
+            }
+        }
+    }
+
+    /// The leader, or why there is none.
+    fn leader_for_change(&self) -> Result<NodeId, &'static str> {
+        let leader = self.current_leader().ok_or("no_leader")?;
+        self.nodes[leader.index()].raft.can_propose_conf()?;
+        Ok(leader)
+    }
+
+    fn apply_to(&mut self, action: &Action, target: NodeId) -> Result<(), &'static str> {
+        let index = target.index();
+        match action {
+            Action::Crash { .. } => {
+                let node = &mut self.nodes[index];
+                if !node.up {
+                    return Err("already_down");
+                }
+                node.up = false;
+                node.incarnation += 1;
+                node.scheduled = [None; 2];
+                node.raft.crash();
+                self.record(TraceKind::Crash { node: target });
+            }
+            Action::Restart { .. } => {
+                let node = &mut self.nodes[index];
+                if node.up {
+                    return Err("already_up");
+                }
+                if node.removed {
+                    return Err("removed");
+                }
+                node.up = true;
+                node.incarnation += 1;
+                node.scheduled = [None; 2];
+                self.record(TraceKind::Restart { node: target });
+                self.with_node(target, |raft, ctx| raft.restart(ctx));
+            }
+            Action::Isolate { .. } => {
+                self.network.isolated.insert(target);
+                self.record(TraceKind::Network { action: "isolate" });
+            }
+            Action::Snapshot { .. } => {
+                let node = &self.nodes[index];
+                if !node.up {
+                    return Err("node_down");
+                }
+                let commit = node.raft.commit;
+                let entries = node.raft.log.entries()[..commit.0 as usize].to_vec();
+                self.snapshots.insert(target, entries);
+                self.record(TraceKind::Snapshot {
+                    node: target,
+                    index: commit,
+                });
+            }
+            Action::Restore { .. } => {
+                let entries = self.snapshots.get(&target).cloned().ok_or("no_snapshot")?;
+                let cluster = ClusterId(self.clusters.keys().next_back().map_or(1, |c| c.0 + 1));
+                let index_kept = LogIndex(entries.len() as u64);
+                self.clusters.insert(
+                    cluster,
+                    ClusterInfo {
+                        base_members: Membership::of_voters([target]),
+                        base_index: index_kept,
+                    },
+                );
+                let node = &mut self.nodes[index];
+                node.up = true;
+                node.removed = false;
+                node.incarnation += 1;
+                node.scheduled = [None; 2];
+                self.record(TraceKind::Restore {
+                    node: target,
+                    cluster: cluster.0,
+                    index: index_kept,
+                });
+                self.with_node(target, |raft, ctx| raft.restore(ctx, cluster, entries));
+                let raft = &self.nodes[index].raft;
+                self.checker.seed_cluster(cluster, &raft.log, raft.commit);
+            }
+            Action::Promote { .. } => {
+                let leader = self.leader_for_change()?;
+                let raft = &self.nodes[leader.index()].raft;
+                if !raft.members.is_learner(target) {
+                    return Err("not_a_learner");
+                }
+                // etcd only promotes a learner that has caught up with the leader.
+                let matched = raft
+                    .progress
+                    .get(&target)
+                    .map_or(LogIndex(0), |p| p.matched);
+                if matched < raft.commit {
+                    return Err("learner_not_ready");
+                }
+                self.with_node(leader, |raft, ctx| {
+                    raft.propose_conf(ctx, ConfChange::AddVoter(target))
+                })?;
+            }
+            Action::MemberRemove { .. } => {
+                let leader = self.leader_for_change()?;
+                let members = &self.nodes[leader.index()].raft.members;
+                if !members.is_voter(target) && !members.is_learner(target) {
+                    return Err("not_a_member");
+                }
+                self.with_node(leader, |raft, ctx| {
+                    raft.propose_conf(ctx, ConfChange::Remove(target))
+                })?;
+            }
+            Action::TransferLeader { .. } => {
+                let leader = self.current_leader().ok_or("no_leader")?;
+                self.with_node(leader, |raft, ctx| raft.transfer_leadership(ctx, target))?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn member_add(&mut self, name: &str, site: &str, learner: bool) -> Result<(), String> {
+        let leader = self.leader_for_change()?;
+        let site_index = self
+            .sites
+            .iter()
+            .position(|s| s == site)
+            .ok_or("unknown_site")? as u32;
+        let cluster = self.nodes[leader.index()].raft.cluster;
+        let info = self
+            .clusters
+            .get(&cluster)
+            .cloned()
+            .ok_or("unknown_cluster")?;
+        let id = match self.node_id(name) {
+            Some(existing) => {
+                let members = &self.nodes[leader.index()].raft.members;
+                if members.is_voter(existing) || members.is_learner(existing) {
+                    return Err(format!("{name}: already_member"));
+                }
+                // Re-adding a former member: like etcd, its data directory is wiped
+                // and it joins as a new member.
+                let node = &mut self.nodes[existing.index()];
+                node.site = site_index;
+                node.up = true;
+                node.removed = false;
+                node.incarnation += 1;
+                node.scheduled = [None; 2];
+                self.record(TraceKind::Restart { node: existing });
+                self.with_node(existing, |raft, ctx| {
+                    raft.wipe(ctx, cluster, info.base_members.clone(), info.base_index)
+                });
+                existing
+            }
+            None => {
+                if self.nodes.len() >= crate::scenario::MAX_NODES {
+                    return Err("too_many_nodes".to_string());
+                }
+                let id = NodeId(self.nodes.len() as u32);
+                let mut raft = Raft::new(
+                    id,
+                    self.config,
+                    cluster,
+                    info.base_members.clone(),
+                    self.now,
+                    &mut self.rng,
+                );
+                raft.conf_base = info.base_index;
+                self.nodes.push(SimNode {
+                    name: name.to_string(),
+                    site: site_index,
+                    up: true,
+                    removed: false,
+                    incarnation: 0,
+                    raft,
+                    scheduled: [None; 2],
+                });
+                self.names.insert(name.to_string(), id);
+                self.record(TraceKind::Restart { node: id });
+                self.reschedule(id);
+                id
+            }
+        };
+        let change = if learner {
+            ConfChange::AddLearner(id)
+        } else {
+            ConfChange::AddVoter(id)
+        };
+        self.with_node(leader, |raft, ctx| raft.propose_conf(ctx, change))
+            .map(|_| ())
+            .map_err(str::to_string)
+    }
+
+    fn stop_removed(&mut self, member: NodeId) {
+        let node = &mut self.nodes[member.index()];
+        node.removed = true;
+        if node.up {
+            node.up = false;
+            node.incarnation += 1;
+            node.scheduled = [None; 2];
+            node.raft.crash();
+            self.record(TraceKind::Crash { node: member });
+        }
+    }
+
+    /// Every node as drawn, in creation order.
+    pub fn nodes(&self) -> Vec<NodeView> {
+        (0..self.nodes.len() as u32)
+            .map(|id| self.node_view(NodeId(id)))
+            .collect()
+    }
+
+    fn name_of(&self, id: NodeId) -> String {
+        self.node_name(id).to_string()
+    }
+
+    /// One node as drawn.
+    pub fn node_view(&self, id: NodeId) -> NodeView {
+        let node = &self.nodes[id.index()];
+        let raft = &node.raft;
+        let timer = if node.up {
+            raft.election_deadline()
+        } else {
+            None
+        };
+        let campaigning = matches!(raft.role, RaftRole::Candidate | RaftRole::PreCandidate);
+        NodeView {
+            id: node.name.clone(),
+            site: self
+                .sites
+                .get(node.site as usize)
+                .cloned()
+                .unwrap_or_default(),
+            role: self.view_role(id),
+            term: raft.term.0,
+            vote: raft.vote.map(|v| self.name_of(v)),
+            leader: if node.up {
+                raft.leader.map(|v| self.name_of(v))
+            } else {
+                None
+            },
+            commit_index: raft.commit.0,
+            log: self.log_view(id),
+            election_deadline_ms: timer,
+            election_started_ms: timer.map(|_| raft.election_reset_at),
+            votes: if campaigning && node.up {
+                raft.votes_granted
+                    .iter()
+                    .map(|&v| self.name_of(v))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            cluster: raft.cluster.0,
+            voters: raft
+                .members
+                .voters
+                .iter()
+                .map(|&v| self.name_of(v))
+                .collect(),
+            learners: raft
+                .members
+                .learners
+                .iter()
+                .map(|&v| self.name_of(v))
+                .collect(),
+            removed: node.removed,
+        }
+    }
+
+    fn log_view(&self, id: NodeId) -> Vec<EntryView> {
+        self.nodes[id.index()]
+            .raft
+            .log
+            .entries()
+            .iter()
+            .enumerate()
+            .map(|(offset, entry)| EntryView::new(offset as u64 + 1, entry, |n| self.name_of(n)))
+            .collect()
+    }
+
+    /// Messages on the wire, by id (send order).
+    pub fn messages_in_flight(&self) -> Vec<MessageView> {
+        self.in_flight
+            .iter()
+            .map(|(&id, flight)| {
+                let message = &flight.message;
+                let entries = match &message.body {
+                    Body::Append { entries, .. } => entries.len() as u32,
+                    _ => 0,
+                };
+                MessageView {
+                    id,
+                    from: self.name_of(message.from),
+                    to: self.name_of(message.to),
+                    kind: message.kind(),
+                    term: message.term.0,
+                    reject: message.is_reject(),
+                    entries,
+                    sent_at_ms: flight.sent_at_ms,
+                    deliver_at_ms: flight.deliver_at_ms,
+                    will_be_dropped: self.drop_cause(flight).is_some(),
+                }
+            })
+            .collect()
+    }
+
+    /// Takes the trace recorded since the last call.
+    pub fn drain_trace(&mut self) -> Vec<TraceEvent> {
+        std::mem::take(&mut self.trace)
+    }
+
+    /// A trace event as one JSON line, node ids replaced by names.
+    pub fn trace_line(&self, event: &TraceEvent) -> String {
+        let mut value = serde_json::to_value(event).unwrap_or_default();
+        if let serde_json::Value::Object(map) = &mut value {
+            for key in ["from", "to", "node", "member"] {
+                if let Some(serde_json::Value::Number(number)) = map.get(key) {
+                    if let Some(raw) = number.as_u64() {
+                        let name = self.node_name(NodeId(raw as u32)).to_string();
+                        map.insert(key.to_string(), serde_json::Value::String(name));
+                    }
+                }
+            }
+        }
+        value.to_string()
+    }
+
+    /// Safety violations found so far (including, at this instant, any committed client
+    /// value missing from a node that committed its index).
+    pub fn violations(&self) -> Vec<Violation> {
+        let mut violations = self.checker.violations.clone();
+        for state in &self.proposals {
+            if state.outcome != Outcome::Committed {
+                continue;
+            }
+            let Some((cluster, index, term)) = state.position else {
+                continue;
+            };
+            for node in &self.nodes {
+                let raft = &node.raft;
+                if raft.cluster != cluster || raft.commit < index {
+                    continue;
+                }
+                let kept = raft.log.entry(index).is_some_and(|entry| {
+                    entry.term == term
+                        && matches!(&entry.data, EntryData::Value { value, .. } if *value == state.value)
+                });
+                if !kept {
+                    violations.push(Violation {
+                        at_ms: self.now,
+                        rule: "acknowledged_write_lost",
+                        detail: format!(
+                            "{} lost committed value {} at {}",
+                            node.name, state.value, index.0
+                        ),
+                    });
+                }
+            }
+        }
+        violations
+    }
+
+    /// Number of client proposals so far (the next one gets this number).
+    pub fn proposal_count(&self) -> u64 {
+        self.proposals.len() as u64
+    }
+
+    /// Outcome and failure reason of proposal number `proposal`.
+    pub fn proposal_outcome(&self, proposal: u64) -> Option<(Outcome, Option<&'static str>)> {
+        self.proposals
+            .get(proposal as usize)
+            .map(|state| (state.outcome, state.reason))
+    }
+
+    /// Whether the incremental checker found a violation (cheap: for every-event checks).
+    pub fn has_violations(&self) -> bool {
+        !self.checker.violations.is_empty()
+    }
+
+    /// Brute-force pairwise log check of every node (for tests; quadratic).
+    pub fn check_logs(&self) -> Vec<String> {
+        let logs: Vec<_> = self
+            .nodes
+            .iter()
+            .map(|node| {
+                (
+                    node.name.as_str(),
+                    node.raft.cluster,
+                    &node.raft.log,
+                    node.raft.commit,
+                )
+            })
+            .collect();
+        invariants::check_logs(&logs)
+    }
+
+    /// Whether a node with this name is up.
+    pub fn is_up(&self, name: &str) -> bool {
+        self.node_id(name)
+            .is_some_and(|id| self.nodes[id.index()].up)
+    }
+
+    /// Fingerprint of the committed entry at `index` of the first cluster, for tests.
+    pub fn committed_fingerprint(&self, name: &str, index: u64) -> Option<u64> {
+        let id = self.node_id(name)?;
+        let raft = &self.nodes[id.index()].raft;
+        if raft.commit.0 < index {
+            return None;
+        }
+        raft.log
+            .entry(LogIndex(index))
+            .map(|entry| fingerprint(&entry.data))
+    }
+
+    /// The result so far.
+    pub fn result(&self) -> SimResult {
+        let nodes = (0..self.nodes.len() as u32)
+            .map(|raw| {
+                let id = NodeId(raw);
+                let node = &self.nodes[id.index()];
+                NodeResult {
+                    id: node.name.clone(),
+                    site: self
+                        .sites
+                        .get(node.site as usize)
+                        .cloned()
+                        .unwrap_or_default(),
+                    role: self.view_role(id),
+                    term: node.raft.term.0,
+                    commit_index: node.raft.commit.0,
+                    log: self.log_view(id),
+                }
+            })
+            .collect();
+        let proposals = self
+            .proposals
+            .iter()
+            .map(|state| ProposalRecord {
+                at_ms: state.at_ms,
+                value: state.value.to_string(),
+                node: state.node.map(|id| self.name_of(id)),
+                outcome: state.outcome,
+                reason: state.reason.map(str::to_string),
+                index: state.position.map(|(_, index, _)| index.0),
+                decided_at_ms: state.decided_at_ms,
+            })
+            .collect();
+        SimResult {
+            name: self.name.clone(),
+            seed: self.seed,
+            until_ms: self.now,
+            nodes,
+            leaders: self.leaders.clone(),
+            commits: self.commits.clone(),
+            proposals,
+            skipped: self.skipped.clone(),
+            violations: self.violations(),
+            events: self.events,
+        }
+    }
+}

@@ -1,0 +1,238 @@
+//! etcd's failure modes (op-guide/failures) and the site placements of the talk, each a
+//! scenario of `slides/scenarios/` run with every invariant checked after every event.
+
+mod common;
+
+use common::*;
+use sim::{Action, NodeSelector, Outcome, Role};
+
+#[test]
+fn cold_start_elects_one_leader() {
+    let (simulation, result) = run_checked(&load("election"));
+    assert_eq!(result.leaders.len(), 1);
+    assert_eq!(leaders_now(&simulation).len(), 1);
+    // Raft §5.2 with etcd's timing: the first election needs at least one election timeout.
+    assert!(result.leaders[0].at_ms >= 1000);
+}
+
+#[test]
+fn replication_commits_every_write_once() {
+    let (_, result) = run_checked(&load("replication"));
+    let values: Vec<&str> = result.commits.iter().map(|c| c.value.as_str()).collect();
+    assert_eq!(values, ["x=1", "y=2", "z=3"]);
+    for proposal in &result.proposals {
+        assert_eq!(proposal.outcome, Outcome::Committed, "{proposal:?}");
+    }
+    // Every node ends with the same log (leader no-op + three values).
+    for node in &result.nodes {
+        assert_eq!(node.commit_index, 4, "{}", node.id);
+    }
+}
+
+#[test]
+fn follower_failure_does_not_stop_writes() {
+    let (_, result) = run_checked(&load("follower-failure"));
+    assert_eq!(outcome(&result, "y=2").0, Outcome::Committed);
+    assert_eq!(result.leaders.len(), 1, "no election needed");
+    // The follower caught up after its restart.
+    for node in &result.nodes {
+        assert_ne!(node.role, Role::Down, "{}", node.id);
+        assert_eq!(node.commit_index, 3, "{}", node.id);
+    }
+}
+
+#[test]
+fn leader_failure_loses_the_uncommitted_write() {
+    let scenario = load("leader-failure");
+    let (_, result) = run_checked(&scenario);
+    assert_eq!(outcome(&result, "x=1").0, Outcome::Committed);
+    assert_eq!(
+        outcome(&result, "y=2"),
+        (Outcome::Failed, Some("lost".to_string()))
+    );
+    assert!(!committed_anywhere(&result, "y=2"));
+    // "no committed writes are ever lost"
+    assert!(committed_anywhere(&result, "x=1"));
+    assert!(result.leaders.len() >= 2);
+    // A new leader overwrote the old leader's uncommitted entry: every log now agrees.
+    let (_, lines) = sim::trace_json_lines(&scenario);
+    assert!(lines.iter().any(|l| l.contains("\"type\":\"truncate\"")));
+    let logs: Vec<_> = result.nodes.iter().map(|n| &n.log).collect();
+    assert!(logs.windows(2).all(|pair| pair[0] == pair[1]));
+}
+
+#[test]
+fn majority_failure_blocks_writes_until_a_majority_returns() {
+    let (_, result) = run_checked(&load("majority-failure"));
+    assert_eq!(
+        outcome(&result, "y=2"),
+        (Outcome::Failed, Some("timeout".to_string()))
+    );
+    assert_eq!(outcome(&result, "z=3").0, Outcome::Committed);
+    // No leader between the crash and the restart.
+    assert!(result
+        .leaders
+        .iter()
+        .all(|l| l.at_ms < 3000 || l.at_ms > 8000));
+    assert!(!committed_anywhere(&result, "y=2"));
+}
+
+#[test]
+fn partition_with_the_leader_on_the_minority_side() {
+    let scenario = load("partition-minority-leader");
+    let mut simulation = sim::Simulation::new(&scenario);
+    run_checked_until(&mut simulation, 2900);
+    assert_eq!(role(&simulation, "n1"), Role::Leader);
+    // CheckQuorum: the old leader steps down within two election timeouts.
+    run_checked_until(&mut simulation, 3000 + 2 * 1000 + 50);
+    assert_ne!(role(&simulation, "n1"), Role::Leader);
+    let leaders = leaders_now(&simulation);
+    assert_eq!(leaders.len(), 1);
+    assert!(["n3", "n4", "n5"].contains(&leaders[0].as_str()));
+    run_checked_until(&mut simulation, scenario.end_ms());
+    let result = simulation.result();
+    assert_eq!(
+        outcome(&result, "x=1"),
+        (Outcome::Failed, Some("lost".into()))
+    );
+    assert_eq!(outcome(&result, "y=2").0, Outcome::Committed);
+    // After the heal, the old minority follows the majority's leader.
+    assert_eq!(leaders_now(&simulation), leaders);
+}
+
+#[test]
+fn split_two_two_has_no_leader_anywhere() {
+    let scenario = load("split-2-2");
+    let mut simulation = sim::Simulation::new(&scenario);
+    run_checked_until(&mut simulation, 3000 + 2 * 1000 + 50);
+    assert!(leaders_now(&simulation).is_empty());
+    run_checked_until(&mut simulation, 9990);
+    assert!(leaders_now(&simulation).is_empty());
+    let result = simulation.result();
+    assert_eq!(outcome(&result, "y=2").0, Outcome::Failed);
+    assert_eq!(outcome(&result, "z=3").0, Outcome::Failed);
+    // PreVote: nobody bumped the term while partitioned.
+    assert!(
+        result.nodes.iter().all(|n| n.term == 1),
+        "{:?}",
+        result.nodes
+    );
+    run_checked_until(&mut simulation, scenario.end_ms());
+    assert_eq!(leaders_now(&simulation).len(), 1);
+}
+
+#[test]
+fn bootstrap_failure_needs_a_majority_to_start() {
+    let scenario = load("bootstrap-failure");
+    let (_, result) = run_checked(&scenario);
+    assert_eq!(
+        outcome(&result, "x=1"),
+        (Outcome::Failed, Some("no_leader".to_string()))
+    );
+    assert!(result.leaders.iter().all(|l| l.at_ms > 5000));
+    assert_eq!(outcome(&result, "y=2").0, Outcome::Committed);
+    // The lone node never bumped its term while alone (PreVote).
+    assert_eq!(result.leaders[0].term, 1);
+}
+
+#[test]
+fn disaster_recovery_from_snapshot_then_member_add() {
+    let (simulation, result) = run_checked(&load("disaster-recovery"));
+    assert_eq!(outcome(&result, "w=4").0, Outcome::Committed);
+    let nodes = simulation.nodes();
+    let new_cluster: Vec<_> = nodes.iter().filter(|n| n.cluster == 2).collect();
+    let names: Vec<&str> = new_cluster.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(names, ["n3", "n4", "n5"]);
+    for node in &new_cluster {
+        assert_eq!(node.voters, ["n3", "n4", "n5"], "{}", node.id);
+        let values: Vec<&str> = node
+            .log
+            .iter()
+            .filter(|e| e.kind == sim::view::EntryKind::Value)
+            .filter_map(|e| e.value.as_deref())
+            .collect();
+        // The snapshot had x and y; z was written after it and is gone with site A.
+        assert_eq!(values, ["x=1", "y=2", "w=4"], "{}", node.id);
+    }
+}
+
+fn commits_after(result: &sim::SimResult, value: &str) -> bool {
+    outcome(result, value).0 == Outcome::Committed
+}
+
+#[test]
+fn placement_three_zero_dies_with_its_site() {
+    let (_, result) = run_checked(&load("placement-3-0"));
+    assert!(
+        commits_after(&result, "y=2"),
+        "losing the empty site changes nothing"
+    );
+    assert_eq!(
+        outcome(&result, "z=3"),
+        (Outcome::Failed, Some("no_leader".into()))
+    );
+}
+
+#[test]
+fn placement_two_one_survives_only_the_loss_of_the_small_site() {
+    let (_, result) = run_checked(&load("placement-2-1"));
+    assert!(commits_after(&result, "y=2"));
+    assert_eq!(
+        outcome(&result, "z=3"),
+        (Outcome::Failed, Some("timeout".into()))
+    );
+}
+
+#[test]
+fn placement_one_one_one_survives_the_loss_of_any_site() {
+    let (_, result) = run_checked(&load("placement-1-1-1"));
+    for value in ["x=1", "y=2", "z=3", "w=4"] {
+        assert!(
+            commits_after(&result, value),
+            "{value}: {:?}",
+            result.proposals
+        );
+    }
+}
+
+#[test]
+fn high_latency_slows_every_commit() {
+    let (_, result) = run_checked(&load("high-latency"));
+    let delay = |value: &str| {
+        let p = result.proposals.iter().find(|p| p.value == value).unwrap();
+        p.decided_at_ms.unwrap() - p.at_ms
+    };
+    assert!(delay("x=1") < 20);
+    // With n2 down, each commit waits for a round trip to B.
+    assert!(delay("x=4") >= 80);
+    assert!(delay("x=9") >= 1800);
+    assert!(result
+        .proposals
+        .iter()
+        .all(|p| p.outcome != Outcome::Failed));
+}
+
+#[test]
+fn crash_then_restart_keeps_persistent_state() {
+    let mut simulation = sim::Simulation::new(&load("replication"));
+    run_checked_until(&mut simulation, 6000);
+    let before = simulation.nodes();
+    let leader = leaders_now(&simulation)[0].clone();
+    simulation.apply(&Action::Crash {
+        node: NodeSelector::Node(leader.clone()),
+    });
+    let crashed = simulation.nodes();
+    let node = crashed.iter().find(|n| n.id == leader).unwrap();
+    let old = before.iter().find(|n| n.id == leader).unwrap();
+    assert_eq!(node.role, Role::Down);
+    assert_eq!(
+        (node.term, &node.log, node.commit_index),
+        (old.term, &old.log, old.commit_index)
+    );
+    simulation.apply(&Action::Restart {
+        node: NodeSelector::Node(leader.clone()),
+    });
+    assert_eq!(role(&simulation, &leader), Role::Follower);
+    run_checked_until(&mut simulation, 12000);
+    assert_eq!(leaders_now(&simulation).len(), 1);
+}

@@ -1,0 +1,192 @@
+//! `cargo xtask`: build orchestration for raftdeck (the matklad xtask pattern).
+//!
+//! Tasks: `build` (WASM bundle + release server), `serve` (build, then `raftdeck serve`),
+//! `test` (format, lints, unit tests, browser tests). Each task is one function; no
+//! shell scripts. External tools are installed on demand from package registries only:
+//! the wasm32 target (rustup), `binaryen` (npm, for wasm-opt), `playwright-core` (npm),
+//! and Debian's `chromium` (apt-get, when root).
+
+mod bundle;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::{bail, Context};
+
+const USAGE: &str = "\
+usage: cargo xtask <task> [args…]
+
+tasks:
+  build            build the WASM bundle and the release `raftdeck` binary
+  serve [ARGS…]    build, then run `raftdeck serve ARGS…` (http://127.0.0.1:8080)
+  test             every check: fmt, clippy (native + wasm), cargo test, browser tests
+";
+
+fn main() -> ExitCode {
+    match try_main() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn try_main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let task = args.next();
+    let rest: Vec<String> = args.collect();
+    let workspace = Workspace::locate()?;
+    match task.as_deref() {
+        Some("build") => build(&workspace).map(|_| ()),
+        Some("serve") => serve(&workspace, &rest),
+        Some("test") => test(&workspace),
+        Some("help" | "--help" | "-h") | None => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => bail!("unknown task `{other}`\n{USAGE}"),
+    }
+}
+
+/// Paths of the workspace and its build outputs.
+pub struct Workspace {
+    /// The workspace root (holds Cargo.toml, slides/, static/).
+    pub root: PathBuf,
+    /// Cargo's target directory (honours `CARGO_TARGET_DIR`).
+    pub target: PathBuf,
+}
+
+impl Workspace {
+    fn locate() -> anyhow::Result<Workspace> {
+        let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let root = manifest_dir
+            .parent()
+            .context("xtask is not inside the workspace")?
+            .to_path_buf();
+        let target = match std::env::var_os("CARGO_TARGET_DIR") {
+            Some(dir) if Path::new(&dir).is_absolute() => PathBuf::from(dir),
+            Some(dir) => root.join(dir),
+            None => root.join("target"),
+        };
+        Ok(Workspace { root, target })
+    }
+
+    /// Where the frontend bundle goes (served by `raftdeck serve`).
+    pub fn dist(&self) -> PathBuf {
+        self.target.join("dist")
+    }
+
+    /// Git-ignored folder for tools installed on demand (binaryen).
+    pub fn tools(&self) -> PathBuf {
+        self.root.join(".tools")
+    }
+
+    /// A `cargo` command run from the workspace root.
+    pub fn cargo(&self) -> Command {
+        let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+        command.current_dir(&self.root);
+        command
+    }
+}
+
+/// Runs `command`, failing with its description when it does not succeed.
+pub fn run(command: &mut Command) -> anyhow::Result<()> {
+    let description = format!("{command:?}");
+    let status = command
+        .status()
+        .with_context(|| format!("cannot start {description}"))?;
+    if !status.success() {
+        bail!("{description} failed ({status})");
+    }
+    Ok(())
+}
+
+/// Prints a progress line, prefixed so it stands out from cargo's output.
+pub fn step(message: &str) {
+    eprintln!("\x1b[1;34mxtask:\x1b[0m {message}");
+}
+
+/// Builds the bundle and the release server; returns the server binary path.
+fn build(workspace: &Workspace) -> anyhow::Result<PathBuf> {
+    bundle::build_bundle(workspace)?;
+    step("building the release `raftdeck` binary");
+    run(workspace
+        .cargo()
+        .args(["build", "--release", "-p", "server", "--bin", "raftdeck"]))?;
+    Ok(workspace.target.join("release").join(exe("raftdeck")))
+}
+
+fn serve(workspace: &Workspace, args: &[String]) -> anyhow::Result<()> {
+    let binary = build(workspace)?;
+    step("starting `raftdeck serve` (Ctrl-C stops it)");
+    let mut command = Command::new(&binary);
+    command
+        .arg("serve")
+        .args(args)
+        .env("RAFTDECK_DIST", workspace.dist())
+        .current_dir(&workspace.root);
+    run(&mut command)
+}
+
+fn test(workspace: &Workspace) -> anyhow::Result<()> {
+    tools::ensure_wasm_target()?;
+    step("cargo fmt --check");
+    run(workspace.cargo().args(["fmt", "--all", "--", "--check"]))?;
+    step("cargo clippy (native)");
+    run(workspace.cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    step("cargo clippy (wasm32)");
+    run(workspace.cargo().args([
+        "clippy",
+        "--target",
+        "wasm32-unknown-unknown",
+        "-p",
+        "frontend",
+        "-p",
+        "sim",
+        "-p",
+        "deck",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    step("cargo test --workspace");
+    run(workspace.cargo().args(["test", "--workspace"]))?;
+    bundle::build_bundle(workspace)?;
+    step("building the `raftdeck` binary for the browser tests");
+    run(workspace
+        .cargo()
+        .args(["build", "-p", "server", "--bin", "raftdeck"]))?;
+    let server = workspace.target.join("debug").join(exe("raftdeck"));
+    browser_tests(workspace, &server)
+}
+
+fn browser_tests(workspace: &Workspace, server: &Path) -> anyhow::Result<()> {
+    let node = tools::ensure_node()?;
+    let chromium = tools::ensure_chromium()?;
+    let tests_dir = workspace.root.join("browser-tests");
+    tools::ensure_npm_packages(&tests_dir)?;
+    step("browser tests (headless Chromium)");
+    let mut command = Command::new(node);
+    command
+        .current_dir(&tests_dir)
+        .args(["--test", "--test-concurrency=1"])
+        .arg("tests/")
+        .env("RAFTDECK_BIN", server)
+        .env("RAFTDECK_DIST", workspace.dist())
+        .env("RAFTDECK_DECK", &workspace.root)
+        .env("CHROMIUM", chromium);
+    run(&mut command)
+}
+
+fn exe(name: &str) -> String {
+    format!("{name}{}", std::env::consts::EXE_SUFFIX)
+}
