@@ -14,10 +14,10 @@
 use std::fmt;
 use std::path::Path;
 
-use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
 use serde::Deserialize;
 
-use crate::{Deck, DeckMeta, Layout, Slide, SourceRef};
+use crate::{Deck, DeckMeta, Layout, Slide, SourceRef, WidgetKind, WidgetSpec};
 
 /// One problem in the deck sources, located by file and line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -90,6 +90,7 @@ pub fn compile_deck(deck_dir: &Path) -> Result<Deck, DeckErrors> {
                             file: &relative,
                             chapter,
                             static_dir: &deck_dir.join("static"),
+                            scenarios_dir: &slides_dir.join("scenarios"),
                         };
                         slides.extend(compile_chapter(&context, &text, &mut errors));
                     }
@@ -177,6 +178,7 @@ struct ChapterContext<'a> {
     file: &'a str,
     chapter: &'a str,
     static_dir: &'a Path,
+    scenarios_dir: &'a Path,
 }
 
 impl ChapterContext<'_> {
@@ -414,8 +416,40 @@ fn compile_slide(
     let mut column_open = false;
     let mut html_block = String::new();
     let mut in_html_block = false;
+    let mut widgets: Vec<WidgetSpec> = Vec::new();
+    // A widget's fenced block being read: its kind, fence line and body.
+    let mut widget_block: Option<(WidgetKind, u32, String)> = None;
 
     for (event, range) in parser {
+        if let Some((_, _, body)) = widget_block.as_mut() {
+            match event {
+                Event::Text(text) => {
+                    body.push_str(&text);
+                    continue;
+                }
+                Event::End(TagEnd::CodeBlock) => {
+                    depth = depth.saturating_sub(1);
+                    if let Some((kind, line, body)) = widget_block.take() {
+                        let widget = parse_widget(context, kind, line, &body, steps + 1, errors);
+                        if let Some(widget) = widget {
+                            steps += u32::try_from(widget.checkpoints.len()).unwrap_or(0);
+                            events.push(Event::Html(CowStr::from(format!(
+                                "<div class=\"widget-slot\" data-widget-slot=\"{}\" style=\"height:{}px\"></div>",
+                                widgets.len(),
+                                widget.height
+                            ))));
+                            widgets.push(widget);
+                        }
+                    }
+                    if wrapped_block_depth == Some(depth) {
+                        events.push(Event::Html(CowStr::from("</div>")));
+                        wrapped_block_depth = None;
+                    }
+                    continue;
+                }
+                _ => continue,
+            }
+        }
         match event {
             Event::Start(Tag::HtmlBlock) => {
                 in_html_block = true;
@@ -474,6 +508,13 @@ fn compile_slide(
                 }
                 if let Tag::Image { dest_url, .. } = &tag {
                     check_image(context, dest_url, line_at(range.start), errors);
+                }
+                if let Tag::CodeBlock(CodeBlockKind::Fenced(info)) = &tag {
+                    if let Some(kind) = widget_kind(info) {
+                        depth += 1;
+                        widget_block = Some((kind, line_at(range.start), String::new()));
+                        continue;
+                    }
                 }
                 let is_item_step = matches!(tag, Tag::Item) && list_items_depth == Some(depth);
                 if matches!(tag, Tag::Heading { .. }) && title.is_none() && depth == 0 {
@@ -567,6 +608,188 @@ fn compile_slide(
             file: context.file.to_owned(),
             line: source.first_line,
         },
+        widgets,
+    })
+}
+
+/// The widget a fenced block's info string names, if any.
+fn widget_kind(info: &str) -> Option<WidgetKind> {
+    match info.split_whitespace().next()? {
+        "raft" => Some(WidgetKind::Raft),
+        _ => None,
+    }
+}
+
+/// The keys a widget block accepts.
+const WIDGET_KEYS: &str = "scenario, height, checkpoints, controls, toggles, speed";
+const WIDGET_CONTROLS: [&str; 6] = [
+    "crash",
+    "restart",
+    "isolate",
+    "transfer_leader",
+    "propose",
+    "link",
+];
+const WIDGET_TOGGLES: [&str; 2] = ["pre_vote", "check_quorum"];
+
+/// Parses a widget block's `key: value` lines, checking each value and that the scenario
+/// exists and is valid. `fence_line` is the line of the opening fence.
+fn parse_widget(
+    context: &ChapterContext<'_>,
+    kind: WidgetKind,
+    fence_line: u32,
+    body: &str,
+    first_step: u32,
+    errors: &mut Vec<DeckError>,
+) -> Option<WidgetSpec> {
+    let errors_before = errors.len();
+    let mut scenario: Option<(String, String, u64)> = None;
+    let mut height = 460;
+    let mut checkpoints = Vec::new();
+    let mut controls = Vec::new();
+    let mut toggles = Vec::new();
+    let mut speed = 0.25;
+    let list = |value: &str| -> Vec<String> {
+        value
+            .split(',')
+            .map(|item| item.trim().to_owned())
+            .filter(|item| !item.is_empty())
+            .collect()
+    };
+    for (offset, line) in body.lines().enumerate() {
+        let line_number = fence_line + 1 + u32::try_from(offset).unwrap_or(0);
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((key, value)) = line.split_once(':') else {
+            errors.push(context.error(
+                line_number,
+                format!("widget parameter `{line}` is not `key: value`"),
+            ));
+            continue;
+        };
+        let (key, value) = (key.trim(), value.trim());
+        match key {
+            "scenario" => {
+                let safe = !value.is_empty()
+                    && value.ends_with(".json")
+                    && !value.contains(['/', '\\'])
+                    && !value.starts_with('.');
+                if !safe {
+                    errors.push(context.error(
+                        line_number,
+                        format!("widget scenario `{value}` must be a file name like `leader-failure.json` in slides/scenarios/"),
+                    ));
+                    continue;
+                }
+                let path = context.scenarios_dir.join(value);
+                match std::fs::read_to_string(&path) {
+                    Ok(text) => match sim::parse_scenario(&text) {
+                        Ok(parsed) => scenario = Some((value.to_owned(), text, parsed.end_ms())),
+                        Err(error) => errors.push(context.error(
+                            line_number,
+                            format!("widget scenario `slides/scenarios/{value}`: {error}"),
+                        )),
+                    },
+                    Err(_) => errors.push(context.error(
+                        line_number,
+                        format!("widget scenario `slides/scenarios/{value}` not found"),
+                    )),
+                }
+            }
+            "height" => match value.parse::<u32>() {
+                Ok(pixels) if (120..=720).contains(&pixels) => height = pixels,
+                _ => errors.push(context.error(
+                    line_number,
+                    format!("widget `height` must be 120 to 720 canvas pixels, not `{value}`"),
+                )),
+            },
+            "checkpoints" => {
+                let mut parsed = Vec::new();
+                for item in list(value) {
+                    match item.trim_end_matches("ms").trim().parse::<u64>() {
+                        Ok(ms) if parsed.last().is_none_or(|&last| ms > last) => parsed.push(ms),
+                        _ => {
+                            errors.push(context.error(
+                                line_number,
+                                format!("widget `checkpoints` must be increasing times in ms, not `{item}`"),
+                            ));
+                            break;
+                        }
+                    }
+                }
+                checkpoints = parsed;
+            }
+            "controls" => {
+                controls = list(value);
+                for control in &controls {
+                    if !WIDGET_CONTROLS.contains(&control.as_str()) {
+                        errors.push(context.error(
+                            line_number,
+                            format!("unknown widget control `{control}` (expected: {})", WIDGET_CONTROLS.join(", ")),
+                        ));
+                    }
+                }
+            }
+            "toggles" => {
+                toggles = list(value);
+                for toggle in &toggles {
+                    if !WIDGET_TOGGLES.contains(&toggle.as_str()) {
+                        errors.push(context.error(
+                            line_number,
+                            format!("unknown widget toggle `{toggle}` (expected: {})", WIDGET_TOGGLES.join(", ")),
+                        ));
+                    }
+                }
+            }
+            "speed" => match value.parse::<f64>() {
+                Ok(value) if value.is_finite() && (0.001..=100.0).contains(&value) => speed = value,
+                _ => errors.push(context.error(
+                    line_number,
+                    format!("widget `speed` must be 0.001 to 100 simulated ms per real ms, not `{value}`"),
+                )),
+            },
+            other => errors.push(context.error(
+                line_number,
+                format!("unknown widget parameter `{other}` (expected: {WIDGET_KEYS})"),
+            )),
+        }
+    }
+    let Some((scenario_file, scenario_text, end_ms)) = scenario else {
+        if errors.len() == errors_before {
+            errors.push(context.error(
+                fence_line,
+                format!("the `{}` widget needs `scenario: <file>.json`", kind.name()),
+            ));
+        }
+        return None;
+    };
+    if let Some(&last) = checkpoints.last() {
+        if last > end_ms {
+            errors.push(context.error(
+                fence_line,
+                format!("widget checkpoint {last} ms is after the scenario's end ({end_ms} ms)"),
+            ));
+        }
+    }
+    if errors.len() > errors_before {
+        return None;
+    }
+    Some(WidgetSpec {
+        kind,
+        scenario_file,
+        scenario: scenario_text,
+        height,
+        checkpoints,
+        first_step,
+        controls,
+        toggles,
+        speed,
+        source: SourceRef {
+            file: context.file.to_owned(),
+            line: fence_line,
+        },
     })
 }
 
@@ -624,7 +847,8 @@ fn check_unique_ids(slides: &[Slide], errors: &mut Vec<DeckError>) {
 }
 
 /// Compiles one chapter's text on its own (for tests and fuzzing): the slides, or every
-/// error found. Images are looked up under `static_dir`.
+/// error found. Images are looked up under `static_dir`, scenarios under
+/// `static_dir/../slides/scenarios` (the deck layout).
 pub fn compile_chapter_text(
     file: &str,
     text: &str,
@@ -634,10 +858,12 @@ pub fn compile_chapter_text(
         .file_stem()
         .map(|stem| stem.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let scenarios_dir = static_dir.join("../slides/scenarios");
     let context = ChapterContext {
         file,
         chapter: &chapter,
         static_dir,
+        scenarios_dir: &scenarios_dir,
     };
     let mut errors = Vec::new();
     let slides = compile_chapter(&context, text, &mut errors);
@@ -652,6 +878,7 @@ pub fn compile_chapter_text(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     fn compile(text: &str) -> Result<Vec<Slide>, DeckErrors> {
         compile_chapter_text("slides/01-test.md", text, Path::new("/nonexistent"))
@@ -768,6 +995,77 @@ mod tests {
         assert!(errors[0].starts_with("slides/01-test.md:3: image `diagrams/absent.svg` not found"));
         assert!(errors[1]
             .starts_with("slides/01-test.md:5: image `https://example.com/x.png` is remote"));
+    }
+
+    fn deck_with_scenario() -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("raftdeck-deck-widget-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("static")).unwrap();
+        std::fs::create_dir_all(dir.join("slides/scenarios")).unwrap();
+        std::fs::write(
+            dir.join("slides/scenarios/ok.json"),
+            r#"{"cluster":{"sites":{"A":["n1","n2"],"B":["n3"]}},"steps":[],"until_ms":9000}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("slides/scenarios/bad.json"),
+            r#"{"cluster":{"sites":{"A":["n1"]}},"steps":[{"at_ms":1,"do":"crash","node":"n7"}]}"#,
+        )
+        .unwrap();
+        dir
+    }
+
+    #[test]
+    fn widget_blocks_become_slots_with_checked_parameters() {
+        let dir = deck_with_scenario();
+        let slides = compile_chapter_text(
+            "slides/01-test.md",
+            "# T\n\n<!-- steps -->\n- a\n\n```raft\nscenario: ok.json\nheight: 400\ncheckpoints: 1000, 2500ms\ncontrols: crash, restart\ntoggles: pre_vote\n```\n",
+            &dir.join("static"),
+        )
+        .unwrap();
+        let slide = &slides[0];
+        assert_eq!(slide.steps, 3, "one fragment and two checkpoints");
+        assert_eq!(slide.widgets.len(), 1);
+        let widget = &slide.widgets[0];
+        assert_eq!(widget.kind, WidgetKind::Raft);
+        assert_eq!(widget.checkpoints, vec![1000, 2500]);
+        assert_eq!(widget.first_step, 2);
+        assert_eq!(widget.height, 400);
+        assert_eq!(widget.controls, vec!["crash", "restart"]);
+        assert!(widget.scenario.contains("\"n3\""));
+        assert_eq!(widget.source.line, 6);
+        assert!(slide.html.contains(
+            "<div class=\"widget-slot\" data-widget-slot=\"0\" style=\"height:400px\"></div>"
+        ));
+        assert!(!slide.html.contains("scenario:"));
+    }
+
+    #[test]
+    fn widget_errors_name_the_parameter_line() {
+        let dir = deck_with_scenario();
+        let text = "# T\n\n```raft\nscenario: bad.json\nheight: 9000\nfoo: bar\ncontrols: explode\n```\n---\n# U\n\n```raft\nscenario: absent.json\n```\n---\n# V\n\n```raft\nheight: 300\n```\n---\n# W\n\n```raft\nscenario: ok.json\ncheckpoints: 5000, 20000\n```\n";
+        let errors = compile_chapter_text("slides/01-test.md", text, &dir.join("static"))
+            .unwrap_err()
+            .0
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>();
+        assert_eq!(errors.len(), 7, "{errors:#?}");
+        assert!(
+            errors[0].starts_with(
+                "slides/01-test.md:4: widget scenario `slides/scenarios/bad.json`: $.steps[0].node"
+            ),
+            "{}",
+            errors[0]
+        );
+        assert!(errors[1].starts_with("slides/01-test.md:5: widget `height`"));
+        assert!(errors[2].starts_with("slides/01-test.md:6: unknown widget parameter `foo`"));
+        assert!(errors[3].starts_with("slides/01-test.md:7: unknown widget control `explode`"));
+        assert!(errors[4].starts_with(
+            "slides/01-test.md:13: widget scenario `slides/scenarios/absent.json` not found"
+        ));
+        assert!(errors[5].starts_with("slides/01-test.md:18: the `raft` widget needs `scenario:"));
+        assert!(errors[6].starts_with("slides/01-test.md:24: widget checkpoint 20000 ms is after the scenario's end (9000 ms)"), "{}", errors[6]);
     }
 
     #[test]

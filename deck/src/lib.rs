@@ -107,6 +107,55 @@ pub struct Slide {
     pub steps: u32,
     /// Where the slide starts in its file.
     pub source: SourceRef,
+    /// Live widgets on the slide, in document order. The HTML holds a placeholder
+    /// `<div class="widget-slot" data-widget-slot="k">` for widget k.
+    #[serde(default)]
+    pub widgets: Vec<WidgetSpec>,
+}
+
+/// Which live widget a fenced block asks for (its info string).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WidgetKind {
+    /// An etcd/Raft cluster over sites, driven by the `sim` crate.
+    Raft,
+}
+
+impl WidgetKind {
+    /// The widget's name, as in the fenced block's info string and `data-widget`.
+    pub fn name(self) -> &'static str {
+        match self {
+            WidgetKind::Raft => "raft",
+        }
+    }
+}
+
+/// A live widget declared by a fenced block, validated by the compiler.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WidgetSpec {
+    /// Which widget.
+    pub kind: WidgetKind,
+    /// The scenario file name under `slides/scenarios/`.
+    pub scenario_file: String,
+    /// The scenario's JSON text (already validated by `sim::parse_scenario`), so the
+    /// browser needs no second request.
+    pub scenario: String,
+    /// Height on the 1280×720 canvas, in pixels.
+    pub height: u32,
+    /// Simulated instants (ms) the slide's steps play to, in increasing order.
+    pub checkpoints: Vec<u64>,
+    /// The slide step at which the first checkpoint is reached (steps before it belong to
+    /// fragments written earlier on the slide).
+    pub first_step: u32,
+    /// Actions the speaker may trigger by clicking (`crash`, `restart`, `isolate`,
+    /// `transfer_leader`, `propose`, `link`); empty means all.
+    pub controls: Vec<String>,
+    /// Switches shown on the slide (`pre_vote`, `check_quorum`).
+    pub toggles: Vec<String>,
+    /// Playback speed (simulated ms per real ms) at start.
+    pub speed: f64,
+    /// Where the block starts.
+    pub source: SourceRef,
 }
 
 impl Deck {
