@@ -154,6 +154,7 @@ mod tests {
                         file: "f".into(),
                         line: 1,
                     },
+                    widgets: Vec::new(),
                 })
                 .collect(),
         })
