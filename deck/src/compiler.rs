@@ -6,7 +6,8 @@
 //!   layout: two-columns; class: dense -->`;
 //! - `<!-- step -->` before a block reveals it on the next click; `<!-- steps -->` before a
 //!   list reveals its items one click at a time; `<!-- column -->` splits a two-column slide;
-//! - images are paths under `static/`, checked to exist.
+//! - images are paths under `static/`, checked to exist;
+//! - speaker notes (`speaker-notes/*.md`) are compiled by [`crate::notes`].
 //!
 //! Every problem is collected (not just the first) as a [`DeckError`] naming the file and
 //! line, so one `raftdeck check` run shows everything to fix.
@@ -109,8 +110,13 @@ pub fn compile_deck(deck_dir: &Path) -> Result<Deck, DeckErrors> {
         }),
     }
     check_unique_ids(&slides, &mut errors);
+    let notes = crate::notes::compile_notes(deck_dir, &slides, &mut errors);
     match meta {
-        Some(meta) if errors.is_empty() => Ok(Deck { meta, slides }),
+        Some(meta) if errors.is_empty() => Ok(Deck {
+            meta,
+            slides,
+            notes,
+        }),
         _ => Err(DeckErrors(errors)),
     }
 }
@@ -791,6 +797,14 @@ fn parse_widget(
             line: fence_line,
         },
     })
+}
+
+/// Renders free Markdown (speaker notes) to HTML, with the slides' options.
+pub fn render_markdown(text: &str) -> String {
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, Parser::new_ext(text, options));
+    html
 }
 
 /// Local images live under `static/`; remote ones are refused (the talk must work offline).

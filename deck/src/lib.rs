@@ -6,6 +6,11 @@
 //!   `slides/deck.toml`, renders Markdown with pulldown-cmark and validates everything,
 //!   reporting `file:line: message` errors.
 //!
+//! - `notes` (feature `compiler`): speaker notes, `speaker-notes/<chapter>.md`, one
+//!   `## <slide-id>` section per slide, and the warnings `raftdeck check` prints;
+//! - `sync`: the presenter → audience sync messages (served over SSE, or over
+//!   BroadcastChannel in the static site), shared by the server and the frontend.
+//!
 //! The model is deliberately plain data: slides carry their rendered HTML, so the
 //! frontend ships no Markdown parser.
 
@@ -13,6 +18,11 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "compiler")]
 pub mod compiler;
+#[cfg(feature = "compiler")]
+pub mod notes;
+pub mod sync;
+
+use std::collections::BTreeMap;
 
 /// The whole talk: metadata and slides in presentation order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -21,6 +31,10 @@ pub struct Deck {
     pub meta: DeckMeta,
     /// Every slide, in the order they are presented.
     pub slides: Vec<Slide>,
+    /// Speaker notes as HTML, keyed by slide id. Only the presenter receives them: the
+    /// server strips them from the audience's deck (see [`Deck::without_notes`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub notes: BTreeMap<String, String>,
 }
 
 /// Deck-wide metadata, from `slides/deck.toml`.
@@ -162,6 +176,25 @@ impl Deck {
     /// The index of the slide with this id.
     pub fn position(&self, id: &str) -> Option<usize> {
         self.slides.iter().position(|slide| slide.id == id)
+    }
+
+    /// The deck as the audience gets it: everything but the speaker notes.
+    pub fn without_notes(&self) -> Deck {
+        Deck {
+            meta: self.meta.clone(),
+            slides: self.slides.clone(),
+            notes: BTreeMap::new(),
+        }
+    }
+
+    /// Planned minutes of the slides before `index` (where the speaker should be, in
+    /// time, when arriving on slide `index`).
+    pub fn planned_minutes_before(&self, index: usize) -> f32 {
+        self.slides
+            .iter()
+            .take(index)
+            .map(|slide| slide.minutes)
+            .sum()
     }
 
     /// The sum of the slides' planned minutes.

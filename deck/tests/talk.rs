@@ -17,3 +17,17 @@ fn the_talk_compiles() {
     assert_eq!(deck.meta.planned_minutes, 51);
     assert_eq!(deck.slides[0].layout, deck::Layout::Title);
 }
+
+#[test]
+fn every_slide_has_notes_and_the_minutes_add_up() {
+    let deck_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let deck = match deck::compiler::compile_deck(&deck_dir) {
+        Ok(deck) => deck,
+        Err(errors) => panic!("the talk does not compile:\n{errors}"),
+    };
+    let warnings: Vec<String> = deck::notes::warnings(&deck_dir, &deck)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(warnings, Vec::<String>::new(), "raftdeck check warns");
+}

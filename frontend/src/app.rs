@@ -1,152 +1,574 @@
-//! The root component: loads the deck, follows the URL, handles keys, scales the canvas.
+//! The root component: loads the deck, follows the URL, handles keys and touch, syncs
+//! with the presenter, reloads live, and picks the view (slides, presenter, remote).
+//!
+//! State is one [`Model`] changed by [`Action`]s (a `Reducible`); DOM side effects
+//! (fullscreen, new windows, publishing) happen in listeners and effects around it.
 
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use deck::sync::{LiveStatus, SyncMessage, SyncState};
 use deck::Deck;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::dom::{self, Listener};
+use crate::help::{GoToPrompt, Help};
+use crate::keys::{command_for, Command, KeyPress};
 use crate::navigation::{NavAction, Navigation};
-use crate::route::Route;
+use crate::overview::{Overview, COLUMNS};
+use crate::presenter::PresenterView;
+use crate::remote::RemoteView;
+use crate::route::{PageQuery, Route, View};
+use crate::scaled::{CANVAS_HEIGHT, CANVAS_WIDTH};
 use crate::slide::SlideView;
-
-/// The logical canvas every slide is laid out on; it is scaled to fit the window.
-const CANVAS_WIDTH: f64 = 1280.0;
-const CANVAS_HEIGHT: f64 = 720.0;
+use crate::sync::{Incoming, LiveLink, SyncLink, SyncMode};
 
 /// Props of [`App`].
 #[derive(Properties, PartialEq)]
 pub struct AppProps {
     /// Where to fetch the deck JSON (relative to the page).
     pub deck_url: AttrValue,
+    /// Served (SSE) or static (BroadcastChannel) sync.
+    pub sync_mode: SyncMode,
+    /// The page's query: view and token.
+    pub query: PageQuery,
 }
 
-/// The app's state: loading, failed, or presenting.
+/// What covers the slides.
 #[derive(Debug, Clone, PartialEq)]
-pub enum AppState {
-    /// The deck is being fetched.
-    Loading,
-    /// The deck could not be loaded; the message says why.
-    Failed(String),
-    /// The deck is on screen.
-    Ready(Navigation),
+pub enum Overlay {
+    /// Nothing.
+    None,
+    /// The overview grid, with the highlighted slide.
+    Overview(usize),
+    /// The list of keys.
+    Help,
+    /// The go-to prompt, with the last text that matched nothing.
+    GoTo(Option<String>),
 }
 
-/// What changes the app state.
-pub enum AppAction {
-    /// The deck arrived; open the slide named by the URL.
-    Loaded(Rc<Deck>, Option<Route>),
-    /// Loading failed.
-    Failed(String),
-    /// A navigation action (keys, URL).
-    Navigate(NavAction),
+/// Everything the app shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    /// The deck and position, once loaded.
+    pub navigation: Option<Navigation>,
+    /// Why the deck could not be loaded.
+    pub failure: Option<String>,
+    /// Speaker notes (presenter and remote only), slide id → HTML.
+    pub notes: Rc<BTreeMap<String, String>>,
+    /// Widget states keyed `<slide-id>/<k>`.
+    pub widgets: Rc<BTreeMap<String, serde_json::Value>>,
+    /// What covers the slides.
+    pub overlay: Overlay,
+    /// The black screen (B or .).
+    pub blackout: bool,
+    /// Errors of a broken edit (live reload); the last good deck stays under them.
+    pub live_errors: Vec<String>,
+    /// The deck version last loaded (live reload).
+    pub deck_version: u64,
+    /// The page's view (an audience window becomes a follower when it opens the
+    /// presenter view).
+    pub view: View,
+    /// Whether this window's moves are published to the followers.
+    pub publishes: bool,
+    /// A follower is attached (adopts the presenter's state) until it explores alone.
+    pub attached: bool,
+    /// The last presenter state received, to re-attach to.
+    pub latest_remote: Option<SyncMessage>,
+    /// Bumped by every local change a publisher must send.
+    pub local_revision: u64,
+    /// Why publishing failed, shown to the presenter.
+    pub sync_problem: Option<String>,
+    /// This window's id in sync messages.
+    pub origin: String,
+    /// A publisher opened on an explicit `#/<slide>/<step>`: that position wins over the
+    /// state it finds on the sync link, so the first snapshot is not adopted.
+    pub url_wins: bool,
 }
 
-impl Reducible for AppState {
-    type Action = AppAction;
+impl Model {
+    fn new(query: &PageQuery, mode: SyncMode) -> Model {
+        let publishes = match query.view {
+            View::Presenter | View::Remote => true,
+            View::Follow => query.token.is_some(),
+            View::Audience => false,
+        };
+        Model {
+            navigation: None,
+            failure: None,
+            notes: Rc::default(),
+            widgets: Rc::default(),
+            overlay: Overlay::None,
+            blackout: false,
+            live_errors: Vec::new(),
+            deck_version: 0,
+            view: query.view,
+            publishes: publishes && (mode == SyncMode::Static || query.token.is_some()),
+            attached: true,
+            latest_remote: None,
+            local_revision: 0,
+            sync_problem: None,
+            origin: dom::window_id(),
+            url_wins: publishes && Route::parse(&dom::location_hash()).is_some(),
+        }
+    }
 
-    fn reduce(self: Rc<Self>, action: AppAction) -> Rc<Self> {
-        match action {
-            AppAction::Loaded(deck, route) => {
-                Rc::new(AppState::Ready(Navigation::new(deck, route)))
-            }
-            AppAction::Failed(message) => Rc::new(AppState::Failed(message)),
-            AppAction::Navigate(nav_action) => match &*self {
-                AppState::Ready(navigation) => {
-                    let mut navigation = navigation.clone();
-                    if navigation.apply(nav_action) {
-                        Rc::new(AppState::Ready(navigation))
-                    } else {
-                        self
-                    }
-                }
-                _ => self,
-            },
+    /// The state a publisher sends.
+    pub fn sync_state(&self) -> Option<SyncState> {
+        let navigation = self.navigation.as_ref()?;
+        let route = navigation.route();
+        Some(SyncState {
+            slide: route.slide_id,
+            step: route.step,
+            widgets: (*self.widgets).clone(),
+            origin: self.origin.clone(),
+        })
+    }
+
+    fn follows(&self) -> bool {
+        self.view != View::Audience
+    }
+
+    /// A local change: publishers send it; a follower that cannot publish detaches.
+    fn local_change(&mut self) {
+        if self.publishes {
+            self.local_revision += 1;
+        } else if self.view == View::Follow {
+            self.attached = false;
+        }
+    }
+
+    fn adopt(&mut self, message: &SyncMessage) {
+        if let Some(navigation) = self.navigation.as_mut() {
+            navigation.apply(NavAction::GoTo(Route {
+                slide_id: message.state.slide.clone(),
+                step: message.state.step,
+            }));
+        }
+        if *self.widgets != message.state.widgets {
+            self.widgets = Rc::new(message.state.widgets.clone());
         }
     }
 }
 
-/// Maps a key press to a navigation action (reveal.js conventions).
-fn key_action(event: &KeyboardEvent) -> Option<NavAction> {
-    if event.ctrl_key() || event.meta_key() || event.alt_key() {
-        return None;
+/// What changes the model.
+pub enum Action {
+    /// The deck arrived; open the slide named by the URL.
+    Loaded(Rc<Deck>, Option<Route>),
+    /// Loading failed.
+    Failed(String),
+    /// A new deck version (live reload): same slide and step.
+    Reloaded(Rc<Deck>, u64),
+    /// The speaker notes arrived.
+    Notes(Rc<BTreeMap<String, String>>),
+    /// The live-reload status changed.
+    Live(LiveStatus),
+    /// A navigation by this window (keys, touch, URL, buttons).
+    Navigate(NavAction),
+    /// A key command other than navigation.
+    Command(Command),
+    /// Move the overview highlight by this many slides.
+    OverviewMove(i64),
+    /// Go to this slide (overview pick or go-to prompt) and close the overlay.
+    Pick(usize),
+    /// Resolve the go-to prompt's text.
+    GoToTyped(String),
+    /// Close the overlay.
+    CloseOverlay,
+    /// Something arrived on the sync link.
+    Incoming(Incoming),
+    /// The speaker acted on a widget.
+    WidgetState(String, serde_json::Value),
+    /// A detached follower goes back to the presenter's state.
+    Reattach,
+    /// This window opened the presenter view and now follows (and drives) it.
+    BecomeFollower,
+    /// Publishing failed.
+    SyncProblem(String),
+}
+
+impl Reducible for Model {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut model = (*self).clone();
+        match action {
+            Action::Loaded(deck, route) => {
+                if !deck.notes.is_empty() {
+                    // The static site built with notes carries them in the deck.
+                    model.notes = Rc::new(deck.notes.clone());
+                }
+                model.navigation = Some(Navigation::new(deck, route));
+                if model.url_wins {
+                    model.local_revision += 1;
+                }
+                if let Some(message) = model.latest_remote.clone() {
+                    if model.attached && model.follows() {
+                        model.adopt(&message);
+                    }
+                }
+            }
+            Action::Failed(message) => model.failure = Some(message),
+            Action::Reloaded(deck, version) => {
+                model.deck_version = version;
+                if let Some(navigation) = &model.navigation {
+                    model.navigation = Some(navigation.with_deck(deck));
+                }
+            }
+            Action::Notes(notes) => model.notes = notes,
+            Action::Live(status) => model.live_errors = status.errors,
+            Action::Navigate(nav_action) => {
+                let changed = model
+                    .navigation
+                    .as_mut()
+                    .is_some_and(|navigation| navigation.apply(nav_action));
+                if !changed {
+                    return self;
+                }
+                model.local_change();
+            }
+            Action::Command(command) => apply_command(&mut model, command),
+            Action::OverviewMove(delta) => {
+                if let (Overlay::Overview(selected), Some(navigation)) =
+                    (&model.overlay, &model.navigation)
+                {
+                    let last = navigation.deck.slides.len().saturating_sub(1) as i64;
+                    let moved = (*selected as i64 + delta).clamp(0, last);
+                    model.overlay = Overlay::Overview(moved as usize);
+                }
+            }
+            Action::Pick(index) => {
+                model.overlay = Overlay::None;
+                if let Some(navigation) = model.navigation.as_mut() {
+                    if navigation.apply(NavAction::GoToIndex(index)) {
+                        model.local_change();
+                    }
+                }
+            }
+            Action::GoToTyped(text) => {
+                let found = model
+                    .navigation
+                    .as_ref()
+                    .and_then(|navigation| navigation.resolve(&text));
+                match found {
+                    Some(index) => return Rc::new(model).reduce(Action::Pick(index)),
+                    None => model.overlay = Overlay::GoTo(Some(text)),
+                }
+            }
+            Action::CloseOverlay => model.overlay = Overlay::None,
+            Action::Incoming(Incoming::Hello) => {
+                if !model.publishes {
+                    return self;
+                }
+                model.local_revision += 1;
+            }
+            Action::Incoming(Incoming::State(message)) => {
+                if message.state.origin == model.origin || !model.follows() {
+                    return self;
+                }
+                if model.url_wins {
+                    // Nobody else's position replaces the one this window was opened on.
+                    model.url_wins = false;
+                    model.local_revision += 1;
+                    return Rc::new(model);
+                }
+                if message.seq == 0 && model.publishes {
+                    // The server's initial state: nobody presented yet, so this window's
+                    // position (from its URL) becomes the presenter's.
+                    model.local_revision += 1;
+                    return Rc::new(model);
+                }
+                if model.attached {
+                    model.adopt(&message);
+                }
+                model.latest_remote = Some(message);
+            }
+            Action::WidgetState(key, value) => {
+                let mut widgets = (*model.widgets).clone();
+                widgets.insert(key, value);
+                model.widgets = Rc::new(widgets);
+                model.local_change();
+            }
+            Action::Reattach => {
+                model.attached = true;
+                if let Some(message) = model.latest_remote.clone() {
+                    model.adopt(&message);
+                }
+            }
+            Action::BecomeFollower => {
+                model.view = View::Follow;
+                model.publishes = true;
+                model.attached = true;
+            }
+            Action::SyncProblem(problem) => model.sync_problem = Some(problem),
+        }
+        Rc::new(model)
     }
-    match event.key().as_str() {
-        "ArrowRight" if event.shift_key() => Some(NavAction::NextSlide),
-        "ArrowLeft" if event.shift_key() => Some(NavAction::PreviousSlide),
-        "ArrowRight" | " " | "PageDown" | "n" | "N" => Some(NavAction::Next),
-        "ArrowLeft" | "PageUp" | "p" | "P" => Some(NavAction::Previous),
-        "Home" => Some(NavAction::First),
-        "End" => Some(NavAction::Last),
-        _ => None,
+}
+
+fn apply_command(model: &mut Model, command: Command) {
+    let current = model
+        .navigation
+        .as_ref()
+        .map_or(0, |navigation| navigation.position.slide);
+    match command {
+        Command::Nav(_) | Command::Fullscreen | Command::OpenPresenter => {}
+        Command::ToggleOverview => {
+            model.overlay = match model.overlay {
+                Overlay::Overview(_) => Overlay::None,
+                _ => Overlay::Overview(current),
+            }
+        }
+        Command::Escape => {
+            model.overlay = match model.overlay {
+                Overlay::None => Overlay::Overview(current),
+                _ => Overlay::None,
+            }
+        }
+        Command::Blackout => model.blackout = !model.blackout,
+        Command::Help => {
+            model.overlay = match model.overlay {
+                Overlay::Help => Overlay::None,
+                _ => Overlay::Help,
+            }
+        }
+        Command::GoTo => model.overlay = Overlay::GoTo(None),
+    }
+}
+
+/// What a key does given the model (overlays take their own keys first).
+fn key_to_action(model: &Model, event: &KeyboardEvent) -> Option<Action> {
+    let press = KeyPress {
+        key: &event.key(),
+        shift: event.shift_key(),
+        modifier: event.ctrl_key() || event.meta_key() || event.alt_key(),
+    };
+    match model.overlay {
+        Overlay::GoTo(_) => None,
+        Overlay::Overview(selected) => match press.key {
+            "ArrowRight" => Some(Action::OverviewMove(1)),
+            "ArrowLeft" => Some(Action::OverviewMove(-1)),
+            "ArrowDown" => Some(Action::OverviewMove(COLUMNS as i64)),
+            "ArrowUp" => Some(Action::OverviewMove(-(COLUMNS as i64))),
+            "Enter" | " " => Some(Action::Pick(selected)),
+            "Escape" | "o" | "O" => Some(Action::CloseOverlay),
+            _ => None,
+        },
+        Overlay::Help => match press.key {
+            "Escape" | "?" => Some(Action::CloseOverlay),
+            _ => None,
+        },
+        Overlay::None => match command_for(press)? {
+            Command::Nav(nav_action) => Some(Action::Navigate(nav_action)),
+            command => Some(Action::Command(command)),
+        },
     }
 }
 
 /// The root component.
 #[function_component(App)]
 pub fn app(props: &AppProps) -> Html {
-    let state = use_reducer_eq(|| AppState::Loading);
+    let model = use_reducer_eq({
+        let query = props.query.clone();
+        let mode = props.sync_mode;
+        move || Model::new(&query, mode)
+    });
+    // Listeners created once read the model through this cell, refreshed every render.
+    let current = use_mut_ref(|| model.clone());
+    *current.borrow_mut() = model.clone();
 
-    // Load the deck once.
+    // Load the deck once, then the notes for the presenter.
     {
-        let dispatcher = state.dispatcher();
+        let dispatcher = model.dispatcher();
         let url = props.deck_url.to_string();
+        let token = props.query.token.clone();
+        let wants_notes = matches!(props.query.view, View::Presenter | View::Remote)
+            && props.sync_mode == SyncMode::Served;
         use_effect_with((), move |()| {
             wasm_bindgen_futures::spawn_local(async move {
-                let action = match dom::fetch_text(&url).await {
-                    Ok(text) => match serde_json::from_str::<Deck>(&text) {
-                        Ok(deck) => {
-                            AppAction::Loaded(Rc::new(deck), Route::parse(&dom::location_hash()))
-                        }
-                        Err(error) => AppAction::Failed(format!(
-                            "le fichier de la présentation est illisible ({error})"
-                        )),
-                    },
-                    Err(message) => AppAction::Failed(message),
+                let action = match load_deck(&url).await {
+                    Ok(deck) => Action::Loaded(deck, Route::parse(&dom::location_hash())),
+                    Err(message) => Action::Failed(message),
                 };
                 dispatcher.dispatch(action);
+                if let (true, Some(token)) = (wants_notes, token) {
+                    load_notes(&token, &dispatcher).await;
+                }
             });
         });
     }
 
-    // Keys and the URL hash drive navigation.
+    // Keys, touch and the URL hash drive navigation.
     {
-        let dispatcher = state.dispatcher();
+        let dispatcher = model.dispatcher();
+        let current = current.clone();
+        let query = props.query.clone();
         use_effect_with((), move |()| {
             let keys = {
                 let dispatcher = dispatcher.clone();
+                let current = current.clone();
                 Listener::on_window("keydown", move |event| {
+                    if dom::event_from_own_keys_area(&event) {
+                        return;
+                    }
                     let Some(event) = event.dyn_ref::<KeyboardEvent>() else {
                         return;
                     };
-                    if let Some(action) = key_action(event) {
-                        event.prevent_default();
-                        dispatcher.dispatch(AppAction::Navigate(action));
+                    let model = (*current.borrow()).clone();
+                    let Some(action) = key_to_action(&model, event) else {
+                        return;
+                    };
+                    event.prevent_default();
+                    match action {
+                        Action::Command(Command::Fullscreen) => dom::toggle_fullscreen(),
+                        Action::Command(Command::OpenPresenter) => {
+                            if model.view != View::Presenter {
+                                let url = format!(
+                                    "{}{}",
+                                    query.search_for(View::Presenter),
+                                    dom::location_hash()
+                                );
+                                dom::open_window(&url, "raftdeck-presenter");
+                                if model.view == View::Audience {
+                                    dom::replace_search(&query.search_for(View::Follow));
+                                    dispatcher.dispatch(Action::BecomeFollower);
+                                }
+                            }
+                        }
+                        action => dispatcher.dispatch(action),
                     }
                 })
             };
-            let hash = Listener::on_window("hashchange", move |_| {
-                if let Some(route) = Route::parse(&dom::location_hash()) {
-                    dispatcher.dispatch(AppAction::Navigate(NavAction::GoTo(route)));
+            let hash = {
+                let dispatcher = dispatcher.clone();
+                Listener::on_window("hashchange", move |_| {
+                    if let Some(route) = Route::parse(&dom::location_hash()) {
+                        dispatcher.dispatch(Action::Navigate(NavAction::GoTo(route)));
+                    }
+                })
+            };
+            let touch_start: Rc<RefCell<Option<(f64, f64)>>> = Rc::default();
+            let start = {
+                let touch_start = touch_start.clone();
+                Listener::on_window("touchstart", move |event| {
+                    if let Some(touch) = event
+                        .dyn_ref::<web_sys::TouchEvent>()
+                        .and_then(|event| event.changed_touches().get(0))
+                    {
+                        *touch_start.borrow_mut() =
+                            Some((f64::from(touch.client_x()), f64::from(touch.client_y())));
+                    }
+                })
+            };
+            let end = Listener::on_window("touchend", move |event| {
+                if dom::event_from_own_keys_area(&event) {
+                    return;
+                }
+                let Some((x0, y0)) = touch_start.borrow_mut().take() else {
+                    return;
+                };
+                let Some(touch) = event
+                    .dyn_ref::<web_sys::TouchEvent>()
+                    .and_then(|event| event.changed_touches().get(0))
+                else {
+                    return;
+                };
+                let (dx, dy) = (
+                    f64::from(touch.client_x()) - x0,
+                    f64::from(touch.client_y()) - y0,
+                );
+                if dx.abs() > 50.0 && dx.abs() > dy.abs() {
+                    let action = if dx < 0.0 {
+                        NavAction::Next
+                    } else {
+                        NavAction::Previous
+                    };
+                    dispatcher.dispatch(Action::Navigate(action));
                 }
             });
-            move || drop((keys, hash))
+            move || drop((keys, hash, start, end))
+        });
+    }
+
+    // Sync: followers, presenters and remotes keep a link.
+    let sync_link: Rc<RefCell<Option<SyncLink>>> = use_mut_ref(|| None);
+    let linked = model.follows();
+    {
+        let dispatcher = model.dispatcher();
+        let sync_link = sync_link.clone();
+        let mode = props.sync_mode;
+        use_effect_with(linked, move |linked| {
+            if *linked {
+                *sync_link.borrow_mut() = SyncLink::connect(mode, move |incoming| {
+                    dispatcher.dispatch(Action::Incoming(incoming));
+                });
+            }
+            move || drop(sync_link.borrow_mut().take())
+        });
+    }
+    // Publish local changes.
+    {
+        let dispatcher = model.dispatcher();
+        let state = model.sync_state();
+        let token = props.query.token.clone();
+        let publishes = model.publishes;
+        let sync_link = sync_link.clone();
+        use_effect_with(model.local_revision, move |revision| {
+            if *revision > 0 && publishes {
+                if let (Some(link), Some(state)) = (sync_link.borrow().as_ref(), state) {
+                    link.publish(&state, token.as_deref(), move |problem| {
+                        dispatcher.dispatch(Action::SyncProblem(problem));
+                    });
+                }
+            }
+        });
+    }
+
+    // Live reload (served mode).
+    {
+        let dispatcher = model.dispatcher();
+        let current = current.clone();
+        let url = props.deck_url.to_string();
+        let token = props.query.token.clone();
+        let wants_notes = matches!(props.query.view, View::Presenter | View::Remote);
+        let served = props.sync_mode == SyncMode::Served;
+        use_effect_with((), move |()| {
+            let link = served.then(|| {
+                LiveLink::connect(move |status| {
+                    let known = current.borrow().deck_version;
+                    let version = status.version;
+                    dispatcher.dispatch(Action::Live(status));
+                    if version > known {
+                        let dispatcher = dispatcher.clone();
+                        let url = url.clone();
+                        let token = token.clone();
+                        wasm_bindgen_futures::spawn_local(async move {
+                            if let Ok(deck) = load_deck(&url).await {
+                                dispatcher.dispatch(Action::Reloaded(deck, version));
+                                dom::reload_stylesheets(version);
+                            }
+                            if let (true, Some(token)) = (wants_notes, token) {
+                                load_notes(&token, &dispatcher).await;
+                            }
+                        });
+                    }
+                })
+            });
+            move || drop(link)
         });
     }
 
     // The hash follows navigation.
-    let route = match &*state {
-        AppState::Ready(navigation) => Some(navigation.route()),
-        _ => None,
-    };
+    let route = model.navigation.as_ref().map(Navigation::route);
     use_effect_with(route, |route| {
         if let Some(route) = route {
             dom::set_location_hash(&route.to_hash());
         }
     });
 
-    // Scale the 16:9 canvas to the window, letterboxed.
+    // The window size scales the canvas.
     let window_size = use_state(dom::window_size);
     {
         let window_size = window_size.clone();
@@ -157,17 +579,66 @@ pub fn app(props: &AppProps) -> Html {
         });
     }
 
-    match &*state {
-        AppState::Loading => html! {
-            <div class="boot" role="status"><p class="boot-message">{ "Chargement de la présentation…" }</p></div>
-        },
-        AppState::Failed(message) => html! {
+    let dispatcher = model.dispatcher();
+    if let Some(message) = &model.failure {
+        return html! {
             <div class="boot boot-failed" role="alert">
                 <p class="boot-title">{ "La présentation n’a pas pu être chargée." }</p>
                 <p class="boot-message">{ message.clone() }</p>
             </div>
+        };
+    }
+    let Some(navigation) = &model.navigation else {
+        return html! {
+            <div class="boot" role="status"><p class="boot-message">{ "Chargement de la présentation…" }</p></div>
+        };
+    };
+    let on_widget_state = {
+        let dispatcher = dispatcher.clone();
+        Callback::from(move |(key, value): (String, serde_json::Value)| {
+            dispatcher.dispatch(Action::WidgetState(key, value));
+        })
+    };
+    let on_navigate = {
+        let dispatcher = dispatcher.clone();
+        Callback::from(move |action: NavAction| dispatcher.dispatch(Action::Navigate(action)))
+    };
+    let overlays = overlays(&model, navigation, &dispatcher);
+    let announce = announcement(navigation);
+    let errors = live_errors(&model.live_errors);
+    match model.view {
+        View::Presenter => html! {
+            <>
+                <PresenterView
+                    navigation={navigation.clone()}
+                    notes={model.notes.clone()}
+                    widget_states={model.widgets.clone()}
+                    on_widget_state={on_widget_state}
+                    on_navigate={on_navigate}
+                    window={*window_size}
+                    token={props.query.token.clone()}
+                    served={props.sync_mode == SyncMode::Served}
+                    sync_problem={model.sync_problem.clone()}
+                    overlay_open={model.overlay != Overlay::None}
+                />
+                { overlays }
+                { announce }
+                { errors }
+            </>
         },
-        AppState::Ready(navigation) => {
+        View::Remote => html! {
+            <>
+                <RemoteView
+                    navigation={navigation.clone()}
+                    notes={model.notes.clone()}
+                    on_navigate={on_navigate}
+                    sync_problem={model.sync_problem.clone()}
+                />
+                { announce }
+                { errors }
+            </>
+        },
+        View::Audience | View::Follow => {
             let (width, height) = *window_size;
             let scale = (width / CANVAS_WIDTH).min(height / CANVAS_HEIGHT).max(0.05);
             let left = (width - CANVAS_WIDTH * scale) / 2.0;
@@ -184,17 +655,128 @@ pub fn app(props: &AppProps) -> Html {
                 100.0
             };
             let slide = deck.slides.get(index).cloned().map(Rc::new);
+            let covered = model.overlay != Overlay::None || model.blackout;
+            let view_name = if model.view == View::Follow {
+                "follow"
+            } else {
+                "audience"
+            };
+            let detached = model.view == View::Follow && !model.attached;
+            let reattach = reform(&dispatcher, |_: MouseEvent| Action::Reattach);
             html! {
-                <div class="viewport">
-                    <div class="canvas" style={canvas_style}>
+                <div class="viewport" data-view={view_name} data-attached={model.attached.to_string()}
+                    data-sync-seq={model.latest_remote.as_ref().map(|message| message.seq.to_string())}>
+                    <main class="canvas" style={canvas_style}
+                        inert={covered} aria-hidden={covered.then_some("true")}>
                         if let Some(slide) = slide {
-                            <SlideView slide={slide} step={navigation.position.step} />
+                            <SlideView slide={slide} step={navigation.position.step}
+                                widget_states={model.widgets.clone()} on_widget_state={on_widget_state} />
                         }
                         <div class="slide-number" aria-hidden="true">{ format!("{} / {}", index + 1, total) }</div>
                         <div class="progress" aria-hidden="true"><div class="progress-bar" style={format!("width:{progress:.2}%")}></div></div>
-                    </div>
+                    </main>
+                    if model.blackout {
+                        <div class="blackout" data-blackout=""></div>
+                    }
+                    if detached {
+                        <button type="button" class="reattach" data-reattach="" onclick={reattach}>
+                            { "Vous explorez seul·e — revenir à l’orateur" }
+                        </button>
+                    }
+                    { overlays }
+                    { announce }
+                    { errors }
                 </div>
             }
+        }
+    }
+}
+
+/// A callback dispatching the action `make` builds from its argument.
+fn reform<T: 'static>(
+    dispatcher: &UseReducerDispatcher<Model>,
+    make: impl Fn(T) -> Action + 'static,
+) -> Callback<T> {
+    let dispatcher = dispatcher.clone();
+    Callback::from(move |value| dispatcher.dispatch(make(value)))
+}
+
+/// The overview, help and go-to overlays.
+fn overlays(
+    model: &Model,
+    navigation: &Navigation,
+    dispatcher: &UseReducerDispatcher<Model>,
+) -> Html {
+    match &model.overlay {
+        Overlay::None => Html::default(),
+        Overlay::Overview(selected) => html! {
+            <Overview deck={navigation.deck.clone()} selected={*selected}
+                current={navigation.position.slide} on_pick={reform(dispatcher, Action::Pick)} />
+        },
+        Overlay::Help => {
+            html! { <Help on_close={reform(dispatcher, |()| Action::CloseOverlay)} /> }
+        }
+        Overlay::GoTo(not_found) => html! {
+            <GoToPrompt on_submit={reform(dispatcher, Action::GoToTyped)}
+                on_cancel={reform(dispatcher, |()| Action::CloseOverlay)}
+                not_found={not_found.clone()} />
+        },
+    }
+}
+
+/// The aria-live region announcing the slide and step (French: the audience hears it).
+fn announcement(navigation: &Navigation) -> Html {
+    let deck = &navigation.deck;
+    let index = navigation.position.slide;
+    let Some(slide) = deck.slides.get(index) else {
+        return Html::default();
+    };
+    let mut text = format!(
+        "Diapositive {} sur {} : {}",
+        index + 1,
+        deck.slides.len(),
+        slide.title
+    );
+    if slide.steps > 0 {
+        text.push_str(&format!(
+            ", étape {} sur {}",
+            navigation.position.step, slide.steps
+        ));
+    }
+    html! { <div class="sr-only" aria-live="polite" aria-atomic="true" data-announce="">{ text }</div> }
+}
+
+/// The overlay listing a broken edit's errors (the last good deck stays under it).
+fn live_errors(errors: &[String]) -> Html {
+    if errors.is_empty() {
+        return Html::default();
+    }
+    html! {
+        <div class="live-errors" role="alert" data-live-errors="">
+            <h2>{ "The deck has errors — showing the last good version" }</h2>
+            <ul>{ for errors.iter().map(|error| html! { <li><code>{ error.clone() }</code></li> }) }</ul>
+            <p>{ "Fix the file and save: this disappears on its own." }</p>
+        </div>
+    }
+}
+
+async fn load_deck(url: &str) -> Result<Rc<Deck>, String> {
+    let text = dom::fetch_text(url).await?;
+    serde_json::from_str::<Deck>(&text)
+        .map(Rc::new)
+        .map_err(|error| format!("le fichier de la présentation est illisible ({error})"))
+}
+
+async fn load_notes(token: &str, dispatcher: &UseReducerDispatcher<Model>) {
+    match dom::fetch_text_with_token("api/notes", token).await {
+        Ok(text) => match serde_json::from_str::<BTreeMap<String, String>>(&text) {
+            Ok(notes) => dispatcher.dispatch(Action::Notes(Rc::new(notes))),
+            Err(error) => {
+                dispatcher.dispatch(Action::SyncProblem(format!("notes unreadable: {error}")))
+            }
+        },
+        Err(error) => {
+            dispatcher.dispatch(Action::SyncProblem(format!("notes unavailable: {error}")))
         }
     }
 }

@@ -104,3 +104,178 @@ impl Drop for Listener {
         );
     }
 }
+
+/// The page's query string (`?presenter&token=…`), `""` when unavailable.
+pub fn location_search() -> String {
+    web_sys::window()
+        .and_then(|window| window.location().search().ok())
+        .unwrap_or_default()
+}
+
+/// Replaces the query string without reloading or adding a history entry.
+pub fn replace_search(search: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let hash = location_hash();
+    let path = window.location().pathname().unwrap_or_default();
+    if let Ok(history) = window.history() {
+        let url = format!("{path}{search}{hash}");
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
+    }
+}
+
+/// Opens `url` in a new window named `name` (the presenter view on a second screen).
+pub fn open_window(url: &str, name: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ =
+            window.open_with_url_and_target_and_features(url, name, "popup,width=1280,height=800");
+    }
+}
+
+/// Enters fullscreen, or leaves it when already there.
+pub fn toggle_fullscreen() {
+    let Some(document) = web_sys::window().and_then(|window| window.document()) else {
+        return;
+    };
+    if document.fullscreen_element().is_some() {
+        document.exit_fullscreen();
+    } else if let Some(root) = document.document_element() {
+        let _ = root.request_fullscreen();
+    }
+}
+
+/// Whether the key event comes from a place that takes keys itself: a widget (which
+/// handles its keys while focused) or a text field.
+pub fn event_from_own_keys_area(event: &web_sys::Event) -> bool {
+    event
+        .target()
+        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+        .and_then(|element| {
+            element
+                .closest("[data-widget], input, textarea, select, [contenteditable]")
+                .ok()
+        })
+        .flatten()
+        .is_some()
+}
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// The local wall-clock time as `HH:MM`.
+pub fn wall_clock() -> String {
+    let date = js_sys::Date::new_0();
+    format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
+}
+
+/// Reloads the deck's stylesheets (live reload of `static/`), bypassing the cache.
+pub fn reload_stylesheets(version: u64) {
+    let Some(document) = web_sys::window().and_then(|window| window.document()) else {
+        return;
+    };
+    let Ok(links) = document.query_selector_all("link[rel=stylesheet]") else {
+        return;
+    };
+    for index in 0..links.length() {
+        let Some(link) = links
+            .item(index)
+            .and_then(|node| node.dyn_into::<web_sys::HtmlLinkElement>().ok())
+        else {
+            continue;
+        };
+        let Some(href) = link.get_attribute("href") else {
+            continue;
+        };
+        let base = href.split('?').next().unwrap_or(&href).to_owned();
+        link.set_href(&format!("{base}?v={version}"));
+    }
+}
+
+/// A random id for this window, so it can recognise its own sync messages.
+pub fn window_id() -> String {
+    format!("w{:x}", (js_sys::Math::random() * 4_294_967_296.0) as u64)
+}
+
+/// Posts JSON to `url` with a bearer token; resolves with the HTTP status, or an error
+/// sentence when the request could not be made.
+pub async fn post_json(url: &str, token: &str, body: &str) -> Result<u16, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&JsValue::from_str(body));
+    let headers = web_sys::Headers::new().map_err(|error| describe(&error))?;
+    headers
+        .set("Content-Type", "application/json")
+        .map_err(|error| describe(&error))?;
+    headers
+        .set("Authorization", &format!("Bearer {token}"))
+        .map_err(|error| describe(&error))?;
+    init.set_headers(&headers);
+    let response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        .await
+        .map_err(|error| describe(&error))?;
+    let response: Response = response
+        .dyn_into()
+        .map_err(|_| "unexpected response".to_owned())?;
+    Ok(response.status())
+}
+
+/// Fetches `url` as text with a bearer token (the speaker notes).
+pub async fn fetch_text_with_token(url: &str, token: &str) -> Result<String, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let init = web_sys::RequestInit::new();
+    let headers = web_sys::Headers::new().map_err(|error| describe(&error))?;
+    headers
+        .set("Authorization", &format!("Bearer {token}"))
+        .map_err(|error| describe(&error))?;
+    init.set_headers(&headers);
+    let response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        .await
+        .map_err(|error| describe(&error))?;
+    let response: Response = response
+        .dyn_into()
+        .map_err(|_| "unexpected response".to_owned())?;
+    if !response.ok() {
+        return Err(format!("{url}: {}", response.status()));
+    }
+    let text = response.text().map_err(|error| describe(&error))?;
+    JsFuture::from(text)
+        .await
+        .map_err(|error| describe(&error))?
+        .as_string()
+        .ok_or_else(|| format!("{url}: not text"))
+}
+
+/// A repeating timer, cleared when dropped.
+pub struct Interval {
+    id: i32,
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl Interval {
+    /// Calls `handler` every `millis` milliseconds.
+    pub fn new(millis: i32, handler: impl FnMut() + 'static) -> Option<Interval> {
+        let callback = Closure::<dyn FnMut()>::new(handler);
+        let id = web_sys::window()?
+            .set_interval_with_callback_and_timeout_and_arguments_0(
+                callback.as_ref().unchecked_ref(),
+                millis,
+            )
+            .ok()?;
+        Some(Interval {
+            id,
+            _callback: callback,
+        })
+    }
+}
+
+impl Drop for Interval {
+    fn drop(&mut self) {
+        if let Some(window) = web_sys::window() {
+            window.clear_interval_with_handle(self.id);
+        }
+    }
+}

@@ -4,19 +4,40 @@
 //! - `route`: the URL contract (`#/<slide-id>/<step>`), pure and tested natively;
 //! - `navigation`: the position in the deck and how keys move it (a `Reducible` state);
 //! - `dom`: the few direct DOM calls (fetch, listeners, hash) behind small functions;
-//! - `app`: the root component wiring them together; `slide`: one slide on the canvas.
+//! - `keys`: which key does what (reveal.js conventions), pure and tested natively;
+//! - `app`: the root component wiring them together; `slide`: one slide on the canvas;
+//!   `scaled`: a slide scaled to a box; `overview`, `help` (and the go-to prompt),
+//!   `presenter`, `remote`: the overlays and views; `sync`: the presenter → audience
+//!   links (SSE or BroadcastChannel) and live reload;
+//! - `widgets`: the live widgets mounted into slides (the `raft` cluster), their state.
 //!
 //! Everything the audience reads is French; errors the app shows are state, never panics.
 
+pub mod keys;
 pub mod navigation;
 pub mod route;
+pub mod widgets;
 
 #[cfg(target_arch = "wasm32")]
 mod app;
 #[cfg(target_arch = "wasm32")]
 mod dom;
 #[cfg(target_arch = "wasm32")]
+mod help;
+#[cfg(target_arch = "wasm32")]
+mod overview;
+#[cfg(target_arch = "wasm32")]
+mod presenter;
+#[cfg(target_arch = "wasm32")]
+pub mod probe;
+#[cfg(target_arch = "wasm32")]
+mod remote;
+#[cfg(target_arch = "wasm32")]
+mod scaled;
+#[cfg(target_arch = "wasm32")]
 mod slide;
+#[cfg(target_arch = "wasm32")]
+mod sync;
 
 /// Entry point called by the JS glue once the module is instantiated: mounts the app
 /// into `#app`, replacing the boot screen.
@@ -32,11 +53,19 @@ pub fn start() {
     let deck_url = root
         .get_attribute("data-deck-url")
         .unwrap_or_else(|| "api/deck".to_owned());
+    // `served` when `raftdeck serve` wrote the page; anything else is the static site.
+    let sync_mode = match root.get_attribute("data-sync").as_deref() {
+        Some("served") => sync::SyncMode::Served,
+        _ => sync::SyncMode::Static,
+    };
+    let query = route::PageQuery::parse(&dom::location_search());
     root.set_inner_html("");
     yew::Renderer::<app::App>::with_root_and_props(
         root,
         app::AppProps {
             deck_url: deck_url.into(),
+            sync_mode,
+            query,
         },
     )
     .render();

@@ -34,6 +34,8 @@ pub enum NavAction {
     Last,
     /// A route from the URL; unknown ids are ignored, steps are clamped.
     GoTo(Route),
+    /// A slide by index (overview, go-to prompt), at its first step.
+    GoToIndex(usize),
 }
 
 /// The deck and the current position in it.
@@ -98,6 +100,11 @@ impl Navigation {
                 slide: self.last_slide(),
                 step: self.steps_of(self.last_slide()),
             },
+            NavAction::GoToIndex(index) if index < self.deck.slides.len() => Position {
+                slide: index,
+                step: 0,
+            },
+            NavAction::GoToIndex(_) => before,
             NavAction::GoTo(route) => match self.deck.position(&route.slide_id) {
                 Some(slide) => Position {
                     slide,
@@ -107,6 +114,40 @@ impl Navigation {
             },
         };
         self.position != before
+    }
+
+    /// Where `Next` would go: the next step, or the next slide; `None` at the very end.
+    /// The presenter view previews it.
+    pub fn next_position(&self) -> Option<Position> {
+        let mut ahead = self.clone();
+        ahead.apply(NavAction::Next).then_some(ahead.position)
+    }
+
+    /// The same position in a new version of the deck (live reload): the same slide id and
+    /// step, clamped; the first slide if the id is gone.
+    pub fn with_deck(&self, deck: Rc<Deck>) -> Navigation {
+        Navigation::new(deck, Some(self.route()))
+    }
+
+    /// The slide a go-to prompt names: a 1-based number, an exact id, or the first id or
+    /// title (accents and case ignored) starting with what was typed.
+    pub fn resolve(&self, typed: &str) -> Option<usize> {
+        let typed = typed.trim();
+        if typed.is_empty() {
+            return None;
+        }
+        if let Ok(number) = typed.parse::<usize>() {
+            return (1..=self.deck.slides.len())
+                .contains(&number)
+                .then(|| number - 1);
+        }
+        if let Some(index) = self.deck.position(typed) {
+            return Some(index);
+        }
+        let wanted = fold(typed);
+        self.deck.slides.iter().position(|slide| {
+            slide.id.starts_with(&wanted) || fold(&slide.title).starts_with(&wanted)
+        })
     }
 
     /// The route of the current position.
@@ -121,6 +162,24 @@ impl Navigation {
             step: self.position.step,
         }
     }
+}
+
+/// Lowercase ASCII with French accents dropped and spaces as `-`, to compare typed text
+/// with ids and titles.
+fn fold(text: &str) -> String {
+    text.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'à' | 'â' | 'ä' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'î' | 'ï' => 'i',
+            'ô' | 'ö' => 'o',
+            'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            ' ' => '-',
+            other => other,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -157,6 +216,7 @@ mod tests {
                     widgets: Vec::new(),
                 })
                 .collect(),
+            notes: Default::default(),
         })
     }
 
@@ -218,5 +278,30 @@ mod tests {
             step: 0
         })));
         assert_eq!(at(&navigation), (1, 2));
+    }
+
+    #[test]
+    fn next_position_previews_and_resolve_finds_slides() {
+        let navigation = Navigation::new(deck(&[1, 0]), None);
+        assert_eq!(
+            navigation.next_position(),
+            Some(Position { slide: 0, step: 1 })
+        );
+        let mut at_end = navigation.clone();
+        at_end.apply(NavAction::Last);
+        assert_eq!(at_end.next_position(), None);
+        assert_eq!(navigation.resolve("2"), Some(1));
+        assert_eq!(navigation.resolve("0"), None);
+        assert_eq!(navigation.resolve("s1"), Some(1));
+        assert_eq!(navigation.resolve("slide 1"), Some(1));
+        assert_eq!(navigation.resolve("zzz"), None);
+    }
+
+    #[test]
+    fn a_new_deck_keeps_the_position() {
+        let mut navigation = Navigation::new(deck(&[0, 3]), None);
+        navigation.apply(NavAction::Last);
+        assert_eq!(at(&navigation.with_deck(deck(&[0, 2, 1]))), (1, 2));
+        assert_eq!(at(&navigation.with_deck(deck(&[0]))), (0, 0));
     }
 }

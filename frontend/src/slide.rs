@@ -1,11 +1,15 @@
-//! One slide on the canvas: its HTML, with fragments revealed up to the current step.
+//! One slide on the canvas: its HTML, with fragments revealed up to the current step, and
+//! its live widgets mounted into the `.widget-slot` placeholders the deck compiler left.
 
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use deck::Slide;
+use deck::{Slide, WidgetKind};
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 use yew::prelude::*;
+
+use crate::widgets::raft::RaftWidget;
 
 /// Props of [`SlideView`].
 #[derive(Properties, PartialEq)]
@@ -14,12 +18,38 @@ pub struct SlideProps {
     pub slide: Rc<Slide>,
     /// How many of its fragments are revealed.
     pub step: u32,
+    /// Widget states from elsewhere (presenter sync, shared URL), keyed
+    /// `"<slide-id>/<k>"`; a widget adopts its state whenever it changes.
+    #[prop_or_default]
+    pub widget_states: Rc<BTreeMap<String, serde_json::Value>>,
+    /// Called with (`"<slide-id>/<k>"`, state) when the user acts on a widget (an input,
+    /// play/pause, seek, speed), not on every animation frame.
+    #[prop_or_default]
+    pub on_widget_state: Callback<(String, serde_json::Value)>,
+    /// A static render (presenter's next-slide preview, overview thumbnails): widgets
+    /// show the state implied by the step or their state, without animation or listeners.
+    #[prop_or_default]
+    pub preview: bool,
 }
 
 /// A slide root carrying the DOM hooks `data-slide-id` and `data-step`.
 #[function_component(SlideView)]
 pub fn slide_view(props: &SlideProps) -> Html {
     let root = use_node_ref();
+    // The slots found in the rendered HTML, with the id of the slide they belong to (so a
+    // render for a new slide never mounts into the previous slide's detached slots).
+    let slots = use_state(|| (String::new(), Vec::<Element>::new()));
+    {
+        let root = root.clone();
+        let slots = slots.clone();
+        let id = props.slide.id.clone();
+        let html = props.slide.html.clone();
+        use_effect_with((id, html), move |(id, _)| {
+            if let Some(root) = root.cast::<Element>() {
+                slots.set((id.clone(), find_slots(&root)));
+            }
+        });
+    }
     {
         let root = root.clone();
         let html = props.slide.html.clone();
@@ -35,6 +65,33 @@ pub fn slide_view(props: &SlideProps) -> Html {
         classes.push(class.clone());
     }
     let body = Html::from_html_unchecked(AttrValue::from(slide.html.clone()));
+    let widgets = if slots.0 == slide.id {
+        slots
+            .1
+            .iter()
+            .enumerate()
+            .filter_map(|(k, host)| {
+                let spec = slide.widgets.get(k)?;
+                let key = format!("{}/{k}", slide.id);
+                let widget = match spec.kind {
+                    WidgetKind::Raft => html! {
+                        <RaftWidget
+                            key={key.clone()}
+                            spec={Rc::new(spec.clone())}
+                            key_name={key.clone()}
+                            step={props.step}
+                            external={props.widget_states.get(&key).cloned()}
+                            on_state={props.on_widget_state.clone()}
+                            preview={props.preview}
+                        />
+                    },
+                };
+                Some(create_portal(widget, host.clone()))
+            })
+            .collect::<Html>()
+    } else {
+        Html::default()
+    };
     html! {
         <section
             ref={root}
@@ -44,8 +101,28 @@ pub fn slide_view(props: &SlideProps) -> Html {
             aria-label={slide.title.clone()}
         >
             <div class="slide-body">{ body }</div>
+            { widgets }
         </section>
     }
+}
+
+/// The `[data-widget-slot]` placeholders, in slot order (`k` as written by the compiler).
+fn find_slots(root: &Element) -> Vec<Element> {
+    let Ok(found) = root.query_selector_all("[data-widget-slot]") else {
+        return Vec::new();
+    };
+    let mut slots: Vec<(u32, Element)> = (0..found.length())
+        .filter_map(|index| found.item(index)?.dyn_into::<Element>().ok())
+        .map(|element| {
+            let k = element
+                .get_attribute("data-widget-slot")
+                .and_then(|value| value.parse::<u32>().ok())
+                .unwrap_or(u32::MAX);
+            (k, element)
+        })
+        .collect();
+    slots.sort_by_key(|(k, _)| *k);
+    slots.into_iter().map(|(_, element)| element).collect()
 }
 
 /// Marks `[data-fragment="k"]` elements visible for k ≤ step, hidden otherwise.

@@ -2,31 +2,53 @@
 //!
 //! Routes:
 //! - `/` — the HTML shell (no-cache: it names the current hashed bundle);
-//! - `/api/deck` — the compiled deck as JSON;
+//! - `/api/deck` — the compiled deck as JSON, without the speaker notes;
+//! - `/api/notes` — the speaker notes (slide id → HTML), presenter token required;
+//! - `/api/sync` — `GET`: Server-Sent Events, the presenter's state now and at every
+//!   change; `POST`: the presenter publishes a state (token required);
+//! - `/api/live` — Server-Sent Events: the live-reload status (deck version, errors);
+//! - `/api/remote-qr.svg` — the phone remote's URL as a QR code (token required);
+//! - `/notes` — the printable notes handout (token required);
 //! - `/assets/*` — the hashed frontend bundle, cached forever;
 //! - `/static/*` — the deck's CSS, fonts and images (revalidated on every load).
+//!
+//! The token is read from `Authorization: Bearer <token>` (API calls) or `?token=` (pages
+//! opened by a link), and compared in constant time.
 
+use std::collections::BTreeMap;
+use std::convert::Infallible;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use askama::Template;
-use axum::extract::State;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use deck::sync::{LiveStatus, SyncState, MAX_MESSAGE_BYTES};
 use deck::Deck;
+use serde::Deserialize;
+use tokio::sync::watch;
+use tokio_stream::wrappers::WatchStream;
+use tokio_stream::{Stream, StreamExt};
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::bundle::Bundle;
-use crate::pages::IndexPage;
+use crate::pages::{IndexPage, NotesPage};
+use crate::sync::SyncHub;
 
 /// `Cache-Control` for content-hashed files: their name changes whenever they do.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// `Cache-Control` for everything else: always revalidate, so an edit shows at once.
 const NO_CACHE: &str = "no-cache";
+/// How often an idle event stream sends a comment, so proxies keep it open.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// What every request handler can reach.
 #[derive(Clone)]
@@ -42,6 +64,13 @@ struct Shared {
     deck_dir: PathBuf,
     /// Secret that the presenter's requests must carry.
     token: String,
+    /// The presenter's latest state, fanned out to followers.
+    sync: SyncHub,
+    /// The live-reload status; a watch channel because only the latest matters.
+    live: watch::Sender<Arc<LiveStatus>>,
+    /// Set when the server stops: event streams end, so graceful shutdown does not wait
+    /// for followers that would never hang up.
+    stopping: watch::Sender<bool>,
 }
 
 impl AppState {
@@ -53,6 +82,11 @@ impl AppState {
         dist_dir: PathBuf,
         token: String,
     ) -> Self {
+        let first_slide = deck
+            .slides
+            .first()
+            .map(|slide| slide.id.clone())
+            .unwrap_or_default();
         AppState {
             inner: Arc::new(Shared {
                 deck: RwLock::new(Arc::new(deck)),
@@ -60,6 +94,9 @@ impl AppState {
                 dist_dir,
                 deck_dir,
                 token,
+                sync: SyncHub::new(&first_slide),
+                live: watch::Sender::new(Arc::new(LiveStatus::default())),
+                stopping: watch::Sender::new(false),
             }),
         }
     }
@@ -78,6 +115,76 @@ impl AppState {
     pub fn token(&self) -> &str {
         &self.inner.token
     }
+
+    /// The folder holding `slides/`, `speaker-notes/` and `static/`.
+    pub fn deck_dir(&self) -> &std::path::Path {
+        &self.inner.deck_dir
+    }
+
+    /// A good edit: serve `deck` from now on, clear the errors, tell the browsers.
+    pub fn replace_deck(&self, deck: Deck) {
+        {
+            let mut slot = match self.inner.deck.write() {
+                Ok(slot) => slot,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            *slot = Arc::new(deck);
+        }
+        self.inner.live.send_modify(|status| {
+            *status = Arc::new(LiveStatus {
+                version: status.version + 1,
+                errors: Vec::new(),
+            });
+        });
+    }
+
+    /// A broken edit: keep the last good deck, show `errors` over it.
+    pub fn report_errors(&self, errors: Vec<String>) {
+        self.inner.live.send_modify(|status| {
+            *status = Arc::new(LiveStatus {
+                version: status.version,
+                errors,
+            });
+        });
+    }
+
+    /// Ends every open event stream (called when the server stops).
+    pub fn stop_streams(&self) {
+        self.inner.stopping.send_replace(true);
+    }
+
+    /// `events` until the server stops.
+    fn until_stopping(
+        &self,
+        events: impl Stream<Item = Event>,
+    ) -> impl Stream<Item = Result<Event, Infallible>> {
+        let stop = WatchStream::new(self.inner.stopping.subscribe())
+            .filter(|stopping| *stopping)
+            .map(|_| None);
+        events
+            .map(Some)
+            .merge(stop)
+            .take_while(Option::is_some)
+            .filter_map(|event| event.map(Ok))
+    }
+
+    /// The live-reload status now.
+    pub fn live_status(&self) -> Arc<LiveStatus> {
+        Arc::clone(&self.inner.live.borrow())
+    }
+
+    /// Whether the request carries the presenter token, in its `Authorization: Bearer`
+    /// header or (for pages opened by a link) `?token=`.
+    fn authorized(&self, headers: &HeaderMap, query_token: Option<&str>) -> bool {
+        let bearer = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "));
+        match bearer.or(query_token) {
+            Some(given) => crate::token::matches(&self.inner.token, given.trim()),
+            None => false,
+        }
+    }
 }
 
 /// The router for `state`, with compression and cache headers.
@@ -94,10 +201,17 @@ pub fn app(state: AppState) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static(NO_CACHE),
         ));
+    // Event streams are left out of compression by tower-http's default predicate
+    // (a compressor would buffer events).
     Router::new()
         .route("/", get(index))
         .route("/index.html", get(index))
+        .route("/notes", get(notes_page))
         .route("/api/deck", get(deck_json))
+        .route("/api/notes", get(notes_json))
+        .route("/api/sync", get(sync_events).post(sync_publish))
+        .route("/api/live", get(live_events))
+        .route("/api/remote-qr.svg", get(remote_qr))
         .nest("/assets", assets)
         .nest("/static", static_files)
         .with_state(state)
@@ -106,7 +220,7 @@ pub fn app(state: AppState) -> Router {
 
 async fn index(State(state): State<AppState>) -> Result<Response, AppError> {
     let deck = state.deck();
-    let page = IndexPage::new(&deck, &state.inner.bundle, "./", "api/deck");
+    let page = IndexPage::new(&deck, &state.inner.bundle, "./", "api/deck", "served");
     let html = page
         .render()
         .map_err(|error| AppError::Internal(error.to_string()))?;
@@ -117,14 +231,123 @@ async fn deck_json(State(state): State<AppState>) -> Response {
     let deck = state.deck();
     (
         [(header::CACHE_CONTROL, NO_CACHE)],
-        Json(deck.as_ref().clone()),
+        Json(deck.without_notes()),
     )
         .into_response()
+}
+
+/// `?token=` on pages opened by a link.
+#[derive(Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+async fn notes_json(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    if !state.authorized(&headers, None) {
+        return Err(AppError::Unauthorized);
+    }
+    let deck = state.deck();
+    let notes: &BTreeMap<String, String> = &deck.notes;
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(notes.clone())).into_response())
+}
+
+async fn notes_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
+) -> Result<Response, AppError> {
+    if !state.authorized(&headers, query.token.as_deref()) {
+        return Err(AppError::Unauthorized);
+    }
+    let deck = state.deck();
+    let html = NotesPage::new(&deck)
+        .render()
+        .map_err(|error| AppError::Internal(error.to_string()))?;
+    Ok(([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
+}
+
+async fn sync_events(
+    State(state): State<AppState>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let events = WatchStream::new(state.inner.sync.subscribe()).map(|published| {
+        Event::default()
+            .event("state")
+            .id(published.message.seq.to_string())
+            .data(published.json.clone())
+    });
+    Sse::new(state.until_stopping(events)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+}
+
+async fn sync_publish(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, AppError> {
+    // The token is checked before the body is read: a stranger cannot make the server
+    // buffer anything.
+    if !state.authorized(&headers, None) {
+        return Err(AppError::Unauthorized);
+    }
+    let bytes = axum::body::to_bytes(body, MAX_MESSAGE_BYTES)
+        .await
+        .map_err(|_| AppError::TooLarge)?;
+    let sync_state = SyncState::parse(&bytes).map_err(|invalid| AppError::BadRequest(invalid.0))?;
+    if state.deck().position(&sync_state.slide).is_none() {
+        return Err(AppError::BadRequest(format!(
+            "unknown slide `{}`",
+            sync_state.slide
+        )));
+    }
+    let seq = state.inner.sync.publish(sync_state);
+    Ok(Json(serde_json::json!({ "seq": seq })).into_response())
+}
+
+async fn live_events(
+    State(state): State<AppState>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let events = WatchStream::new(state.inner.live.subscribe()).map(|status| {
+        let json = serde_json::to_string(status.as_ref()).unwrap_or_else(|_| "{}".to_owned());
+        Event::default().event("live").data(json)
+    });
+    Sse::new(state.until_stopping(events)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+}
+
+async fn remote_qr(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
+) -> Result<Response, AppError> {
+    if !state.authorized(&headers, query.token.as_deref()) {
+        return Err(AppError::Unauthorized);
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let url = crate::qr::remote_url(&format!("http://{host}/"), state.token());
+    let svg = crate::qr::svg(&url).map_err(|error| AppError::Internal(format!("{error:#}")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        svg,
+    )
+        .into_response())
 }
 
 /// An error at the HTTP edge: user errors are shown, internal ones logged and hidden.
 #[derive(Debug)]
 pub enum AppError {
+    /// The presenter token is missing or wrong.
+    Unauthorized,
+    /// The request body is over the limit.
+    TooLarge,
+    /// The request is malformed; the reason is sent back.
+    BadRequest(String),
     /// Something on our side failed; the client sees only a generic message.
     Internal(String),
 }
@@ -132,6 +355,18 @@ pub enum AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match self {
+            AppError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer")],
+                "the presenter token is missing or wrong",
+            )
+                .into_response(),
+            AppError::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the body is over {MAX_MESSAGE_BYTES} bytes"),
+            )
+                .into_response(),
+            AppError::BadRequest(reason) => (StatusCode::BAD_REQUEST, reason).into_response(),
             AppError::Internal(detail) => {
                 eprintln!("raftdeck: internal error: {detail}");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()

@@ -6,12 +6,20 @@
 //! - `pages`: askama templates (the HTML shell of the talk);
 //! - `app`: the axum router and its handlers — `app(state)` is kept apart from any socket
 //!   so tests can drive it directly;
-//! - `serve`: binding, printing the URLs, graceful shutdown.
+//! - `sync`: the presenter → audience sync hub (latest state, numbered, fanned out);
+//! - `live`: watching the deck files and recompiling them for live reload;
+//! - `qr`: the phone remote's URL as a QR code (SVG and terminal);
+//! - `serve`: binding, printing the URLs, graceful shutdown;
+//! - `export`: `raftdeck build`, the static site.
 //!
 //! The binary (`src/main.rs`) is only the CLI glue around these.
 
 pub mod app;
 pub mod bundle;
+pub mod export;
+pub mod live;
 pub mod pages;
+pub mod qr;
 pub mod serve;
+pub mod sync;
 pub mod token;

@@ -39,6 +39,27 @@ enum Command {
         /// Print every event as a JSON line before the result.
         #[arg(long)]
         trace: bool,
+        /// Print only the trace hash (16 hex digits), to compare runs across platforms.
+        #[arg(long, conflicts_with = "trace")]
+        hash: bool,
+    },
+    /// Write the talk as a static site that needs no raftdeck server.
+    Build {
+        /// The output folder (created; cleared if a previous build wrote it).
+        #[arg(long)]
+        out: PathBuf,
+        /// The public path the site is served under, e.g. /talk/ (page URLs stay relative).
+        #[arg(long, default_value = "/")]
+        base: String,
+        /// Include the speaker notes (for presenting from the static site).
+        #[arg(long)]
+        with_notes: bool,
+        /// Folder holding slides/, speaker-notes/ and static/.
+        #[arg(long, default_value = ".")]
+        deck: PathBuf,
+        /// The frontend bundle built by `cargo xtask build` [default: $RAFTDECK_DIST or target/dist].
+        #[arg(long)]
+        dist: Option<PathBuf>,
     },
     /// Validate the deck; print `file:line: message` for each problem.
     Check {
@@ -80,13 +101,48 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime.block_on(server::serve::serve(config))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Sim { scenario, trace } => Ok(run_sim(&scenario, trace)),
+        Command::Build {
+            out,
+            base,
+            with_notes,
+            deck,
+            dist,
+        } => {
+            let started = std::time::Instant::now();
+            let report = server::export::build_site(&server::export::BuildConfig {
+                deck_dir: deck,
+                dist_dir: dist.unwrap_or_else(server::bundle::default_dist_dir),
+                out_dir: out.clone(),
+                base,
+                with_notes,
+            })?;
+            println!(
+                "raftdeck: wrote {} ({} slides, {} files, {} KiB) in {} ms",
+                out.display(),
+                report.slides,
+                report.files,
+                report.bytes / 1024,
+                started.elapsed().as_millis()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sim {
+            scenario,
+            trace,
+            hash,
+        } => Ok(run_sim(&scenario, trace, hash)),
         Command::Check { deck } => match deck::compiler::compile_deck(&deck) {
             Ok(compiled) => {
+                // Warnings (slides without notes, minutes that do not add up) are printed
+                // like errors but do not fail the check: the talk can still be given.
+                for warning in deck::notes::warnings(&deck, &compiled) {
+                    println!("{warning}");
+                }
                 println!(
-                    "{}: {} slides, {:.1} of {} planned minutes",
+                    "{}: {} slides, {} with speaker notes, {:.1} of {} planned minutes",
                     deck.display(),
                     compiled.slides.len(),
+                    compiled.notes.len(),
                     compiled.planned_slide_minutes(),
                     compiled.meta.planned_minutes
                 );
@@ -102,7 +158,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// `raftdeck sim`: exit 0 with the result, 2 when the scenario is unreadable or invalid
 /// (the message names the file and the JSON path), 1 if the run broke a safety invariant.
-fn run_sim(path: &std::path::Path, trace: bool) -> ExitCode {
+fn run_sim(path: &std::path::Path, trace: bool, hash: bool) -> ExitCode {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(error) => {
@@ -110,11 +166,24 @@ fn run_sim(path: &std::path::Path, trace: bool) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let scenario = match sim::parse_scenario(&text) {
+    let scenario = match sim::parse_any(&text) {
         Ok(scenario) => scenario,
         Err(error) => {
             eprintln!("raftdeck: {}: {error}", path.display());
             return ExitCode::from(2);
+        }
+    };
+    if hash {
+        println!("{:016x}", sim::models::scenario_hash(&scenario));
+        return ExitCode::SUCCESS;
+    }
+    // `"system"` picks the model; the other systems have no event trace, only a result.
+    let scenario = match scenario {
+        sim::AnyScenario::Etcd(scenario) => scenario,
+        other => {
+            let result = sim::models::run_parsed(&other);
+            println!("{}", result.to_json());
+            return violations_exit(path, result.violation_count());
         }
     };
     let result = if trace {
@@ -127,13 +196,18 @@ fn run_sim(path: &std::path::Path, trace: bool) -> ExitCode {
         sim::run_scenario(&scenario)
     };
     println!("{}", result.to_json());
-    if result.violations.is_empty() {
+    violations_exit(path, result.violations.len() as u64)
+}
+
+/// Exit 0 for a clean run; 1 (with a message) when the run broke a safety invariant,
+/// which is a bug in the model, never the scenario's fault.
+fn violations_exit(path: &std::path::Path, violations: u64) -> ExitCode {
+    if violations == 0 {
         ExitCode::SUCCESS
     } else {
         eprintln!(
-            "raftdeck: {}: the run broke {} safety invariant(s)",
-            path.display(),
-            result.violations.len()
+            "raftdeck: {}: the run broke {violations} safety invariant(s)",
+            path.display()
         );
         ExitCode::FAILURE
     }

@@ -1,4 +1,4 @@
-//! HTML pages rendered with askama.
+//! HTML pages rendered with askama: the talk's shell and the notes handout.
 
 use askama::Template;
 use deck::Deck;
@@ -32,11 +32,20 @@ pub struct IndexPage<'a> {
     pub deck_url: &'a str,
     /// The slides' titles, in order.
     pub slides: Vec<OutlineEntry>,
+    /// How the app syncs presenter and audience: `served` (SSE, `/api/sync`) or
+    /// `static` (BroadcastChannel between windows of one browser).
+    pub sync_mode: &'a str,
 }
 
 impl<'a> IndexPage<'a> {
     /// The shell for `deck`, loading `bundle`.
-    pub fn new(deck: &'a Deck, bundle: &'a Bundle, base: &'a str, deck_url: &'a str) -> Self {
+    pub fn new(
+        deck: &'a Deck,
+        bundle: &'a Bundle,
+        base: &'a str,
+        deck_url: &'a str,
+        sync_mode: &'a str,
+    ) -> Self {
         IndexPage {
             lang: &deck.meta.lang,
             title: &deck.meta.title,
@@ -50,6 +59,77 @@ impl<'a> IndexPage<'a> {
                 .iter()
                 .map(|slide| OutlineEntry {
                     title: slide.title.clone(),
+                })
+                .collect(),
+            sync_mode,
+        }
+    }
+}
+
+/// One slide in the notes handout.
+pub struct HandoutEntry {
+    /// 1-based slide number.
+    pub number: usize,
+    /// The slide id (the section's anchor).
+    pub id: String,
+    /// The slide title.
+    pub title: String,
+    /// Planned minutes on this slide, formatted.
+    pub minutes: String,
+    /// Where in the talk the slide should start (`m:ss`).
+    pub at: String,
+    /// The notes as HTML (compiled from the speaker's Markdown at build time).
+    pub notes: String,
+}
+
+/// The printable notes handout (`/notes`, presenter only): every slide with its notes
+/// and timing. The presenter's chrome is English; the notes are the speaker's own text.
+#[derive(Template)]
+#[template(path = "notes.html")]
+pub struct NotesPage<'a> {
+    /// Page language (the notes' language).
+    pub lang: &'a str,
+    /// The talk's title.
+    pub title: &'a str,
+    /// Who gives the talk.
+    pub speaker: &'a str,
+    /// Where.
+    pub event: &'a str,
+    /// The planned duration.
+    pub planned_minutes: u32,
+    /// The sum of the slides' planned minutes, formatted.
+    pub slide_minutes: String,
+    /// Every slide.
+    pub slides: Vec<HandoutEntry>,
+}
+
+/// `minutes` as `m:ss`.
+fn clock(minutes: f32) -> String {
+    let seconds = (minutes * 60.0).round().max(0.0) as u32;
+    format!("{}:{:02}", seconds / 60, seconds % 60)
+}
+
+impl<'a> NotesPage<'a> {
+    /// The handout of `deck`.
+    pub fn new(deck: &'a Deck) -> Self {
+        NotesPage {
+            lang: &deck.meta.lang,
+            title: &deck.meta.title,
+            speaker: &deck.meta.speaker,
+            event: &deck.meta.event,
+            planned_minutes: deck.meta.planned_minutes,
+            slide_minutes: format!("{:.1}", deck.planned_slide_minutes()),
+            slides: deck
+                .slides
+                .iter()
+                .enumerate()
+                .map(|(index, slide)| HandoutEntry {
+                    number: index + 1,
+                    id: slide.id.clone(),
+                    title: slide.title.clone(),
+                    minutes: format!("{}", slide.minutes),
+                    at: clock(deck.planned_minutes_before(index)),
+                    notes: deck.notes.get(&slide.id).cloned().unwrap_or_default(),
                 })
                 .collect(),
         }

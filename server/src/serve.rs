@@ -1,4 +1,5 @@
-//! `raftdeck serve`: compile the deck, bind, print the URLs, serve until Ctrl-C.
+//! `raftdeck serve`: compile the deck, bind, print the URLs (and the remote's QR code),
+//! watch the deck files, serve until Ctrl-C.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -56,16 +57,41 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         config.dist_dir,
         token.clone(),
     );
+    // Kept alive until serving stops: dropping the watcher ends live reload.
+    let _watcher = crate::live::watch(state.clone())?;
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "raftdeck: serving « {title} » ({slide_count} slides)")?;
         writeln!(out, "  Audience:  http://{local}/")?;
+        writeln!(out, "  Follow:    http://{local}/?follow")?;
         writeln!(out, "  Presenter: http://{local}/?presenter&token={token}")?;
-        writeln!(out, "Press Ctrl-C to stop.")?;
+        let remote = crate::qr::remote_url(&format!("http://{local}/"), &token);
+        writeln!(out, "  Remote:    {remote}")?;
+        if local.ip().is_loopback() {
+            writeln!(
+                out,
+                "  (a phone cannot reach {local}: serve with `--addr 0.0.0.0:{}` to use the remote)",
+                local.port()
+            )?;
+        }
+        match crate::qr::terminal(&remote) {
+            Ok(code) => writeln!(out, "{code}")?,
+            Err(error) => writeln!(out, "  (no QR code: {error:#})")?,
+        }
+        writeln!(
+            out,
+            "Watching slides/, speaker-notes/ and static/. Press Ctrl-C to stop."
+        )?;
         out.flush()?;
     }
+    let stopping = state.clone();
     axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // Followers never hang up on their own: end their streams so open requests
+            // can finish.
+            stopping.stop_streams();
+        })
         .await
         .context("the server stopped with an error")?;
     println!("raftdeck: stopped");

@@ -24,6 +24,10 @@
 //! - `invariants`: the Raft safety properties, checked after every event.
 //! - `trace`, `view`, `result`: what callers read.
 //! - `soak`: seeded random fault schedules (the randomized test, `cargo xtask soak`).
+//! - `workload`: benchmark workloads (RaftScope's) and a checkpointed timeline for seeking.
+//! - `models`: the other systems of the talk (Kubernetes, Kafka, Elasticsearch, two
+//!   clusters active/passive), the `system` dispatcher [`run_any`], and computed tables
+//!   (`models::matrix`).
 //!
 //! # Example
 //! ```
@@ -43,6 +47,7 @@ pub mod invariants;
 pub mod log;
 pub mod membership;
 pub mod message;
+pub mod models;
 pub mod network;
 pub mod progress;
 pub mod quorum;
@@ -54,10 +59,12 @@ pub mod simulation;
 pub mod soak;
 pub mod trace;
 pub mod view;
+pub mod workload;
 
 pub use ids::{ClusterId, LogIndex, NodeId, Term};
 pub use invariants::Violation;
 pub use message::MessageKind;
+pub use models::{parse_any, run_any, AnyResult, AnyScenario, SystemKind};
 pub use result::{Outcome, SimResult};
 pub use scenario::{parse_scenario, Action, NodeSelector, Scenario, ScenarioError};
 pub use simulation::Simulation;
@@ -78,8 +85,7 @@ pub fn trace_json_lines(scenario: &Scenario) -> (SimResult, Vec<String>) {
     let mut simulation = Simulation::new(scenario);
     let mut lines = Vec::new();
     let end = simulation.end_ms();
-    while simulation.next_event_ms().is_some_and(|at| at <= end) {
-        simulation.step();
+    while simulation.step_until(end) {
         for event in simulation.drain_trace() {
             lines.push(simulation.trace_line(&event));
         }

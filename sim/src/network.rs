@@ -34,6 +34,9 @@ pub struct Network {
     pub groups: Vec<Group>,
     /// Nodes with every link cut.
     pub isolated: BTreeSet<NodeId>,
+    /// Links between two sites (smaller index first) cut one by one, as a widget's click
+    /// does; unlike `groups` this can cut A–B while A–C and B–C stay up.
+    pub cut_links: BTreeSet<(u32, u32)>,
     /// Share of messages lost.
     pub drop_rate: f64,
     /// Share of messages delivered twice.
@@ -65,6 +68,7 @@ impl Network {
             pair_ms: BTreeMap::new(),
             groups: Vec::new(),
             isolated: BTreeSet::new(),
+            cut_links: BTreeSet::new(),
             drop_rate: 0.0,
             duplicate_rate: 0.0,
             reorder_ms: 0,
@@ -99,12 +103,22 @@ impl Network {
         if self.isolated.contains(&a) || self.isolated.contains(&b) {
             return false;
         }
+        if a_site != b_site
+            && self
+                .cut_links
+                .contains(&(a_site.min(b_site), a_site.max(b_site)))
+        {
+            return false;
+        }
         self.groups.is_empty() || self.group_of(a, a_site) == self.group_of(b, b_site)
     }
 
     /// Whether the link between two sites is fully up (no partition separates them), for
     /// the `[data-link]` view.
     pub fn sites_connected(&self, a: u32, b: u32) -> bool {
+        if a != b && self.cut_links.contains(&(a.min(b), a.max(b))) {
+            return false;
+        }
         if self.groups.is_empty() {
             return true;
         }
@@ -121,6 +135,7 @@ impl Network {
     pub fn heal(&mut self) {
         self.groups.clear();
         self.isolated.clear();
+        self.cut_links.clear();
     }
 
     /// Decides when a message sent now from `from` to `to` arrives and whether it is
@@ -211,5 +226,19 @@ mod tests {
             assert!(delivery.at_ms >= now + 5);
             last = delivery.at_ms;
         }
+    }
+
+    #[test]
+    fn one_site_link_can_be_cut_alone() {
+        let mut network = Network::new(1, 10, 0);
+        let (a, b, c) = ((NodeId(0), 0), (NodeId(1), 1), (NodeId(2), 2));
+        network.cut_links.insert((0, 1));
+        assert!(!network.connected(a.0, a.1, b.0, b.1));
+        assert!(network.connected(a.0, a.1, c.0, c.1));
+        assert!(network.connected(b.0, b.1, c.0, c.1));
+        assert!(!network.sites_connected(1, 0));
+        assert!(network.sites_connected(0, 2));
+        network.heal();
+        assert!(network.connected(a.0, a.1, b.0, b.1));
     }
 }

@@ -389,8 +389,20 @@ pub fn scenario_from_value(value: &Value) -> Result<Scenario, ScenarioError> {
     only_fields(
         root,
         "$",
-        &["name", "title", "seed", "cluster", "steps", "until_ms"],
+        &[
+            "system", "name", "title", "seed", "cluster", "steps", "until_ms",
+        ],
     )?;
+    // `system` selects the model (`sim::models::run_any`); this parser is etcd's, so the
+    // field may only say so. It is not stored: an etcd scenario without it is the same.
+    if let Some(system) = optional_string(root, "$", "system")? {
+        if system != "etcd" {
+            return fail(
+                "$.system",
+                format!("\"{system}\" is not an etcd scenario (run it with sim::models::run_any)"),
+            );
+        }
+    }
     let name = optional_string(root, "$", "name")?.unwrap_or_default();
     let title = optional_string(root, "$", "title")?;
     let seed = optional_u64(root, "$", "seed", u64::MAX)?.unwrap_or(0);

@@ -135,6 +135,8 @@ pub struct Simulation {
     trace: Vec<TraceEvent>,
     tracing: bool,
     events: u64,
+    /// Messages handed to their destination (not dropped): the benchmark's unit of work.
+    delivered: u64,
     checker: Checker,
     scratch_out: Vec<Message>,
     scratch_notes: Vec<Note>,
@@ -217,6 +219,7 @@ impl Simulation {
             trace: Vec::new(),
             tracing: true,
             events: 0,
+            delivered: 0,
             checker: Checker::default(),
             scratch_out: Vec::new(),
             scratch_notes: Vec::new(),
@@ -298,6 +301,11 @@ impl Simulation {
         }
     }
 
+    /// Messages delivered so far (dropped ones excluded).
+    pub fn messages_delivered(&self) -> u64 {
+        self.delivered
+    }
+
     /// Time of the next event, if any.
     pub fn next_event_ms(&self) -> Option<u64> {
         self.queue.peek().map(|event| event.at_ms)
@@ -317,13 +325,25 @@ impl Simulation {
 
     /// Processes every event up to and including `ms`, then sets the clock to `ms`.
     pub fn run_until(&mut self, ms: u64) {
-        while let Some(event) = self.queue.peek() {
-            if event.at_ms > ms {
-                break;
-            }
-            self.step();
-        }
+        while self.step_until(ms) {}
         self.now = self.now.max(ms);
+    }
+
+    /// Processes the next live event if it is due at or before `bound`; false when none
+    /// is. Unlike looping on [`Simulation::step`] while the next event is due, this never
+    /// overshoots: `step` skips stale events and then takes the next live one, which may
+    /// lie beyond the bound.
+    pub fn step_until(&mut self, bound: u64) -> bool {
+        while self.queue.peek().is_some_and(|event| event.at_ms <= bound) {
+            if let Some(event) = self.queue.pop() {
+                self.now = self.now.max(event.at_ms);
+                if self.process(event) {
+                    self.events += 1;
+                    return true;
+                }
+            }
+        }
+        false
     }
 
     /// Runs to the end of the scenario.
@@ -523,8 +543,15 @@ impl Simulation {
                 });
                 let node = &self.nodes[id.index()];
                 let cluster = node.raft.cluster;
-                self.checker
-                    .on_commit(now, cluster, &node.name, &node.raft.log, from, to);
+                self.checker.on_commit(
+                    now,
+                    cluster,
+                    &node.name,
+                    node.raft.term,
+                    &node.raft.log,
+                    from,
+                    to,
+                );
                 for raw in from.0..=to.0 {
                     self.on_committed_entry(id, cluster, LogIndex(raw));
                 }
@@ -701,6 +728,7 @@ impl Simulation {
                 cause,
             }),
             None => {
+                self.delivered += 1;
                 self.record(TraceKind::Deliver { id, from, to, kind });
                 self.with_node(to, |raft, ctx| raft.step(ctx, message));
             }
@@ -1320,6 +1348,79 @@ impl Simulation {
             .map(|entry| fingerprint(&entry.data))
     }
 
+    /// Cuts (`up` false) or restores the link between two sites, as a click on a widget's
+    /// link does. Restoring a link that a partition (`groups`) cuts removes that
+    /// partition, since a partition cannot be undone for one pair of sites only. Returns
+    /// false when a site is unknown.
+    pub fn set_site_link(&mut self, a: &str, b: &str, up: bool) -> bool {
+        let index = |name: &str| self.sites.iter().position(|s| s == name).map(|i| i as u32);
+        let (Some(a), Some(b)) = (index(a), index(b)) else {
+            return false;
+        };
+        if a == b {
+            return false;
+        }
+        let pair = (a.min(b), a.max(b));
+        if up {
+            self.network.cut_links.remove(&pair);
+            if !self.network.sites_connected(a, b) {
+                self.network.groups.clear();
+            }
+            self.record(TraceKind::Network { action: "link_up" });
+        } else {
+            self.network.cut_links.insert(pair);
+            self.record(TraceKind::Network {
+                action: "link_down",
+            });
+        }
+        true
+    }
+
+    /// Base one-way latency between two sites (ms), for labelling links; none when a site
+    /// is unknown.
+    pub fn site_latency_ms(&self, a: &str, b: &str) -> Option<u64> {
+        let index = |name: &str| self.sites.iter().position(|s| s == name).map(|i| i as u32);
+        Some(self.network.latency(index(a)?, index(b)?))
+    }
+
+    /// Whether a client write sent now could be committed: some live leader can reach a
+    /// majority of its voters that are up. The widgets measure the unavailability window
+    /// with it (a leader cut from its quorum, as without CheckQuorum, does not count).
+    pub fn writable(&self) -> bool {
+        self.nodes.iter().enumerate().any(|(position, node)| {
+            if !node.up || node.raft.role != RaftRole::Leader {
+                return false;
+            }
+            let id = NodeId(position as u32);
+            let voters = &node.raft.members.voters;
+            let reachable = voters
+                .iter()
+                .filter(|&&voter| {
+                    let other = &self.nodes[voter.index()];
+                    voter == id
+                        || (other.up && self.network.connected(id, node.site, voter, other.site))
+                })
+                .count();
+            reachable * 2 > voters.len()
+        })
+    }
+
+    /// Every client proposal so far, as in the result.
+    pub fn proposals(&self) -> Vec<ProposalRecord> {
+        self.proposals
+            .iter()
+            .map(|state| ProposalRecord {
+                at_ms: state.at_ms,
+                value: state.value.to_string(),
+                node: state.node.map(|id| self.name_of(id)),
+                outcome: state.outcome,
+                reason: state.reason.map(str::to_string),
+                index: state.position.map(|(_, index, _)| index.0),
+                decided_at_ms: state.decided_at_ms,
+            })
+            .collect()
+    }
+
     /// The result so far.
     pub fn result(&self) -> SimResult {
         let nodes = (0..self.nodes.len() as u32)
@@ -1340,19 +1441,7 @@ impl Simulation {
                 }
             })
             .collect();
-        let proposals = self
-            .proposals
-            .iter()
-            .map(|state| ProposalRecord {
-                at_ms: state.at_ms,
-                value: state.value.to_string(),
-                node: state.node.map(|id| self.name_of(id)),
-                outcome: state.outcome,
-                reason: state.reason.map(str::to_string),
-                index: state.position.map(|(_, index, _)| index.0),
-                decided_at_ms: state.decided_at_ms,
-            })
-            .collect();
+        let proposals = self.proposals();
         SimResult {
             name: self.name.clone(),
             seed: self.seed,

@@ -150,8 +150,7 @@ fn random_fault(rng: &mut Rng, count: u64, sites: &[String], write: &mut u64) ->
 
 /// Advances to `until`, failing on the first safety violation.
 fn advance(simulation: &mut Simulation, until: u64) -> Result<(), String> {
-    while simulation.next_event_ms().is_some_and(|at| at <= until) {
-        simulation.step();
+    while simulation.step_until(until) {
         if simulation.has_violations() {
             return Err(format!("{:?}", simulation.violations()));
         }

@@ -236,3 +236,30 @@ fn crash_then_restart_keeps_persistent_state() {
     run_checked_until(&mut simulation, 12000);
     assert_eq!(leaders_now(&simulation).len(), 1);
 }
+
+#[test]
+fn cutting_one_site_link_keeps_the_majority_side_writable() {
+    // Placement 2/1: cut A–B by hand (as a widget's click does) and A keeps a leader.
+    let scenario = load("placement-2-1");
+    let mut simulation = sim::Simulation::new(&scenario);
+    simulation.run_until(2500);
+    assert!(
+        simulation.writable(),
+        "a leader with a quorum before the cut"
+    );
+    assert!(simulation.set_site_link("A", "B", false));
+    assert!(!simulation.sites_connected("A", "B"));
+    simulation.run_until(2500 + 4000);
+    let leaders: Vec<_> = simulation
+        .nodes()
+        .into_iter()
+        .filter(|node| node.role == Role::Leader)
+        .map(|node| node.site)
+        .collect();
+    assert_eq!(leaders, ["A"]);
+    assert!(simulation.writable());
+    assert!(simulation.set_site_link("B", "A", true));
+    assert!(simulation.sites_connected("A", "B"));
+    assert!(!simulation.set_site_link("A", "Z", false));
+    assert!(simulation.violations().is_empty());
+}

@@ -38,3 +38,15 @@ fn random_fault_schedules_keep_raft_safe_and_live() {
 fn a_schedule_is_reproducible() {
     assert_eq!(sim::soak::run_schedule(42), sim::soak::run_schedule(42));
 }
+
+/// Seeds that once failed, kept so the fix stays in place whatever the schedule count.
+/// 119678: a stale term-4 election completed after a term-5 leader had committed; the
+/// checker wrongly applied Leader Completeness to the older term.
+#[test]
+fn seeds_that_once_failed_pass() {
+    for seed in [119_678] {
+        if let Err(message) = sim::soak::run_schedule(seed) {
+            panic!("{}", sim::soak::SoakFailure { seed, message });
+        }
+    }
+}

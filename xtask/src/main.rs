@@ -6,6 +6,7 @@
 //! the wasm32 target (rustup), `binaryen` (npm, for wasm-opt), `playwright-core` (npm),
 //! and Debian's `chromium` (apt-get, when root).
 
+mod bench;
 mod bundle;
 mod tools;
 
@@ -21,6 +22,9 @@ tasks:
   build            build the WASM bundle and the release `raftdeck` binary
   serve [ARGS…]    build, then run `raftdeck serve ARGS…` (http://127.0.0.1:8080)
   test             every check: fmt, clippy (native + wasm), cargo test, browser tests
+  bench            measure speed and size in release; writes BENCHMARKS.md
+  soak [--schedules N] [--start S]
+                   N random Raft fault schedules (default 1,000,000); records the result
 ";
 
 fn main() -> ExitCode {
@@ -42,6 +46,8 @@ fn try_main() -> anyhow::Result<()> {
         Some("build") => build(&workspace).map(|_| ()),
         Some("serve") => serve(&workspace, &rest),
         Some("test") => test(&workspace),
+        Some("bench") => bench::bench(&workspace),
+        Some("soak") => bench::soak(&workspace, &rest),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");
             Ok(())
@@ -187,6 +193,7 @@ fn browser_tests(workspace: &Workspace, server: &Path) -> anyhow::Result<()> {
     run(&mut command)
 }
 
-fn exe(name: &str) -> String {
+/// A binary's file name on this platform.
+pub fn exe(name: &str) -> String {
     format!("{name}{}", std::env::consts::EXE_SUFFIX)
 }

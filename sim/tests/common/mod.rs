@@ -54,8 +54,7 @@ pub fn run_checked(scenario: &Scenario) -> (Simulation, SimResult) {
 
 /// Advances to `ms`, checking every invariant after every event.
 pub fn run_checked_until(simulation: &mut Simulation, ms: u64) {
-    while simulation.next_event_ms().is_some_and(|at| at <= ms) {
-        simulation.step();
+    while simulation.step_until(ms) {
         assert_safe(simulation);
     }
     simulation.run_until(ms);

@@ -1,0 +1,135 @@
+// Browser side of `cargo xtask bench`: time to first slide, first-load transfer, and the
+// simulator's speed inside Chromium. Prints one JSON object on stdout.
+// Usage: node bench/bench.mjs <audience-url>   (CHROMIUM must be set)
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+import { launchBrowser } from "../tests/harness.mjs";
+
+const url = process.argv[2];
+if (!url) throw new Error("usage: node bench/bench.mjs <audience-url>");
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+};
+const percentile = (values, p) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.round((sorted.length - 1) * p)];
+};
+
+const browser = await launchBrowser();
+const result = {};
+
+// Time to first slide: navigation start → the first slide in the DOM and a frame painted,
+// each load in a fresh context (cold cache), on loopback.
+const loads = [];
+let resources = [];
+for (let run = 0; run < 7; run += 1) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.locator("[data-slide-id]").waitFor();
+  const timing = await page.evaluate(() => new Promise((resolve) => {
+    requestAnimationFrame(() => requestAnimationFrame(() => resolve({
+      painted: performance.now(),
+      resources: performance.getEntriesByType("resource").map((entry) => entry.name),
+    })));
+  }));
+  loads.push(timing.painted);
+  resources = timing.resources;
+  await context.close();
+}
+result.first_slide_ms = { median: median(loads), min: Math.min(...loads), max: Math.max(...loads), runs: loads.length };
+
+// First-load transfer: the document and every resource the first slide fetched.
+const files = [];
+for (const address of [url, ...resources]) {
+  const response = await fetch(address, { headers: { "accept-encoding": "identity" } });
+  const body = Buffer.from(await response.arrayBuffer());
+  files.push({
+    path: new URL(address).pathname,
+    raw: body.length,
+    gzip: gzipSync(body, { level: 9 }).length,
+    brotli: brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+  });
+}
+result.first_load = files;
+
+// The simulator inside Chromium, through the bundle's probe exports.
+const context = await browser.newContext();
+const page = await context.newPage();
+await page.goto(url);
+await page.locator("[data-slide-id]").waitFor();
+const wasm = await page.evaluate(async () => {
+  const bundle = await import(document.querySelector("link[rel=modulepreload]").href);
+  const runs = [];
+  for (let run = 0; run < 3; run += 1) runs.push(JSON.parse(bundle.probe_bench_throughput(100)));
+  const seek = JSON.parse(bundle.probe_bench_seek(600, 100));
+  return { runs, seek };
+});
+const best = wasm.runs.reduce((a, b) => (a.wall_ms <= b.wall_ms ? a : b));
+result.wasm_throughput = {
+  messages_delivered: best.messages_delivered,
+  simulated_ms: best.simulated_ms,
+  wall_ms: best.wall_ms,
+  messages_per_second: best.messages_delivered / (best.wall_ms / 1000),
+  simulated_seconds_per_second: best.simulated_ms / best.wall_ms,
+};
+if (wasm.seek.error) throw new Error(wasm.seek.error);
+result.wasm_seek = {
+  record_ms: wasm.seek.record_ms,
+  checkpoints: wasm.seek.checkpoints,
+  p50_ms: percentile(wasm.seek.seek_ms, 0.5),
+  p99_ms: percentile(wasm.seek.seek_ms, 0.99),
+  max_ms: Math.max(...wasm.seek.seek_ms),
+};
+await context.close();
+
+// Widget frame times: the Raft widget with the most nodes plays at full speed (100×);
+// requestAnimationFrame deltas over 4 s of wall time.
+const deck = await (await fetch(new URL("api/deck", url))).json();
+let largest = null;
+for (const slide of deck.slides) {
+  for (const widget of slide.widgets ?? []) {
+    if (widget.kind !== "raft") continue;
+    const scenario = JSON.parse(widget.scenario);
+    const nodes = Object.values(scenario.cluster.sites).flat().length;
+    const sites = Object.keys(scenario.cluster.sites).length;
+    if (!largest || nodes > largest.nodes || (nodes === largest.nodes && sites > largest.sites)) {
+      largest = { slide: slide.id, scenario: widget.scenario_file, nodes, sites };
+    }
+  }
+}
+if (largest) {
+  const frames = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const widgetPage = await frames.newPage();
+  await widgetPage.goto(`${url}#/${largest.slide}`);
+  const widget = widgetPage.locator('[data-widget="raft"]').first();
+  await widget.waitFor();
+  await widget.locator('input[data-action="speed"]').evaluate((input) => {
+    input.value = input.max;
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+  await widget.locator('[data-action="play"]').click();
+  const deltas = await widgetPage.evaluate(() => new Promise((resolve) => {
+    const times = [];
+    const started = performance.now();
+    const frame = (now) => {
+      times.push(now);
+      if (now - started < 4000) requestAnimationFrame(frame);
+      else resolve(times.slice(1).map((time, index) => time - times[index]));
+    };
+    requestAnimationFrame(frame);
+  }));
+  const simulatedMs = Number(await widget.getAttribute("data-sim-ms"));
+  result.widget_frames = {
+    ...largest,
+    frames: deltas.length,
+    p50_ms: percentile(deltas, 0.5),
+    p95_ms: percentile(deltas, 0.95),
+    p99_ms: percentile(deltas, 0.99),
+    simulated_ms_reached: simulatedMs,
+  };
+  await frames.close();
+}
+await browser.close();
+console.log(JSON.stringify(result));

@@ -1,0 +1,259 @@
+// The live Raft widget in a real browser: DOM hooks, node actions, link cuts, client
+// writes, step binding (forward plays, backward restores exactly), keys, screenshots.
+// Nothing here waits on wall-clock luck: every wait is for a DOM condition, bounded by the
+// widget's simulated time (data-sim-ms), with generous timeouts.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { fetchDeck, launchBrowser, openPage, screenshot, startServer } from "./harness.mjs";
+
+let server;
+let browser;
+let deck;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+  deck = await fetchDeck(server.url);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const WAIT = { timeout: 90000 };
+
+/** Opens a slide and returns its widget root. */
+async function openWidget(page, slideId, step = 0) {
+  await page.goto(`${server.url}#/${slideId}${step ? `/${step}` : ""}`);
+  await page.locator(`[data-slide-id="${slideId}"][data-step="${step}"]`).waitFor();
+  const widget = page.locator('[data-widget="raft"]');
+  await widget.waitFor();
+  return widget;
+}
+
+/** What the sim shows, without the animation layer: time, nodes, logs, writes, links,
+ *  caption. Equal pictures mean equal cluster states. */
+async function picture(widget) {
+  return widget.evaluate((root) => ({
+    ms: root.dataset.simMs,
+    nodes: [...root.querySelectorAll("[data-node]")].map((node) => ({
+      id: node.dataset.node,
+      role: node.dataset.role,
+      term: node.dataset.term,
+      log: [...node.querySelectorAll("[data-index]")].map(
+        (entry) => `${entry.dataset.index}:${entry.dataset.entryTerm}:${entry.getAttribute("class")}`,
+      ),
+    })),
+    writes: [...root.querySelectorAll("[data-write]")].map((w) => `${w.textContent}:${w.dataset.outcome}`),
+    links: [...root.querySelectorAll("[data-link]")].map((l) => `${l.dataset.link}:${l.dataset.state}`),
+    caption: root.querySelector('[aria-live="polite"]')?.textContent,
+    safety: root.dataset.safety,
+  }));
+}
+
+const simMs = async (widget) => Number(await widget.getAttribute("data-sim-ms"));
+
+/** Waits until `predicate(root)` holds in the page, or the widget passed `limitMs` of
+ *  simulated time; returns whether the predicate held. */
+async function waitInSim(page, predicate, limitMs) {
+  const handle = await page.waitForFunction(
+    ([source, limit]) => {
+      const root = document.querySelector('[data-widget="raft"]');
+      if (!root) return false;
+      // eslint-disable-next-line no-new-func
+      const holds = new Function("root", `return (${source})(root)`)(root);
+      if (holds) return "held";
+      return Number(root.dataset.simMs) > limit ? "timeout" : false;
+    },
+    [predicate.toString(), limitMs],
+    { ...WAIT, polling: 50 },
+  );
+  return (await handle.jsonValue()) === "held";
+}
+
+/** Clicks « événement suivant » until `selector` matches inside the widget. */
+async function nextUntil(widget, selector, clicks = 20) {
+  for (let i = 0; i < clicks && (await widget.locator(selector).count()) === 0; i += 1) {
+    await widget.locator('[data-action="next"]').click();
+  }
+  assert.ok((await widget.locator(selector).count()) > 0, `${selector} after ${clicks} jumps`);
+}
+
+async function faster(widget, times) {
+  await widget.focus();
+  for (let i = 0; i < times; i += 1) await widget.press("+");
+}
+
+test("the raft widget mounts with its DOM hooks and keeps the console clean", async () => {
+  const { page, context, errors } = await openPage(browser);
+  const widget = await openWidget(page, "raft-election");
+  assert.equal(await widget.getAttribute("data-sim-ms"), "0");
+  assert.equal(await widget.getAttribute("tabindex"), "0");
+  assert.equal(await widget.locator("[data-node]").count(), 3);
+  for (const action of ["play", "step", "reset"]) {
+    assert.equal(await widget.locator(`[data-action="${action}"]`).count(), 1, action);
+  }
+  assert.equal(await widget.locator('[data-action="propose"]').count(), 1);
+  assert.ok((await widget.locator('[aria-live="polite"]').textContent()).length > 0);
+  // The step control runs whole instants of simulated time.
+  await widget.locator('[data-action="step"]').click();
+  assert.ok((await simMs(widget)) > 0);
+  // The help lists the keys.
+  await widget.locator('[data-action="help"]').click();
+  assert.match(await widget.locator('[role="dialog"]').innerText(), /Espace/);
+  await widget.locator('[data-action="help"]').click();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("crashing the leader elects another node with a higher term in time", async () => {
+  const { page, context, errors } = await openPage(browser);
+  const widget = await openWidget(page, "raft-election");
+  await faster(widget, 2);
+  await widget.locator('[data-action="play"]').click();
+  const leader = widget.locator('[data-node][data-role="leader"]');
+  await leader.waitFor(WAIT);
+  await widget.locator('[data-action="pause"]').click();
+  const oldLeader = await leader.getAttribute("data-node");
+  const oldTerm = Number(await leader.getAttribute("data-term"));
+  await leader.click();
+  await widget.locator('[data-action="crash"]').click();
+  await widget.locator(`[data-node="${oldLeader}"][data-role="down"]`).waitFor();
+  const crashedAt = await simMs(widget);
+  await screenshot(page, "widget-01-leader-crashed");
+  await widget.locator('[data-action="play"]').click();
+  // etcd: an election timeout (1–2 s randomized) plus a vote round trip.
+  const elected = await waitInSim(
+    page,
+    (root) => [...root.querySelectorAll('[data-node][data-role="leader"]')].length === 1,
+    crashedAt + 3000,
+  );
+  assert.ok(elected, "a new leader within 3 s of simulated time");
+  const newLeader = widget.locator('[data-node][data-role="leader"]');
+  assert.notEqual(await newLeader.getAttribute("data-node"), oldLeader);
+  assert.ok(Number(await newLeader.getAttribute("data-term")) > oldTerm);
+  await widget.locator('[data-action="pause"]').click();
+  const shot = await screenshot(page, "widget-02-new-leader");
+  assert.ok(shot.colours > 20, shot.file);
+  assert.equal(await widget.getAttribute("data-safety"), "ok");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("cutting the A–B link in a 2/1 placement leaves the leader on the majority side", async () => {
+  const { page, context, errors } = await openPage(browser);
+  const widget = await openWidget(page, "multi-cp-2-1");
+  // Move leadership to B's only member first, so the cut really has to move it back.
+  await nextUntil(widget, '[data-node][data-role="leader"]');
+  await widget.locator('[data-node="n3"]').click();
+  await widget.locator('[data-action="transfer_leader"]').click();
+  await nextUntil(widget, '[data-node="n3"][data-role="leader"]');
+  const n3 = widget.locator('[data-node="n3"][data-role="leader"]');
+  await n3.waitFor();
+  const termB = Number(await n3.getAttribute("data-term"));
+  const link = widget.locator('[data-link="A-B"]');
+  assert.equal(await link.getAttribute("data-state"), "up");
+  await link.click();
+  assert.equal(await link.getAttribute("data-state"), "down");
+  const cutAt = await simMs(widget);
+  await faster(widget, 2);
+  await widget.locator('[data-action="play"]').click();
+  const moved = await waitInSim(
+    page,
+    // A elects a leader, and n3, alone in B, steps down (CheckQuorum) within two timeouts.
+    (root) => [...root.querySelectorAll('[data-node][data-role="leader"]')].every((n) => n.dataset.site === "A")
+      && root.querySelector('[data-node][data-site="A"][data-role="leader"]') !== null,
+    cutAt + 5000,
+  );
+  await widget.locator('[data-action="pause"]').click();
+  assert.ok(moved, "site A (2 of 3) elects a leader and n3 steps down");
+  const leaderA = widget.locator('[data-node][data-site="A"][data-role="leader"]');
+  assert.ok(Number(await leaderA.getAttribute("data-term")) > termB);
+  assert.notEqual(await widget.locator('[data-node="n3"]').getAttribute("data-role"), "leader");
+  const shot = await screenshot(page, "widget-03-link-cut-2-1");
+  assert.ok(shot.colours > 20, shot.file);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a write sent to the minority side of a partition is not acknowledged", async () => {
+  const { page, context, errors } = await openPage(browser);
+  // Step 2 of the partition slide: the A–B link is cut, n1 (site A, 2 of 5) still leads.
+  const widget = await openWidget(page, "partition", 2);
+  await page.waitForFunction(() => document.querySelector('[data-widget="raft"]')?.dataset.simMs === "3500", null, WAIT);
+  assert.equal(await widget.locator('[data-link="A-B"]').getAttribute("data-state"), "down");
+  await widget.locator('[data-node="n1"]').click();
+  await widget.locator('[data-action="propose_to"]').click();
+  const mine = widget.locator("[data-write]").last();
+  assert.equal(await mine.getAttribute("data-outcome"), "pending");
+  const index = await mine.getAttribute("data-write");
+  await widget.locator('[data-node="n1"]').click();
+  await screenshot(page, "widget-04-partition-minority-write");
+  await widget.locator('[data-node="n1"]').click();
+  await faster(widget, 2);
+  await widget.locator('[data-action="play"]').click();
+  await waitInSim(page, () => false, 6500);
+  await widget.locator('[data-action="pause"]').click();
+  const outcome = await widget.locator(`[data-write="${index}"]`).getAttribute("data-outcome");
+  assert.notEqual(outcome, "committed", "the minority cannot acknowledge a write");
+  // Meanwhile the majority side (B) elected its own leader.
+  assert.equal(await widget.locator('[data-node][data-site="B"][data-role="leader"]').count(), 1);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("slide steps play to checkpoints and going back restores the exact state", async () => {
+  const { page, context, errors } = await openPage(browser);
+  const slide = deck.slides.find((s) => s.id === "leader-failure");
+  const spec = slide.widgets[0];
+  const widget = await openWidget(page, "leader-failure");
+  await faster(widget, 3);
+  await widget.evaluate((root) => root.blur());
+  const seen = [];
+  for (let k = 0; k < spec.checkpoints.length; k += 1) {
+    await page.keyboard.press("ArrowRight");
+    const step = spec.first_step + k;
+    await page.locator(`[data-slide-id="leader-failure"][data-step="${step}"]`).waitFor();
+    await page.waitForFunction(
+      (ms) => {
+        const root = document.querySelector('[data-widget="raft"]');
+        return root?.dataset.simMs === String(ms) && root.dataset.playing === "false";
+      },
+      spec.checkpoints[k],
+      WAIT,
+    );
+    seen.push(await picture(widget));
+    if (k === 2) await screenshot(page, "widget-05-leader-failure-new-leader");
+  }
+  await screenshot(page, "widget-06-leader-failure-end");
+  // Backwards: each step restores instantly the state seen on the way forward.
+  for (let k = spec.checkpoints.length - 2; k >= 0; k -= 1) {
+    await page.keyboard.press("ArrowLeft");
+    await page.locator(`[data-slide-id="leader-failure"][data-step="${spec.first_step + k}"]`).waitFor();
+    await page.waitForFunction((ms) => document.querySelector('[data-widget="raft"]')?.dataset.simMs === String(ms), spec.checkpoints[k], WAIT);
+    assert.deepEqual(await picture(widget), seen[k], `state at checkpoint ${k}`);
+  }
+  // The overwritten y=2 is gone from every log at the end, and nothing committed was lost.
+  assert.equal(seen.at(-1).safety, "ok");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("keys go to the widget only while it has focus", async () => {
+  const { page, context, errors } = await openPage(browser);
+  const widget = await openWidget(page, "raft-election");
+  await widget.focus();
+  await page.keyboard.press("Space");
+  assert.equal(await widget.getAttribute("data-playing"), "true");
+  await page.keyboard.press("Space");
+  assert.equal(await widget.getAttribute("data-playing"), "false");
+  assert.equal(await page.locator("[data-slide-id]").getAttribute("data-slide-id"), "raft-election");
+  // One Escape hands the keys back to the deck (a second one would open the overview).
+  await page.keyboard.press("Escape");
+  assert.equal(await widget.evaluate((root) => root.contains(document.activeElement)), false);
+  await page.keyboard.press("Space");
+  await page.locator('[data-slide-id="raft-replication"]').waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});

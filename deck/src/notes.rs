@@ -1,0 +1,277 @@
+//! Speaker notes: `speaker-notes/<chapter>.md`, one `## <slide-id>` section per slide,
+//! rendered to HTML at build time; and the deck's warnings (`raftdeck check`).
+//!
+//! A notes section for a slide id the deck does not have is an error (the notes would
+//! silently never show); a slide without notes, or slides whose planned minutes do not add
+//! up to the talk's planned duration, are warnings: the talk still works.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::compiler::{render_markdown, DeckError};
+use crate::{Deck, Slide};
+
+/// The notes folder, relative to the deck folder.
+pub const NOTES_DIR: &str = "speaker-notes";
+
+/// How far (in minutes) the slides' planned minutes may drift from `planned_minutes`
+/// before `raftdeck check` warns.
+pub const MINUTES_TOLERANCE: f32 = 1.0;
+
+/// Reads every `speaker-notes/*.md` file and returns the notes HTML keyed by slide id.
+/// Unknown ids, duplicate sections and text outside a section are pushed to `errors`.
+/// A missing notes folder is not an error: a deck may have no notes at all.
+pub fn compile_notes(
+    deck_dir: &Path,
+    slides: &[Slide],
+    errors: &mut Vec<DeckError>,
+) -> BTreeMap<String, String> {
+    let mut notes = BTreeMap::new();
+    let dir = deck_dir.join(NOTES_DIR);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return notes;
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".md"))
+        .collect();
+    names.sort();
+    // Where each id's notes were first written, to point at both places of a duplicate.
+    let mut seen: BTreeMap<String, (String, u32)> = BTreeMap::new();
+    for name in names {
+        let file = format!("{NOTES_DIR}/{name}");
+        let text = match std::fs::read_to_string(dir.join(&name)) {
+            Ok(text) => text,
+            Err(error) => {
+                errors.push(DeckError {
+                    file,
+                    line: 1,
+                    message: format!("cannot read file: {error}"),
+                });
+                continue;
+            }
+        };
+        for section in split_sections(&file, &text, errors) {
+            if !slides.iter().any(|slide| slide.id == section.id) {
+                errors.push(DeckError {
+                    file: file.clone(),
+                    line: section.line,
+                    message: format!(
+                        "notes for unknown slide id `{}` (no slide has this id)",
+                        section.id
+                    ),
+                });
+                continue;
+            }
+            if let Some((first_file, first_line)) = seen.get(&section.id) {
+                errors.push(DeckError {
+                    file: file.clone(),
+                    line: section.line,
+                    message: format!(
+                        "second notes section for `{}` (first at {first_file}:{first_line})",
+                        section.id
+                    ),
+                });
+                continue;
+            }
+            seen.insert(section.id.clone(), (file.clone(), section.line));
+            notes.insert(section.id, render_markdown(&section.body));
+        }
+    }
+    notes
+}
+
+/// One `## <slide-id>` section of a notes file.
+struct Section {
+    id: String,
+    line: u32,
+    body: String,
+}
+
+/// Splits a notes file on `## ` lines outside fenced code blocks.
+fn split_sections(file: &str, text: &str, errors: &mut Vec<DeckError>) -> Vec<Section> {
+    let mut sections: Vec<Section> = Vec::new();
+    let mut fence: Option<&str> = None;
+    let mut stray_reported = false;
+    for (index, line) in text.lines().enumerate() {
+        let line_number = u32::try_from(index + 1).unwrap_or(u32::MAX);
+        let trimmed = line.trim();
+        let mut is_heading = false;
+        match fence {
+            Some(marker) if trimmed.starts_with(marker) => fence = None,
+            Some(_) => {}
+            None if trimmed.starts_with("```") => fence = Some("```"),
+            None if trimmed.starts_with("~~~") => fence = Some("~~~"),
+            None => is_heading = line.starts_with("## "),
+        }
+        if is_heading {
+            sections.push(Section {
+                id: line[3..].trim().to_owned(),
+                line: line_number,
+                body: String::new(),
+            });
+        } else if let Some(section) = sections.last_mut() {
+            section.body.push_str(line);
+            section.body.push('\n');
+        } else if !trimmed.is_empty() && !trimmed.starts_with("# ") && !stray_reported {
+            // A `# Chapter` title on top is fine; other text would be lost.
+            stray_reported = true;
+            errors.push(DeckError {
+                file: file.to_owned(),
+                line: line_number,
+                message: "text before the first `## <slide-id>` section belongs to no slide"
+                    .to_owned(),
+            });
+        }
+    }
+    sections
+}
+
+/// What `raftdeck check` warns about in a deck that compiles: slides without notes, and
+/// planned minutes that do not add up to the talk's duration.
+pub fn warnings(deck_dir: &Path, deck: &Deck) -> Vec<DeckError> {
+    let mut warnings: Vec<DeckError> = deck
+        .slides
+        .iter()
+        .filter(|slide| {
+            deck.notes
+                .get(&slide.id)
+                .is_none_or(|notes| notes.trim().is_empty())
+        })
+        .map(|slide| DeckError {
+            file: slide.source.file.clone(),
+            line: slide.source.line,
+            message: format!(
+                "warning: slide `{}` has no speaker notes (add `## {}` to {NOTES_DIR}/{}.md)",
+                slide.id, slide.id, slide.chapter
+            ),
+        })
+        .collect();
+    let planned = deck.meta.planned_minutes as f32;
+    let sum = deck.planned_slide_minutes();
+    if (sum - planned).abs() > MINUTES_TOLERANCE {
+        let meta_text =
+            std::fs::read_to_string(deck_dir.join(crate::compiler::META_FILE)).unwrap_or_default();
+        let line = meta_text
+            .lines()
+            .position(|line| line.trim_start().starts_with("planned_minutes"))
+            .and_then(|index| u32::try_from(index + 1).ok())
+            .unwrap_or(1);
+        let (how, gap) = if sum < planned {
+            ("short", planned - sum)
+        } else {
+            ("over", sum - planned)
+        };
+        warnings.push(DeckError {
+            file: crate::compiler::META_FILE.to_owned(),
+            line,
+            message: format!(
+                "warning: the slides plan {sum:.1} minutes for a {planned:.0}-minute talk ({gap:.1} {how})"
+            ),
+        });
+    }
+    warnings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Layout, SourceRef};
+
+    fn slide(id: &str) -> Slide {
+        Slide {
+            id: id.to_owned(),
+            title: id.to_owned(),
+            chapter: "01-a".to_owned(),
+            layout: Layout::Content,
+            class: None,
+            minutes: 1.0,
+            html: String::new(),
+            steps: 0,
+            source: SourceRef {
+                file: "slides/01-a.md".to_owned(),
+                line: 1,
+            },
+            widgets: Vec::new(),
+        }
+    }
+
+    fn deck_dir(notes: &str) -> std::path::PathBuf {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "raftdeck-notes-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(dir.join(NOTES_DIR)).unwrap();
+        std::fs::write(dir.join(NOTES_DIR).join("01-a.md"), notes).unwrap();
+        dir
+    }
+
+    #[test]
+    fn sections_become_html_keyed_by_id() {
+        let dir = deck_dir(
+            "# Chapitre\n\n## un\n\nDire **bonjour**.\n\n```\n## pas un titre\n```\n## deux\n- a\n",
+        );
+        let mut errors = Vec::new();
+        let notes = compile_notes(&dir, &[slide("un"), slide("deux")], &mut errors);
+        assert_eq!(errors, vec![]);
+        assert!(notes["un"].contains("<strong>bonjour</strong>"));
+        assert!(notes["un"].contains("## pas un titre"));
+        assert!(notes["deux"].contains("<li>a</li>"));
+    }
+
+    #[test]
+    fn unknown_ids_duplicates_and_stray_text_are_errors_with_lines() {
+        let dir = deck_dir("texte perdu\n## un\nx\n## inconnu\ny\n## un\nz\n");
+        let mut errors = Vec::new();
+        compile_notes(&dir, &[slide("un")], &mut errors);
+        let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(messages.len(), 3, "{messages:#?}");
+        assert!(messages[0].starts_with("speaker-notes/01-a.md:1: text before"));
+        assert!(messages[1]
+            .starts_with("speaker-notes/01-a.md:4: notes for unknown slide id `inconnu`"));
+        assert!(messages[2].starts_with(
+            "speaker-notes/01-a.md:6: second notes section for `un` (first at speaker-notes/01-a.md:2)"
+        ));
+    }
+
+    #[test]
+    fn warns_about_missing_notes_and_minutes() {
+        let dir = deck_dir("## un\nx\n");
+        std::fs::create_dir_all(dir.join("slides")).unwrap();
+        std::fs::write(
+            dir.join(crate::compiler::META_FILE),
+            "title = \"t\"\nplanned_minutes = 51\n",
+        )
+        .unwrap();
+        let mut errors = Vec::new();
+        let slides = vec![slide("un"), slide("deux")];
+        let notes = compile_notes(&dir, &slides, &mut errors);
+        let deck = Deck {
+            meta: crate::DeckMeta {
+                title: "t".into(),
+                speaker: "s".into(),
+                event: "e".into(),
+                description: "d".into(),
+                planned_minutes: 51,
+                lang: "fr".into(),
+            },
+            slides,
+            notes,
+        };
+        let messages: Vec<String> = warnings(&dir, &deck)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            messages,
+            vec![
+                "slides/01-a.md:1: warning: slide `deux` has no speaker notes (add `## deux` to speaker-notes/01-a.md)".to_owned(),
+                "slides/deck.toml:2: warning: the slides plan 2.0 minutes for a 51-minute talk (49.0 short)".to_owned(),
+            ]
+        );
+    }
+}

@@ -1,0 +1,169 @@
+//! The sync links: presenter → audience messages ([`deck::sync`]) and live reload.
+//!
+//! Served mode: followers read `GET api/sync` (Server-Sent Events, through the browser's
+//! `EventSource`, which reconnects by itself) and the presenter posts to `api/sync` with
+//! its token. Static mode (no server): windows of one browser exchange the same JSON over a
+//! `BroadcastChannel`; a window that opens asks with a `hello` and the publishers answer
+//! with their current state, so a late joiner catches up at once.
+
+use deck::sync::{LiveStatus, SyncMessage, SyncState, CHANNEL_NAME};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{BroadcastChannel, EventSource, MessageEvent};
+
+use crate::dom;
+
+/// What a static-mode window sends to ask the publishers for their state.
+const HELLO: &str = "hello";
+
+/// How this page syncs, from `#app[data-sync]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncMode {
+    /// `raftdeck serve`: SSE and POST.
+    Served,
+    /// The static site: BroadcastChannel between windows of one browser.
+    Static,
+}
+
+/// What arrives on a sync link.
+pub enum Incoming {
+    /// A presenter's state.
+    State(SyncMessage),
+    /// Another window asks for the current state (static mode).
+    Hello,
+}
+
+/// A connected sync link; disconnects when dropped.
+pub struct SyncLink {
+    mode: SyncMode,
+    source: Option<EventSource>,
+    channel: Option<BroadcastChannel>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    /// Sequence numbers of this window's messages in static mode.
+    seq: std::cell::Cell<u64>,
+}
+
+impl SyncLink {
+    /// Connects; `on_incoming` is called with each message (malformed ones are skipped).
+    pub fn connect(mode: SyncMode, on_incoming: impl Fn(Incoming) + 'static) -> Option<SyncLink> {
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            let Some(text) = event.data().as_string() else {
+                return;
+            };
+            if text == HELLO {
+                on_incoming(Incoming::Hello);
+            } else if let Ok(message) = serde_json::from_str::<SyncMessage>(&text) {
+                on_incoming(Incoming::State(message));
+            }
+        });
+        let (source, channel) = match mode {
+            SyncMode::Served => {
+                let source = EventSource::new("api/sync").ok()?;
+                source
+                    .add_event_listener_with_callback("state", on_message.as_ref().unchecked_ref())
+                    .ok()?;
+                (Some(source), None)
+            }
+            SyncMode::Static => {
+                let channel = BroadcastChannel::new(CHANNEL_NAME).ok()?;
+                channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+                let _ = channel.post_message(&JsValue::from_str(HELLO));
+                (None, Some(channel))
+            }
+        };
+        Some(SyncLink {
+            mode,
+            source,
+            channel,
+            _on_message: on_message,
+            seq: std::cell::Cell::new(0),
+        })
+    }
+
+    /// Publishes `state`. Served mode needs the token; `on_rejected` hears why the server
+    /// refused (a wrong token, say), so the presenter sees it.
+    pub fn publish(
+        &self,
+        state: &SyncState,
+        token: Option<&str>,
+        on_rejected: impl FnOnce(String) + 'static,
+    ) {
+        match self.mode {
+            SyncMode::Served => {
+                let Some(token) = token.map(str::to_owned) else {
+                    return;
+                };
+                let Ok(body) = serde_json::to_string(state) else {
+                    return;
+                };
+                wasm_bindgen_futures::spawn_local(async move {
+                    match dom::post_json("api/sync", &token, &body).await {
+                        Ok(200) => {}
+                        Ok(401) => on_rejected("the presenter token was refused".to_owned()),
+                        Ok(status) => on_rejected(format!("the server answered {status}")),
+                        Err(error) => on_rejected(error),
+                    }
+                });
+            }
+            SyncMode::Static => {
+                let seq = self.seq.get() + 1;
+                self.seq.set(seq);
+                let message = SyncMessage {
+                    seq,
+                    state: state.clone(),
+                };
+                if let (Some(channel), Ok(text)) = (&self.channel, serde_json::to_string(&message))
+                {
+                    let _ = channel.post_message(&JsValue::from_str(&text));
+                }
+            }
+        }
+    }
+}
+
+impl Drop for SyncLink {
+    fn drop(&mut self) {
+        if let Some(source) = &self.source {
+            source.close();
+        }
+        if let Some(channel) = &self.channel {
+            channel.set_onmessage(None);
+            channel.close();
+        }
+    }
+}
+
+/// The live-reload link (served mode only): `GET api/live`.
+pub struct LiveLink {
+    source: EventSource,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+}
+
+impl LiveLink {
+    /// Connects; `on_status` hears every status (the current one first).
+    pub fn connect(on_status: impl Fn(LiveStatus) + 'static) -> Option<LiveLink> {
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            if let Some(status) = event
+                .data()
+                .as_string()
+                .and_then(|text| serde_json::from_str::<LiveStatus>(&text).ok())
+            {
+                on_status(status);
+            }
+        });
+        let source = EventSource::new("api/live").ok()?;
+        source
+            .add_event_listener_with_callback("live", on_message.as_ref().unchecked_ref())
+            .ok()?;
+        Some(LiveLink {
+            source,
+            _on_message: on_message,
+        })
+    }
+}
+
+impl Drop for LiveLink {
+    fn drop(&mut self) {
+        self.source.close();
+    }
+}

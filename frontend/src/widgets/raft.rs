@@ -1,0 +1,1416 @@
+//! The `raft` widget: an etcd cluster over sites, drawn in SVG from a [`Player`], with
+//! its controls, caption line, client timeline and safety badge.
+//!
+//! A struct component because it owns long-lived things: the player, the
+//! requestAnimationFrame handle (only while playing), and the animation layer (messages
+//! flying, overwritten log entries fading), which is display-only state derived from the
+//! trace. Everything shareable goes through [`WidgetState`]; everything the audience
+//! reads is French; DOM hooks follow DESIGN.md.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use deck::WidgetSpec;
+use sim::trace::TraceKind;
+use sim::view::{EntryKind, NodeView};
+use sim::{Action, MessageKind, NodeSelector, Outcome, Role};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlElement, HtmlInputElement};
+use yew::html::Scope;
+use yew::prelude::*;
+
+use super::layout::{Geometry, ENTRY_HEIGHT, ENTRY_PITCH, ENTRY_WIDTH, VIEW_WIDTH};
+use super::narration::role_text;
+use super::player::{checkpoint_for_step, Player};
+use super::state::{UserInput, WidgetState, MAX_SPEED, MIN_SPEED};
+
+/// Height taken by the controls and the caption line under the SVG (canvas pixels).
+const CHROME_HEIGHT: f64 = 96.0;
+/// A message stays on screen at least this long (real ms) so the eye can follow it; the
+/// simulation itself is not slowed.
+const MIN_FLIGHT_REAL_MS: f64 = 220.0;
+/// …but is never stretched by more than this much simulated time.
+const MAX_FLIGHT_STRETCH_MS: f64 = 60.0;
+/// How long an overwritten log entry takes to fade (real ms).
+const GHOST_REAL_MS: f64 = 1500.0;
+/// With reduced motion, playing jumps from one told event to the next at this pace.
+const REDUCED_MOTION_PACE_MS: f64 = 1200.0;
+/// Colours of terms (cycled), readable on white.
+const TERM_COLOURS: [&str; 8] = [
+    "#2563eb", "#16a34a", "#d97706", "#9333ea", "#dc2626", "#0891b2", "#65a30d", "#db2777",
+];
+
+/// Props of [`RaftWidget`].
+#[derive(Properties, PartialEq)]
+pub struct RaftWidgetProps {
+    /// The block's spec (scenario text, checkpoints, controls…).
+    pub spec: Rc<WidgetSpec>,
+    /// `"<slide-id>/<k>"`: the key of this widget's state in sync messages and URLs.
+    pub key_name: AttrValue,
+    /// The slide's current step (drives the checkpoints).
+    pub step: u32,
+    /// A state from elsewhere (presenter sync, shared URL), adopted when it changes.
+    #[prop_or_default]
+    pub external: Option<serde_json::Value>,
+    /// Called with (key, state) when the user acts on the widget.
+    #[prop_or_default]
+    pub on_state: Callback<(String, serde_json::Value)>,
+    /// A static render (presenter preview, overview): no animation, no listeners.
+    #[prop_or_default]
+    pub preview: bool,
+}
+
+/// What changes the widget.
+pub enum Msg {
+    /// An animation frame, with its timestamp (ms).
+    Frame(f64),
+    /// Play or pause.
+    TogglePlay,
+    /// Run the next instant that has events.
+    Step,
+    /// Run to the next told event.
+    Jump,
+    /// Back to the start, inputs forgotten.
+    Reset,
+    /// Seek to a simulated instant.
+    Seek(u64),
+    /// Speed slider moved (log10 of the speed).
+    SpeedLog(f64),
+    /// Multiply the speed.
+    SpeedBy(f64),
+    /// A node was clicked (or deselected).
+    Select(Option<String>),
+    /// A node action from the menu.
+    NodeAction(String, &'static str),
+    /// A site link was clicked.
+    Link(String, String),
+    /// The client sends a write to the leader.
+    Propose,
+    /// Flip PreVote (`pre_vote`) or CheckQuorum (`check_quorum`).
+    Toggle(&'static str),
+    /// Show or hide the key list.
+    Help,
+    /// A key pressed while the widget has focus.
+    Key(KeyboardEvent),
+}
+
+/// A message drawn in flight (display only).
+#[derive(Clone, Debug)]
+struct Flight {
+    from: String,
+    to: String,
+    kind: MessageKind,
+    reject: bool,
+    sent_ms: f64,
+    /// Visual arrival (at least the real arrival, see `MIN_FLIGHT_REAL_MS`).
+    arrive_ms: f64,
+    dropped: bool,
+}
+
+/// An entry cut from a log, fading out (display only).
+#[derive(Clone, Debug)]
+struct Ghost {
+    node: String,
+    index: u64,
+    term: u64,
+    born_real_ms: f64,
+}
+
+/// The pending requestAnimationFrame; cancelled when dropped.
+struct FrameRequest {
+    id: i32,
+    _closure: Closure<dyn FnMut(f64)>,
+}
+
+impl Drop for FrameRequest {
+    fn drop(&mut self) {
+        if let Some(window) = web_sys::window() {
+            let _ = window.cancel_animation_frame(self.id);
+        }
+    }
+}
+
+fn request_frame(link: &Scope<RaftWidget>) -> Option<FrameRequest> {
+    let link = link.clone();
+    let closure = Closure::<dyn FnMut(f64)>::new(move |timestamp: f64| {
+        link.send_message(Msg::Frame(timestamp));
+    });
+    let id = web_sys::window()?
+        .request_animation_frame(closure.as_ref().unchecked_ref())
+        .ok()?;
+    Some(FrameRequest {
+        id,
+        _closure: closure,
+    })
+}
+
+fn prefers_reduced_motion() -> bool {
+    web_sys::window()
+        .and_then(|window| {
+            window
+                .match_media("(prefers-reduced-motion: reduce)")
+                .ok()
+                .flatten()
+        })
+        .is_some_and(|query| query.matches())
+}
+
+fn real_now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|window| window.performance())
+        .map_or_else(js_sys::Date::now, |performance| performance.now())
+}
+
+/// `3,25 s`: French decimal comma.
+fn seconds(ms: u64) -> String {
+    format!("{:.2} s", ms as f64 / 1000.0).replace('.', ",")
+}
+
+fn speed_text(speed: f64) -> String {
+    let number = |value: f64| {
+        if value >= 10.0 || (value - value.round()).abs() < 0.05 {
+            format!("{value:.0}")
+        } else {
+            format!("{value:.1}").replace('.', ",")
+        }
+    };
+    if (speed - 1.0).abs() < 0.05 {
+        "temps réel".to_string()
+    } else if speed < 1.0 {
+        format!("ralenti ×{}", number(1.0 / speed))
+    } else {
+        format!("accéléré ×{}", number(speed))
+    }
+}
+
+fn term_colour(term: u64) -> &'static str {
+    TERM_COLOURS[(term as usize) % TERM_COLOURS.len()]
+}
+
+fn message_class(kind: MessageKind, reject: bool) -> &'static str {
+    match kind {
+        _ if reject => "msg msg-reject",
+        MessageKind::PreVote => "msg msg-prevote",
+        MessageKind::Vote => "msg msg-vote",
+        MessageKind::PreVoteResp | MessageKind::VoteResp => "msg msg-vote-resp",
+        MessageKind::Append => "msg msg-append",
+        MessageKind::Heartbeat => "msg msg-heartbeat",
+        MessageKind::AppendResp | MessageKind::HeartbeatResp => "msg msg-resp",
+        MessageKind::TimeoutNow => "msg msg-timeout-now",
+        MessageKind::Propose => "msg msg-propose",
+    }
+}
+
+fn message_label(kind: MessageKind) -> &'static str {
+    match kind {
+        MessageKind::PreVote => "demande de pré-vote",
+        MessageKind::PreVoteResp => "réponse de pré-vote",
+        MessageKind::Vote => "demande de vote",
+        MessageKind::VoteResp => "réponse de vote",
+        MessageKind::Append => "ajout d'entrées",
+        MessageKind::AppendResp => "réponse à l'ajout",
+        MessageKind::Heartbeat => "heartbeat",
+        MessageKind::HeartbeatResp => "réponse au heartbeat",
+        MessageKind::TimeoutNow => "« élis-toi maintenant »",
+        MessageKind::Propose => "écriture relayée",
+    }
+}
+
+/// The raft widget (see the module doc).
+pub struct RaftWidget {
+    /// None when the scenario text cannot be read (shown as an error, in French).
+    player: Option<Player>,
+    error: Option<String>,
+    playing: bool,
+    speed: f64,
+    /// Where a step-driven play pauses.
+    stop_at: Option<u64>,
+    /// Fractional simulated clock for smooth animation (the player runs whole ms).
+    clock_ms: f64,
+    last_frame: Option<f64>,
+    /// Real time accumulated towards the next jump, with reduced motion.
+    reduced_wait: f64,
+    frame: Option<FrameRequest>,
+    /// The frame request that just fired: kept until the next one, because dropping a
+    /// closure while it runs is an error.
+    spent_frame: Option<FrameRequest>,
+    reduced_motion: bool,
+    flights: BTreeMap<u64, Flight>,
+    ghosts: Vec<Ghost>,
+    /// Nodes as last drawn (also where ghosts come from).
+    nodes: Vec<NodeView>,
+    geometry: Geometry,
+    /// Node names with their site, the key `geometry` was computed for.
+    geometry_key: Vec<(String, String)>,
+    selected: Option<String>,
+    help: bool,
+    last_external: Option<serde_json::Value>,
+    /// The focusable root, to hand the keys back to the deck on Escape.
+    root: NodeRef,
+}
+
+impl RaftWidget {
+    fn svg_height(spec: &WidgetSpec) -> f64 {
+        (f64::from(spec.height) - CHROME_HEIGHT).max(120.0)
+    }
+
+    /// Recomputes the cached nodes, and the layout when the set of nodes changed.
+    fn refresh(&mut self, spec: &WidgetSpec) {
+        let Some(player) = &self.player else {
+            return;
+        };
+        self.nodes = player.simulation().nodes();
+        let key: Vec<(String, String)> = self
+            .nodes
+            .iter()
+            .map(|node| (node.id.clone(), node.site.clone()))
+            .collect();
+        if key != self.geometry_key {
+            let mut sites: Vec<(String, Vec<String>)> = player
+                .simulation()
+                .sites()
+                .iter()
+                .map(|site| (site.clone(), Vec::new()))
+                .collect();
+            for (node, site) in &key {
+                if let Some(entry) = sites.iter_mut().find(|(name, _)| name == site) {
+                    entry.1.push(node.clone());
+                }
+            }
+            self.geometry = Geometry::new(&sites, Self::svg_height(spec));
+            self.geometry_key = key;
+        }
+    }
+
+    /// Feeds the animation layer from the trace, or rebuilds it after a seek.
+    fn animate_from_trace(&mut self) {
+        let Some(player) = &mut self.player else {
+            return;
+        };
+        let min_flight = (MIN_FLIGHT_REAL_MS * self.speed).min(MAX_FLIGHT_STRETCH_MS);
+        let seeked = player.take_seeked();
+        let trace = player.take_trace();
+        let now = player.now_ms() as f64;
+        if seeked {
+            self.flights.clear();
+            self.ghosts.clear();
+            for message in player.simulation().messages_in_flight() {
+                self.flights.insert(
+                    message.id,
+                    Flight {
+                        from: message.from,
+                        to: message.to,
+                        kind: message.kind,
+                        reject: message.reject,
+                        sent_ms: message.sent_at_ms as f64,
+                        arrive_ms: message.deliver_at_ms as f64,
+                        dropped: message.will_be_dropped,
+                    },
+                );
+            }
+            self.clock_ms = now;
+        }
+        let simulation = player.simulation();
+        let real_now = real_now_ms();
+        // Refusals are known from the views, not the trace: look them up once per batch.
+        let rejects: Vec<u64> = if trace
+            .iter()
+            .any(|e| matches!(e.kind, TraceKind::Send { .. }))
+        {
+            simulation
+                .messages_in_flight()
+                .into_iter()
+                .filter(|message| message.reject)
+                .map(|message| message.id)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        for event in trace {
+            match event.kind {
+                TraceKind::Send {
+                    id,
+                    from,
+                    to,
+                    kind,
+                    deliver_at_ms,
+                    ..
+                } => {
+                    let sent = event.at_ms as f64;
+                    let reject = rejects.contains(&id);
+                    self.flights.insert(
+                        id,
+                        Flight {
+                            from: simulation.node_name(from).to_string(),
+                            to: simulation.node_name(to).to_string(),
+                            kind,
+                            reject,
+                            sent_ms: sent,
+                            arrive_ms: (deliver_at_ms as f64).max(sent + min_flight),
+                            dropped: false,
+                        },
+                    );
+                }
+                TraceKind::Drop { id, .. } => {
+                    if let Some(flight) = self.flights.get_mut(&id) {
+                        flight.dropped = true;
+                    }
+                }
+                TraceKind::Truncate { node, from } => {
+                    let name = simulation.node_name(node).to_string();
+                    if let Some(view) = self.nodes.iter().find(|view| view.id == name) {
+                        for entry in view.log.iter().filter(|entry| entry.index >= from.0) {
+                            self.ghosts.push(Ghost {
+                                node: name.clone(),
+                                index: entry.index,
+                                term: entry.term,
+                                born_real_ms: real_now,
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let clock = self.clock_ms.max(now);
+        self.flights.retain(|_, flight| {
+            let fade = if flight.dropped {
+                (flight.arrive_ms - flight.sent_ms).max(40.0)
+            } else {
+                0.0
+            };
+            clock <= flight.arrive_ms + fade
+        });
+        self.ghosts
+            .retain(|ghost| real_now - ghost.born_real_ms < GHOST_REAL_MS);
+    }
+
+    fn emit(&self, ctx: &Context<Self>) {
+        if ctx.props().preview {
+            return;
+        }
+        if let Some(player) = &self.player {
+            let state = player.state(self.playing, self.speed);
+            ctx.props()
+                .on_state
+                .emit((ctx.props().key_name.to_string(), state.to_json()));
+        }
+    }
+
+    fn start(&mut self, ctx: &Context<Self>) {
+        if ctx.props().preview {
+            return;
+        }
+        self.playing = true;
+        self.last_frame = None;
+        self.reduced_wait = 0.0;
+        if self.frame.is_none() {
+            self.frame = request_frame(ctx.link());
+        }
+    }
+
+    fn pause(&mut self) {
+        self.playing = false;
+        self.frame = None;
+        self.last_frame = None;
+        if let Some(player) = &self.player {
+            self.clock_ms = player.now_ms() as f64;
+        }
+    }
+
+    /// Applies the slide step: forward plays to its checkpoint, backward seeks there.
+    fn follow_step(&mut self, ctx: &Context<Self>, old_step: Option<u32>) {
+        let spec = &ctx.props().spec;
+        let Some(target) =
+            checkpoint_for_step(&spec.checkpoints, spec.first_step, ctx.props().step)
+        else {
+            return;
+        };
+        let Some(player) = &mut self.player else {
+            return;
+        };
+        let forward = old_step.is_some_and(|old| ctx.props().step > old);
+        if forward && target > player.now_ms() && !ctx.props().preview {
+            self.stop_at = Some(target);
+            if self.reduced_motion {
+                player.seek(target);
+                self.pause();
+            } else {
+                self.start(ctx);
+            }
+        } else {
+            self.stop_at = None;
+            player.seek(target);
+            self.pause();
+        }
+    }
+
+    fn adopt(&mut self, ctx: &Context<Self>, value: &serde_json::Value) {
+        let Ok(state) = WidgetState::from_json(value) else {
+            return;
+        };
+        if let Some(player) = &mut self.player {
+            player.adopt(&state);
+        }
+        self.speed = state.speed;
+        self.stop_at = None;
+        self.pause();
+        if state.playing {
+            self.start(ctx);
+        }
+    }
+
+    fn allowed(spec: &WidgetSpec, control: &str) -> bool {
+        spec.controls.is_empty() || spec.controls.iter().any(|c| c == control)
+    }
+
+    fn node_action(&mut self, node: &str, action: &'static str) {
+        let Some(player) = &mut self.player else {
+            return;
+        };
+        let target = NodeSelector::Node(node.to_string());
+        let action = match action {
+            "crash" => Action::Crash { node: target },
+            "restart" => Action::Restart { node: target },
+            "isolate" => Action::Isolate { node: target },
+            "transfer_leader" => Action::TransferLeader { node: target },
+            "propose_to" => Action::Propose {
+                value: next_value(player),
+                node: target,
+            },
+            _ => return,
+        };
+        player.input(UserInput::Act(action));
+    }
+
+    fn key(&mut self, ctx: &Context<Self>, event: &KeyboardEvent) -> bool {
+        if event.ctrl_key() || event.meta_key() || event.alt_key() {
+            return false;
+        }
+        let in_input = event
+            .target()
+            .and_then(|target| target.dyn_into::<HtmlInputElement>().ok())
+            .is_some();
+        let key = event.key();
+        // Arrows move a focused slider; they must not also turn the slide.
+        if in_input && key.starts_with("Arrow") {
+            event.stop_propagation();
+            return false;
+        }
+        let link = ctx.link();
+        let message = match key.as_str() {
+            " " | "k" | "K" => Some(Msg::TogglePlay),
+            "s" | "S" | "." => Some(Msg::Step),
+            "j" | "J" => Some(Msg::Jump),
+            "r" | "R" => Some(Msg::Reset),
+            "w" | "W" => Some(Msg::Propose),
+            "+" | "=" => Some(Msg::SpeedBy(2.0)),
+            "-" | "_" => Some(Msg::SpeedBy(0.5)),
+            "[" => self
+                .player
+                .as_ref()
+                .map(|p| Msg::Seek(p.now_ms().saturating_sub(500))),
+            "]" => self.player.as_ref().map(|p| Msg::Seek(p.now_ms() + 500)),
+            "?" | "h" | "H" => Some(Msg::Help),
+            "c" | "C" => self.selected_action("crash"),
+            "u" | "U" => self.selected_action("restart"),
+            "i" | "I" => self.selected_action("isolate"),
+            "t" | "T" => self.selected_action("transfer_leader"),
+            "Escape" => {
+                if self.help || self.selected.is_some() {
+                    self.help = false;
+                    Some(Msg::Select(None))
+                } else {
+                    // Yew delegates events: the current target is not the root, use its ref.
+                    if let Some(element) = self.root.cast::<HtmlElement>() {
+                        let _ = element.blur();
+                    }
+                    None
+                }
+            }
+            digit if digit.len() == 1 && digit.as_bytes()[0].is_ascii_digit() => {
+                let position = usize::from(digit.as_bytes()[0] - b'0');
+                let mut names: Vec<&str> = self
+                    .geometry
+                    .nodes
+                    .iter()
+                    .map(|n| n.name.as_str())
+                    .collect();
+                names.sort_by_key(|name| (name.len(), name.to_string()));
+                position
+                    .checked_sub(1)
+                    .and_then(|index| names.get(index))
+                    .map(|name| Msg::Select(Some(name.to_string())))
+            }
+            _ => None,
+        };
+        let handled = message.is_some() || key == "Escape";
+        if handled {
+            event.prevent_default();
+            event.stop_propagation();
+        }
+        if let Some(message) = message {
+            link.send_message(message);
+        }
+        false
+    }
+
+    /// Asks for frames while overwritten entries fade, even when paused.
+    fn keep_fading(&mut self, ctx: &Context<Self>) {
+        if !self.playing && !self.ghosts.is_empty() && self.frame.is_none() && !ctx.props().preview
+        {
+            self.frame = request_frame(ctx.link());
+        }
+    }
+
+    fn selected_action(&self, action: &'static str) -> Option<Msg> {
+        self.selected
+            .clone()
+            .map(|node| Msg::NodeAction(node, action))
+    }
+}
+
+/// A failure reason short enough for the client panel (the caption has the long one).
+fn short_reason(reason: &str) -> &'static str {
+    match reason {
+        "lost" => "perdue",
+        "timeout" => "délai dépassé",
+        "no_leader" => "pas de leader",
+        "not_leader" => "plus leader",
+        "node_down" => "nœud en panne",
+        "transferring" => "transfert",
+        _ => "échec",
+    }
+}
+
+/// The next client value: `x=1`, `x=2`…
+fn next_value(player: &Player) -> String {
+    format!("x={}", player.simulation().proposal_count() + 1)
+}
+
+impl Component for RaftWidget {
+    type Message = Msg;
+    type Properties = RaftWidgetProps;
+
+    fn create(ctx: &Context<Self>) -> Self {
+        let props = ctx.props();
+        let (player, error) = match sim::parse_scenario(&props.spec.scenario) {
+            Ok(scenario) => (Some(Player::new(scenario)), None),
+            Err(error) => (
+                None,
+                Some(format!(
+                    "Le scénario {} est illisible : {error}",
+                    props.spec.scenario_file
+                )),
+            ),
+        };
+        let mut widget = RaftWidget {
+            player,
+            error,
+            playing: false,
+            speed: props.spec.speed.clamp(MIN_SPEED, MAX_SPEED),
+            stop_at: None,
+            clock_ms: 0.0,
+            last_frame: None,
+            reduced_wait: 0.0,
+            frame: None,
+            spent_frame: None,
+            reduced_motion: !props.preview && prefers_reduced_motion(),
+            flights: BTreeMap::new(),
+            ghosts: Vec::new(),
+            nodes: Vec::new(),
+            geometry: Geometry::new(&[], RaftWidget::svg_height(&props.spec)),
+            geometry_key: Vec::new(),
+            selected: None,
+            help: false,
+            last_external: None,
+            root: NodeRef::default(),
+        };
+        if let Some(external) = &props.external {
+            widget.last_external = Some(external.clone());
+            widget.adopt(ctx, external);
+        } else {
+            widget.follow_step(ctx, None);
+        }
+        widget.animate_from_trace();
+        widget.refresh(&props.spec);
+        widget
+    }
+
+    fn changed(&mut self, ctx: &Context<Self>, old_props: &Self::Properties) -> bool {
+        let props = ctx.props();
+        if props.external != self.last_external {
+            self.last_external = props.external.clone();
+            if let Some(external) = &props.external {
+                self.adopt(ctx, external);
+            }
+        } else if props.step != old_props.step {
+            self.follow_step(ctx, Some(old_props.step));
+        }
+        self.animate_from_trace();
+        self.refresh(&props.spec);
+        self.keep_fading(ctx);
+        true
+    }
+
+    fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
+        let mut user_action = true;
+        match msg {
+            Msg::Frame(timestamp) => {
+                user_action = false;
+                self.spent_frame = self.frame.take();
+                if !self.playing {
+                    // Not playing, but overwritten entries are still fading out.
+                    self.animate_from_trace();
+                    if !self.ghosts.is_empty() {
+                        self.frame = request_frame(ctx.link());
+                    }
+                    return true;
+                }
+                let elapsed = self
+                    .last_frame
+                    .map_or(0.0, |last| (timestamp - last).clamp(0.0, 100.0));
+                self.last_frame = Some(timestamp);
+                if let Some(player) = &mut self.player {
+                    if self.reduced_motion {
+                        self.reduced_wait += elapsed;
+                        if self.reduced_wait >= REDUCED_MOTION_PACE_MS {
+                            self.reduced_wait = 0.0;
+                            player.jump_to_interesting(self.stop_at);
+                        }
+                    } else {
+                        self.clock_ms =
+                            self.clock_ms.max(player.now_ms() as f64) + elapsed * self.speed;
+                        if let Some(stop) = self.stop_at {
+                            self.clock_ms = self.clock_ms.min(stop as f64);
+                        }
+                        player.advance_to(self.clock_ms.floor() as u64);
+                    }
+                    let reached = self.stop_at.is_some_and(|stop| player.now_ms() >= stop);
+                    let at_limit = player.now_ms() >= super::player::MAX_SIM_MS;
+                    if reached || at_limit {
+                        self.stop_at = None;
+                        self.pause();
+                    } else {
+                        self.frame = request_frame(ctx.link());
+                    }
+                }
+            }
+            Msg::TogglePlay => {
+                self.stop_at = None;
+                if self.playing {
+                    self.pause();
+                } else {
+                    self.start(ctx);
+                }
+            }
+            Msg::Step => {
+                self.pause();
+                self.stop_at = None;
+                if let Some(player) = &mut self.player {
+                    player.step_event();
+                    self.clock_ms = player.now_ms() as f64;
+                }
+            }
+            Msg::Jump => {
+                self.pause();
+                self.stop_at = None;
+                if let Some(player) = &mut self.player {
+                    player.jump_to_interesting(None);
+                }
+            }
+            Msg::Reset => {
+                self.pause();
+                self.stop_at = None;
+                self.selected = None;
+                if let Some(player) = &mut self.player {
+                    player.reset();
+                }
+            }
+            Msg::Seek(target) => {
+                self.stop_at = None;
+                if let Some(player) = &mut self.player {
+                    player.seek(target);
+                    self.clock_ms = player.now_ms() as f64;
+                }
+            }
+            Msg::SpeedLog(value) => {
+                self.speed = 10f64.powf(value).clamp(MIN_SPEED, MAX_SPEED);
+            }
+            Msg::SpeedBy(factor) => {
+                self.speed = (self.speed * factor).clamp(MIN_SPEED, MAX_SPEED);
+            }
+            Msg::Select(node) => {
+                user_action = false;
+                self.selected = if self.selected == node { None } else { node };
+                if self.selected.is_none() {
+                    self.help = false;
+                }
+            }
+            Msg::NodeAction(node, action) => {
+                let spec = &ctx.props().spec;
+                let control = if action == "propose_to" {
+                    "propose"
+                } else {
+                    action
+                };
+                if !RaftWidget::allowed(spec, control) {
+                    return false;
+                }
+                self.node_action(&node, action);
+                self.selected = None;
+            }
+            Msg::Link(a, b) => {
+                if !RaftWidget::allowed(&ctx.props().spec, "link") {
+                    return false;
+                }
+                if let Some(player) = &mut self.player {
+                    let up = !player.simulation().sites_connected(&a, &b);
+                    player.input(UserInput::Link { a, b, up });
+                }
+            }
+            Msg::Propose => {
+                if !RaftWidget::allowed(&ctx.props().spec, "propose") {
+                    return false;
+                }
+                if let Some(player) = &mut self.player {
+                    let value = next_value(player);
+                    player.input(UserInput::Act(Action::Propose {
+                        value,
+                        node: NodeSelector::Leader,
+                    }));
+                }
+            }
+            Msg::Toggle(which) => {
+                if let Some(player) = &mut self.player {
+                    let (pre_vote, check_quorum) = player.switches();
+                    let state = player.state(false, 1.0);
+                    let (mut new_pre, mut new_check) = (state.pre_vote, state.check_quorum);
+                    match which {
+                        "pre_vote" => new_pre = Some(!pre_vote),
+                        _ => new_check = Some(!check_quorum),
+                    }
+                    player.set_switches(new_pre, new_check);
+                }
+            }
+            Msg::Help => {
+                user_action = false;
+                self.help = !self.help;
+            }
+            Msg::Key(event) => {
+                return self.key(ctx, &event);
+            }
+        }
+        if user_action {
+            self.emit(ctx);
+        }
+        self.animate_from_trace();
+        self.refresh(&ctx.props().spec);
+        self.keep_fading(ctx);
+        true
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        let props = ctx.props();
+        let style = format!("height:{}px", props.spec.height);
+        let Some(player) = &self.player else {
+            return html! {
+                <div class="raft-widget raft-error" data-widget="raft" role="alert" style={style}>
+                    { self.error.clone().unwrap_or_default() }
+                </div>
+            };
+        };
+        let now = player.now_ms();
+        let violations = player.simulation().violations();
+        let safe = violations.is_empty();
+        let onkeydown = (!props.preview).then(|| ctx.link().callback(Msg::Key));
+        let mut classes = classes!("raft-widget");
+        if props.preview {
+            classes.push("raft-preview");
+        }
+        if self.reduced_motion {
+            classes.push("raft-reduced-motion");
+        }
+        html! {
+            <div
+                ref={self.root.clone()}
+                class={classes}
+                data-widget="raft"
+                data-sim-ms={now.to_string()}
+                data-playing={if self.playing { "true" } else { "false" }}
+                data-safety={if safe { "ok" } else { "violated" }}
+                tabindex={(!props.preview).then_some("0")}
+                aria-label={format!("Simulation etcd : {}", player.scenario().title.clone().unwrap_or_else(|| player.scenario().name.clone()))}
+                style={style}
+                {onkeydown}
+            >
+                <div class="raft-stage">
+                    { self.view_svg(ctx, player, safe, &violations) }
+                    { self.view_node_menu(ctx) }
+                    if self.help { { view_help() } }
+                </div>
+                { self.view_caption(player) }
+                if !props.preview { { self.view_controls(ctx, player) } }
+            </div>
+        }
+    }
+
+    fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {}
+}
+
+impl RaftWidget {
+    fn view_svg(
+        &self,
+        ctx: &Context<Self>,
+        player: &Player,
+        safe: bool,
+        violations: &[sim::Violation],
+    ) -> Html {
+        let geometry = &self.geometry;
+        let view_box = format!("0 0 {VIEW_WIDTH} {:.0}", geometry.height);
+        html! {
+            <svg class="raft-svg" viewBox={view_box} preserveAspectRatio="xMidYMid meet"
+                 role="img" aria-label="Sites, nœuds et journaux du cluster">
+                <g class="raft-sites">
+                    { for geometry.sites.iter().map(|site| html! {
+                        <g key={site.name.clone()} class="raft-site" data-site={site.name.clone()}>
+                            <rect x={format!("{:.1}", site.x)} y={format!("{:.1}", site.y)}
+                                  width={format!("{:.1}", site.width)} height={format!("{:.1}", site.height)} rx="12" />
+                            <text class="raft-site-name" x={format!("{:.1}", site.x + 14.0)} y={format!("{:.1}", site.y + 24.0)}>
+                                { format!("Site {}", site.name) }
+                            </text>
+                        </g>
+                    }) }
+                </g>
+                { self.view_links(ctx, player) }
+                <g class="raft-nodes">
+                    { for self.nodes.iter().map(|node| self.view_node(ctx, node)) }
+                </g>
+                { self.view_ghosts() }
+                if !self.reduced_motion { { self.view_flights(player) } }
+                { self.view_panel(ctx, player, safe, violations) }
+            </svg>
+        }
+    }
+
+    fn view_links(&self, ctx: &Context<Self>, player: &Player) -> Html {
+        let simulation = player.simulation();
+        html! {
+            <g class="raft-links">
+                { for self.geometry.links.iter().map(|link| {
+                    let up = simulation.sites_connected(&link.a, &link.b);
+                    let latency = simulation.site_latency_ms(&link.a, &link.b).unwrap_or(0);
+                    let name = format!("{}-{}", link.a, link.b);
+                    let onclick = (!ctx.props().preview).then(|| {
+                        let (a, b) = (link.a.clone(), link.b.clone());
+                        ctx.link().callback(move |_| Msg::Link(a.clone(), b.clone()))
+                    });
+                    let (lx, ly) = link.label;
+                    let title = if up {
+                        format!("Lien {}–{} : {latency} ms — cliquer pour le couper", link.a, link.b)
+                    } else {
+                        format!("Lien {}–{} coupé — cliquer pour le rétablir", link.a, link.b)
+                    };
+                    html! {
+                        <g key={name.clone()} class={classes!("raft-link", (!up).then_some("raft-link-down"))}
+                           data-link={name} data-state={if up { "up" } else { "down" }}
+                           role="button" {onclick}>
+                            <title>{ title }</title>
+                            <path class="raft-link-hit" d={link.path.clone()} />
+                            if up {
+                                <path class="raft-link-line" d={link.path.clone()} />
+                                <text class="raft-link-label" x={format!("{lx:.1}")} y={format!("{:.1}", ly - 8.0)}>{ format!("{latency} ms") }</text>
+                            } else {
+                                <path class="raft-link-line" d={link.broken.0.clone()} />
+                                <path class="raft-link-line" d={link.broken.1.clone()} />
+                                <text class="raft-link-cut" x={format!("{lx:.1}")} y={format!("{:.1}", ly + 7.0)}>{ "✕" }</text>
+                                <text class="raft-link-label raft-link-label-down" x={format!("{lx:.1}")} y={format!("{:.1}", ly - 10.0)}>{ "coupé" }</text>
+                            }
+                        </g>
+                    }
+                }) }
+            </g>
+        }
+    }
+
+    fn view_node(&self, ctx: &Context<Self>, node: &NodeView) -> Html {
+        let Some(spot) = self.geometry.node(&node.id) else {
+            return Html::default();
+        };
+        let (cx, cy, r) = (spot.cx, spot.cy, spot.r);
+        let role = node.role;
+        let selected = self.selected.as_deref() == Some(node.id.as_str());
+        let onclick = (!ctx.props().preview).then(|| {
+            let name = node.id.clone();
+            ctx.link()
+                .callback(move |_| Msg::Select(Some(name.clone())))
+        });
+        // The election timer as an arc that fills up (followers and candidates).
+        let timer = match (node.election_started_ms, node.election_deadline_ms, role) {
+            (
+                Some(start),
+                Some(deadline),
+                Role::Follower | Role::Candidate | Role::PreCandidate,
+            ) if deadline > start => {
+                let clock = if self.playing {
+                    self.clock_ms
+                } else {
+                    self.player.as_ref().map_or(0.0, |p| p.now_ms() as f64)
+                };
+                let fraction = ((clock - start as f64) / (deadline - start) as f64).clamp(0.0, 1.0);
+                // Quantized so a frame that moves it by less than a pixel changes nothing.
+                Some((fraction * 200.0).round() / 2.0)
+            }
+            _ => None,
+        };
+        let shape_class = classes!("raft-node-shape", format!("role-{}", role.as_str()));
+        let mut line = format!("{} · terme {}", role_text(role), node.term);
+        if matches!(role, Role::Candidate | Role::PreCandidate) {
+            line.push_str(&format!(
+                " · votes {}/{}",
+                node.votes.len(),
+                node.voters.len().max(1)
+            ));
+        }
+        let circle = |class: Classes, radius: f64| {
+            html! {
+                <circle class={class} cx={format!("{cx:.1}")} cy={format!("{cy:.1}")} r={format!("{radius:.1}")} />
+            }
+        };
+        html! {
+            <g key={node.id.clone()} class={classes!("raft-node", selected.then_some("raft-node-selected"))}
+               data-node={node.id.clone()} data-role={role.as_str()} data-term={node.term.to_string()}
+               data-site={node.site.clone()}
+               role="button" aria-label={format!("{} : {line}", node.id)} {onclick}>
+                <title>{ format!("{} — {line} — index validé {}", node.id, node.commit_index) }</title>
+                <rect class="raft-node-hit" x={format!("{:.1}", spot.row.0)} y={format!("{:.1}", spot.row.1)}
+                      width={format!("{:.1}", spot.row.2)} height={format!("{:.1}", spot.row.3)} rx="8" />
+                if let Some(percent) = timer {
+                    <circle class="raft-timer-track" cx={format!("{cx:.1}")} cy={format!("{cy:.1}")} r={format!("{:.1}", r + 6.0)} />
+                    <circle class="raft-timer" cx={format!("{cx:.1}")} cy={format!("{cy:.1}")} r={format!("{:.1}", r + 6.0)}
+                        pathLength="100" stroke-dasharray={format!("{percent:.1} 100")}
+                        transform={format!("rotate(-90 {cx:.1} {cy:.1})")} />
+                }
+                if role == Role::Leader {
+                    { circle(classes!("raft-leader-ring"), r + 6.0) }
+                }
+                if role == Role::Learner {
+                    <rect class={shape_class.clone()} x={format!("{:.1}", cx - r)} y={format!("{:.1}", cy - r)}
+                          width={format!("{:.1}", 2.0 * r)} height={format!("{:.1}", 2.0 * r)} rx="6" />
+                } else {
+                    { circle(shape_class, r) }
+                }
+                if role == Role::Down {
+                    <path class="raft-down-cross" d={format!("M{:.1} {:.1} L{:.1} {:.1} M{:.1} {:.1} L{:.1} {:.1}",
+                        cx - r * 0.55, cy - r * 0.55, cx + r * 0.55, cy + r * 0.55,
+                        cx + r * 0.55, cy - r * 0.55, cx - r * 0.55, cy + r * 0.55)} />
+                }
+                <text class="raft-node-name" x={format!("{cx:.1}")} y={format!("{:.1}", cy + 6.0)}>{ node.id.clone() }</text>
+                if role == Role::Leader {
+                    <text class="raft-leader-mark" x={format!("{cx:.1}")} y={format!("{:.1}", cy - r - 10.0)}>{ "★" }</text>
+                }
+                <text class={classes!("raft-role-line", format!("role-text-{}", role.as_str()))}
+                      x={format!("{:.1}", spot.text_x)} y={format!("{:.1}", cy - 8.0)}>{ line }</text>
+                { self.view_log(node, spot.text_x, cy, spot.log_slots) }
+            </g>
+        }
+    }
+
+    fn view_log(&self, node: &NodeView, x: f64, cy: f64, slots: usize) -> Html {
+        let y = cy + 1.0;
+        let length = node.log.len();
+        let (start, offset) = if length > slots {
+            (length - (slots - 1).max(1), 1usize)
+        } else {
+            (0, 0)
+        };
+        let position = |index_in_view: usize| x + (index_in_view + offset) as f64 * ENTRY_PITCH;
+        let committed_visible = node
+            .log
+            .iter()
+            .skip(start)
+            .filter(|entry| entry.index <= node.commit_index)
+            .count();
+        html! {
+            <g class="raft-log">
+                if offset > 0 {
+                    <text class="raft-log-more" x={format!("{:.1}", x + 8.0)} y={format!("{:.1}", y + 17.0)}>{ "…" }</text>
+                }
+                { for node.log.iter().skip(start).enumerate().map(|(i, entry)| {
+                    let committed = entry.index <= node.commit_index;
+                    let colour = term_colour(entry.term);
+                    let bx = position(i);
+                    let style = if committed {
+                        format!("fill:{colour};stroke:{colour}")
+                    } else {
+                        format!("fill:#fff;stroke:{colour}")
+                    };
+                    let label = match entry.kind {
+                        EntryKind::Noop => "∅".to_string(),
+                        EntryKind::Conf => "⚙".to_string(),
+                        EntryKind::Value => entry.term.to_string(),
+                    };
+                    let what = entry.value.clone().unwrap_or_else(|| "entrée vide du nouveau leader".into());
+                    html! {
+                        <g key={format!("{}-{}", entry.index, entry.term)}
+                           class={classes!("raft-entry", if committed { "raft-entry-committed" } else { "raft-entry-pending" })}
+                           data-index={entry.index.to_string()} data-entry-term={entry.term.to_string()}>
+                            <title>{ format!("index {} · terme {} · {what} · {}", entry.index, entry.term,
+                                if committed { "validée" } else { "non validée" }) }</title>
+                            <rect x={format!("{bx:.1}")} y={format!("{y:.1}")} width={ENTRY_WIDTH.to_string()}
+                                  height={ENTRY_HEIGHT.to_string()} rx="4" style={style} />
+                            <text x={format!("{:.1}", bx + ENTRY_WIDTH / 2.0)} y={format!("{:.1}", y + 17.0)}
+                                  style={if committed { "fill:#fff".to_string() } else { format!("fill:{colour}") }}>{ label }</text>
+                        </g>
+                    }
+                }) }
+                if committed_visible > 0 {
+                    <path class="raft-commit-bar"
+                        d={format!("M{:.1} {:.1} H{:.1}", position(0), y + ENTRY_HEIGHT + 5.0,
+                            position(committed_visible - 1) + ENTRY_WIDTH)} />
+                    <path class="raft-commit-mark"
+                        d={{
+                            let tip = position(committed_visible - 1) + ENTRY_WIDTH / 2.0;
+                            let base = y + ENTRY_HEIGHT + 5.0;
+                            format!("M{:.1} {:.1} l-6 8 h12 z", tip, base)
+                        }} />
+                }
+            </g>
+        }
+    }
+
+    fn view_ghosts(&self) -> Html {
+        let real_now = real_now_ms();
+        html! {
+            <g class="raft-ghosts">
+                { for self.ghosts.iter().filter_map(|ghost| {
+                    let spot = self.geometry.node(&ghost.node)?;
+                    let age = ((real_now - ghost.born_real_ms) / GHOST_REAL_MS).clamp(0.0, 1.0);
+                    let length = self.nodes.iter().find(|n| n.id == ghost.node).map_or(0, |n| n.log.len());
+                    let slots = spot.log_slots;
+                    let first_shown = if length > slots { length - (slots - 1).max(1) } else { 0 } as u64;
+                    let offset = if length > slots { 1.0 } else { 0.0 };
+                    let column = ghost.index.saturating_sub(1).saturating_sub(first_shown) as f64;
+                    let bx = spot.text_x + (column + offset) * ENTRY_PITCH;
+                    // In place, over whatever replaced it, sinking as it fades.
+                    let by = spot.cy + 1.0 + 10.0 * age;
+                    let colour = term_colour(ghost.term);
+                    Some(html! {
+                        <g key={format!("{}-{}-{}", ghost.node, ghost.index, ghost.term)} class="raft-ghost"
+                           style={format!("opacity:{:.2}", 1.0 - age)}>
+                            <rect x={format!("{bx:.1}")} y={format!("{by:.1}")} width={ENTRY_WIDTH.to_string()}
+                                  height={ENTRY_HEIGHT.to_string()} rx="4" style={format!("stroke:{colour}")} />
+                            <path d={format!("M{:.1} {:.1} l{ENTRY_WIDTH} {ENTRY_HEIGHT} M{:.1} {:.1} l{ENTRY_WIDTH} -{ENTRY_HEIGHT}",
+                                bx, by, bx, by + ENTRY_HEIGHT)} />
+                        </g>
+                    })
+                }) }
+            </g>
+        }
+    }
+
+    fn view_flights(&self, player: &Player) -> Html {
+        let clock = if self.playing {
+            self.clock_ms
+        } else {
+            player.now_ms() as f64
+        };
+        html! {
+            <g class="raft-messages" aria-hidden="true">
+                { for self.flights.iter().filter_map(|(id, flight)| {
+                    let from = self.geometry.node(&flight.from)?;
+                    let to = self.geometry.node(&flight.to)?;
+                    let duration = (flight.arrive_ms - flight.sent_ms).max(1.0);
+                    let progress = ((clock - flight.sent_ms) / duration).clamp(0.0, 1.0);
+                    // From edge to edge, so a message never hides a node's name.
+                    let (dx, dy) = (to.cx - from.cx, to.cy - from.cy);
+                    let length = (dx * dx + dy * dy).sqrt().max(1.0);
+                    let (ux, uy) = (dx / length, dy / length);
+                    let (x0, y0) = (from.cx + ux * (from.r + 4.0), from.cy + uy * (from.r + 4.0));
+                    let (x1, y1) = (to.cx - ux * (to.r + 4.0), to.cy - uy * (to.r + 4.0));
+                    let x = x0 + (x1 - x0) * progress;
+                    let y = y0 + (y1 - y0) * progress;
+                    let opacity = if flight.dropped && clock > flight.arrive_ms {
+                        (1.0 - (clock - flight.arrive_ms) / duration.max(40.0)).clamp(0.0, 1.0)
+                    } else if flight.dropped {
+                        0.85
+                    } else {
+                        1.0
+                    };
+                    let class = classes!(message_class(flight.kind, flight.reject), flight.dropped.then_some("msg-dropped"));
+                    let shape = match flight.kind {
+                        MessageKind::Append => html! {
+                            <rect x={format!("{:.1}", x - 7.0)} y={format!("{:.1}", y - 7.0)} width="14" height="14" rx="2" />
+                        },
+                        MessageKind::PreVote | MessageKind::Vote | MessageKind::TimeoutNow => html! {
+                            <path d={format!("M{x:.1} {:.1} l8 8 l-8 8 l-8 -8 z", y - 8.0)} />
+                        },
+                        MessageKind::Heartbeat => html! {
+                            <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="5" />
+                        },
+                        _ => html! {
+                            <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="6" />
+                        },
+                    };
+                    Some(html! {
+                        <g key={id.to_string()} class={class} style={format!("opacity:{opacity:.2}")}
+                           data-message={message_label(flight.kind)}>
+                            { shape }
+                            if flight.dropped && clock >= flight.arrive_ms {
+                                <text class="msg-drop-mark" x={format!("{x:.1}")} y={format!("{:.1}", y - 10.0)}>{ "✕" }</text>
+                            }
+                        </g>
+                    })
+                }) }
+            </g>
+        }
+    }
+
+    fn view_panel(
+        &self,
+        ctx: &Context<Self>,
+        player: &Player,
+        safe: bool,
+        violations: &[sim::Violation],
+    ) -> Html {
+        let x = self.geometry.panel_x;
+        let width = VIEW_WIDTH - x;
+        let height = self.geometry.height;
+        let simulation = player.simulation();
+        let proposals = simulation.proposals();
+        let now = player.now_ms();
+        let preview = ctx.props().preview;
+        let can_propose = RaftWidget::allowed(&ctx.props().spec, "propose");
+        let onclick = (!preview && can_propose).then(|| ctx.link().callback(|_| Msg::Propose));
+        let badge = if safe {
+            "Sûreté : OK".to_string()
+        } else {
+            format!(
+                "Sûreté violée : {}",
+                violations.first().map_or("", |v| v.rule)
+            )
+        };
+        // The writes that fit between the client box and the timeline.
+        let rows_top = 122.0;
+        let timeline_top = height - 70.0;
+        let row_height = 26.0;
+        let fit = (((timeline_top - rows_top - 8.0) / row_height)
+            .floor()
+            .max(1.0)) as usize;
+        let first = proposals.len().saturating_sub(fit);
+        let end_ms = player.frontier_ms().max(player.end_ms()).max(1);
+        let scale = |ms: u64| x + 12.0 + (width - 24.0) * (ms.min(end_ms) as f64 / end_ms as f64);
+        let unavailable_ms: u64 = player
+            .unavailable()
+            .iter()
+            .map(|window| window.to_ms.unwrap_or(now).saturating_sub(window.from_ms))
+            .sum();
+        html! {
+            <g class="raft-panel">
+                <rect class="raft-panel-box" x={format!("{x:.1}")} y="6" width={format!("{width:.1}")}
+                      height={format!("{:.1}", height - 12.0)} rx="12" />
+                <g class={classes!("raft-safety", if safe { "raft-safety-ok" } else { "raft-safety-bad" })} data-safety-badge="">
+                    <rect x={format!("{:.1}", x + 12.0)} y="16" width={format!("{:.1}", width - 24.0)} height="32" rx="16" />
+                    <text x={format!("{:.1}", x + width / 2.0)} y="38">{ if safe { format!("✔ {badge}") } else { format!("⚠ {badge}") } }</text>
+                    <title>{ "Vérifié après chaque événement : un seul leader par terme, journaux cohérents, rien de validé n'est perdu" }</title>
+                </g>
+                <g class={classes!("raft-client", (!can_propose).then_some("raft-client-disabled"))}
+                   data-action="propose" role="button" {onclick}>
+                    <title>{ "Cliquer : le client envoie une écriture au leader (touche W)" }</title>
+                    <rect x={format!("{:.1}", x + 12.0)} y="58" width={format!("{:.1}", width - 24.0)} height="48" rx="10" />
+                    <text x={format!("{:.1}", x + width / 2.0)} y="89">{ "✎ Client : écrire" }</text>
+                </g>
+                { for proposals.iter().enumerate().skip(first).map(|(k, proposal)| {
+                    let y = rows_top + (k - first) as f64 * row_height;
+                    let (outcome, label) = match proposal.outcome {
+                        Outcome::Committed => ("committed", "✔ acquittée".to_string()),
+                        Outcome::Failed => ("failed", format!("✘ {}", short_reason(proposal.reason.as_deref().unwrap_or("")))),
+                        Outcome::Pending => ("pending", "… en attente".to_string()),
+                    };
+                    html! {
+                        <g key={k.to_string()} class={classes!("raft-write", format!("raft-write-{outcome}"))}
+                           data-write={k.to_string()} data-outcome={outcome}>
+                            <text class="raft-write-value" x={format!("{:.1}", x + 16.0)} y={format!("{:.1}", y + 16.0)}>{ proposal.value.clone() }</text>
+                            <text class="raft-write-outcome" x={format!("{:.1}", x + width - 14.0)} y={format!("{:.1}", y + 16.0)}>{ label }</text>
+                        </g>
+                    }
+                }) }
+                <g class="raft-timeline">
+                    <text class="raft-timeline-title" x={format!("{:.1}", x + 12.0)} y={format!("{:.1}", timeline_top + 8.0)}>
+                        { format!("Écritures impossibles : {}", seconds(unavailable_ms)) }
+                    </text>
+                    <rect class="raft-timeline-axis" x={format!("{:.1}", x + 12.0)} y={format!("{:.1}", timeline_top + 20.0)}
+                          width={format!("{:.1}", width - 24.0)} height="16" rx="3" />
+                    { for player.unavailable().iter().map(|window| {
+                        let from = scale(window.from_ms);
+                        let to = scale(window.to_ms.unwrap_or(now));
+                        html! {
+                            <rect class="raft-timeline-down" x={format!("{from:.1}")} y={format!("{:.1}", timeline_top + 20.0)}
+                                  width={format!("{:.1}", (to - from).max(1.5))} height="16" />
+                        }
+                    }) }
+                    { for proposals.iter().map(|proposal| {
+                        let px = scale(proposal.at_ms);
+                        let class = match proposal.outcome {
+                            Outcome::Committed => "raft-tick raft-tick-committed",
+                            Outcome::Failed => "raft-tick raft-tick-failed",
+                            Outcome::Pending => "raft-tick raft-tick-pending",
+                        };
+                        html! { <path class={class} d={format!("M{px:.1} {:.1} v24", timeline_top + 16.0)} /> }
+                    }) }
+                    <path class="raft-timeline-now" d={format!("M{:.1} {:.1} v28", scale(now), timeline_top + 14.0)} />
+                    <text class="raft-timeline-end" x={format!("{:.1}", x + width - 12.0)} y={format!("{:.1}", timeline_top + 56.0)}>
+                        { seconds(end_ms) }
+                    </text>
+                    <text class="raft-timeline-start" x={format!("{:.1}", x + 12.0)} y={format!("{:.1}", timeline_top + 56.0)}>{ "0 s" }</text>
+                </g>
+            </g>
+        }
+    }
+
+    fn view_node_menu(&self, ctx: &Context<Self>) -> Html {
+        if ctx.props().preview {
+            return Html::default();
+        }
+        let Some(name) = &self.selected else {
+            return Html::default();
+        };
+        let Some(node) = self.nodes.iter().find(|node| &node.id == name) else {
+            return Html::default();
+        };
+        let spec = &ctx.props().spec;
+        let down = node.role == Role::Down;
+        let actions: [(&'static str, &'static str, &str, bool); 5] = [
+            ("crash", "crash", "Panne", !down),
+            ("restart", "restart", "Redémarrer", down && !node.removed),
+            ("isolate", "isolate", "Isoler", !down),
+            (
+                "transfer_leader",
+                "transfer_leader",
+                "Devenir leader",
+                !down && node.role != Role::Leader,
+            ),
+            ("propose_to", "propose", "Écrire ici", true),
+        ];
+        let close = ctx.link().callback(|_| Msg::Select(None));
+        html! {
+            <div class="raft-node-menu" role="group" aria-label={format!("Actions sur {name}")}>
+                <span class="raft-node-menu-title">{ format!("{name} · {} · terme {}", role_text(node.role), node.term) }</span>
+                { for actions.iter().filter(|(_, control, _, _)| RaftWidget::allowed(spec, control)).map(|(action, _, label, enabled)| {
+                    let action: &'static str = action;
+                    let node_name = name.clone();
+                    let onclick = ctx.link().callback(move |_| Msg::NodeAction(node_name.clone(), action));
+                    html! {
+                        <button type="button" data-action={action} disabled={!enabled} {onclick}>{ *label }</button>
+                    }
+                }) }
+                <button type="button" class="raft-node-menu-close" aria-label="Fermer" onclick={close}>{ "✕" }</button>
+            </div>
+        }
+    }
+
+    fn view_caption(&self, player: &Player) -> Html {
+        let (text, at) = match player.caption() {
+            Some(caption) => (caption.text.clone(), Some(caption.at_ms)),
+            None => ("Appuyer sur ▶ pour lancer la simulation".to_string(), None),
+        };
+        html! {
+            <div class="raft-caption" role="status" aria-live="polite">
+                if let Some(at) = at {
+                    <span class="raft-caption-time">{ seconds(at) }</span>
+                }
+                <span class="raft-caption-text">{ text }</span>
+            </div>
+        }
+    }
+
+    fn view_controls(&self, ctx: &Context<Self>, player: &Player) -> Html {
+        let link = ctx.link();
+        let spec = &ctx.props().spec;
+        let now = player.now_ms();
+        let frontier = player.frontier_ms().max(now);
+        let (pre_vote, check_quorum) = player.switches();
+        let seek = link.callback(|event: InputEvent| {
+            let value = event
+                .target_dyn_into::<HtmlInputElement>()
+                .and_then(|input| input.value().parse::<u64>().ok())
+                .unwrap_or(0);
+            Msg::Seek(value)
+        });
+        let speed = link.callback(|event: InputEvent| {
+            let value = event
+                .target_dyn_into::<HtmlInputElement>()
+                .and_then(|input| input.value().parse::<f64>().ok())
+                .unwrap_or(-0.6);
+            Msg::SpeedLog(value)
+        });
+        let toggle = |which: &'static str, label: &'static str, on: bool| {
+            let onclick = link.callback(move |_| Msg::Toggle(which));
+            html! {
+                <button type="button" class={classes!("raft-toggle", on.then_some("raft-toggle-on"))}
+                        data-toggle={which} aria-pressed={if on { "true" } else { "false" }} {onclick}>
+                    { format!("{label} {}", if on { "activé" } else { "désactivé" }) }
+                </button>
+            }
+        };
+        html! {
+            <div class="raft-controls" role="toolbar" aria-label="Contrôles de la simulation">
+                if self.playing {
+                    <button type="button" data-action="pause" title="Pause (espace)" onclick={link.callback(|_| Msg::TogglePlay)}>{ "⏸ Pause" }</button>
+                } else {
+                    <button type="button" data-action="play" title="Lecture (espace)" onclick={link.callback(|_| Msg::TogglePlay)}>{ "▶ Lecture" }</button>
+                }
+                <button type="button" data-action="step" title="Instant suivant (S)" onclick={link.callback(|_| Msg::Step)}>{ "Pas ›" }</button>
+                <button type="button" data-action="next" title="Événement marquant suivant (J)" onclick={link.callback(|_| Msg::Jump)}>{ "Événement »" }</button>
+                <button type="button" data-action="reset" title="Recommencer (R)" onclick={link.callback(|_| Msg::Reset)}>{ "↺" }</button>
+                <label class="raft-speed" title="Vitesse (+ / −)">
+                    <input type="range" min="-3" max="2" step="0.05" data-action="speed"
+                           aria-label="Vitesse de la simulation"
+                           value={format!("{:.2}", self.speed.log10())} oninput={speed} />
+                    <span>{ speed_text(self.speed) }</span>
+                </label>
+                <label class="raft-scrubber" title="Revenir à un instant déjà simulé ([ et ])">
+                    <input type="range" min="0" max={frontier.max(1).to_string()} step="1" data-action="seek"
+                           aria-label="Instant simulé" value={now.to_string()} oninput={seek} />
+                    <span class="raft-time">{ format!("t = {}", seconds(now)) }</span>
+                </label>
+                if spec.toggles.iter().any(|t| t == "pre_vote") { { toggle("pre_vote", "PreVote", pre_vote) } }
+                if spec.toggles.iter().any(|t| t == "check_quorum") { { toggle("check_quorum", "CheckQuorum", check_quorum) } }
+                <button type="button" data-action="help" title="Raccourcis clavier (?)" aria-expanded={if self.help { "true" } else { "false" }}
+                        onclick={link.callback(|_| Msg::Help)}>{ "?" }</button>
+            </div>
+        }
+    }
+}
+
+fn view_help() -> Html {
+    let keys = [
+        ("Espace / K", "lecture, pause"),
+        ("S ou .", "instant suivant"),
+        ("J", "événement marquant suivant"),
+        ("[ et ]", "reculer, avancer de 0,5 s"),
+        ("+ et −", "plus vite, moins vite"),
+        ("1 à 9", "choisir un nœud"),
+        ("C U I T", "panne, redémarrage, isolement, transfert"),
+        ("W", "le client écrit"),
+        ("R", "recommencer"),
+        ("Échap", "fermer ; rendre le clavier aux diapositives"),
+    ];
+    html! {
+        <div class="raft-help" role="dialog" aria-label="Raccourcis clavier">
+            <p class="raft-help-title">{ "Raccourcis (quand la simulation a le focus)" }</p>
+            <dl>
+                { for keys.iter().map(|(key, what)| html! {
+                    <><dt>{ *key }</dt><dd>{ *what }</dd></>
+                }) }
+            </dl>
+            <p class="raft-help-legend">
+                <span class="legend-vote">{ "◆ demande de vote" }</span>
+                <span class="legend-append">{ "■ ajout d'entrées" }</span>
+                <span class="legend-heartbeat">{ "● heartbeat" }</span>
+                <span class="legend-resp">{ "○ réponse" }</span>
+            </p>
+        </div>
+    }
+}

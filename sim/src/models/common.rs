@@ -1,0 +1,587 @@
+//! What every system model shares: sites that fail and links that are cut
+//! ([`Topology`]), the timed steps of a scenario ([`SystemStep`], [`SystemAction`]),
+//! availability windows ([`Availability`]), and parsing helpers that name the JSON path of
+//! a fault, like the etcd parser does.
+//!
+//! The models advance in fixed ticks of simulated time (each model picks its tick): the
+//! systems they describe react in seconds, so a tick of 10–100 ms loses nothing the talk
+//! shows, and a tick loop is trivially deterministic.
+
+use std::collections::BTreeSet;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::scenario::ScenarioError;
+
+/// Longest run a system scenario may ask for (two simulated hours): the models step in
+/// ticks, so this bounds the work a typo can cause.
+pub const MAX_SYSTEM_UNTIL_MS: u64 = 7_200_000;
+/// Most timed actions after `every_ms` expansion.
+pub const MAX_EXPANDED_STEPS: u64 = 20_000;
+/// Most named things (nodes, brokers, workers…) a system scenario may declare.
+pub const MAX_SYSTEM_NODES: usize = 64;
+
+/// A timed action of a system scenario. The same vocabulary for every system so that a
+/// widget's clicks ("fail site A", "cut A–B", "send a write") mean the same everywhere.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "do", rename_all = "snake_case", deny_unknown_fields)]
+pub enum SystemAction {
+    /// The whole site goes dark (power, network): every node on it stops.
+    FailSite {
+        /// Site name.
+        site: String,
+    },
+    /// The site comes back; its nodes restart with their disks intact.
+    RestoreSite {
+        /// Site name.
+        site: String,
+    },
+    /// Cut the link between two sites (both directions).
+    CutLink {
+        /// One site.
+        from: String,
+        /// The other site.
+        to: String,
+    },
+    /// Restore the link between two sites.
+    RestoreLink {
+        /// One site.
+        from: String,
+        /// The other site.
+        to: String,
+    },
+    /// Cut every link between sites: each site alone.
+    CutAll,
+    /// Restore every link.
+    Heal,
+    /// Stop one node (a broker, a control-plane VM, a worker…).
+    Crash {
+        /// Node name.
+        node: String,
+    },
+    /// Start a stopped node again.
+    Restart {
+        /// Node name.
+        node: String,
+    },
+    /// A client write: an operator's API update (Kubernetes), a message produced (Kafka),
+    /// a document indexed (Elasticsearch), a user's write (multisite).
+    Write {
+        /// The value written (`{n}` becomes the repetition number with `every_ms`).
+        value: String,
+    },
+}
+
+impl SystemAction {
+    /// The `do` name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            SystemAction::FailSite { .. } => "fail_site",
+            SystemAction::RestoreSite { .. } => "restore_site",
+            SystemAction::CutLink { .. } => "cut_link",
+            SystemAction::RestoreLink { .. } => "restore_link",
+            SystemAction::CutAll => "cut_all",
+            SystemAction::Heal => "heal",
+            SystemAction::Crash { .. } => "crash",
+            SystemAction::Restart { .. } => "restart",
+            SystemAction::Write { .. } => "write",
+        }
+    }
+}
+
+/// A step as written in the scenario.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SystemStep {
+    /// When (simulated ms).
+    pub at_ms: u64,
+    /// Repeat every so many ms until `until_ms`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every_ms: Option<u64>,
+    /// French caption for the audience.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// What happens.
+    #[serde(flatten)]
+    pub action: SystemAction,
+}
+
+/// The fields every system scenario shares, parsed and checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// Slug.
+    pub name: String,
+    /// Audience title.
+    pub title: Option<String>,
+    /// Seed of the one PRNG (only the etcd/KRaft Raft groups draw from it).
+    pub seed: u64,
+    /// Steps as written.
+    pub steps: Vec<SystemStep>,
+    /// End of the run.
+    pub until_ms: u64,
+}
+
+impl Header {
+    /// Steps with `every_ms` expanded, in time order (stable for equal times).
+    pub fn expanded(&self) -> Vec<(u64, SystemAction)> {
+        let mut timed = Vec::new();
+        for step in &self.steps {
+            match step.every_ms {
+                Some(every) if every > 0 => {
+                    let mut at = step.at_ms;
+                    let mut repetition = 1u64;
+                    while at <= self.until_ms {
+                        let action = match &step.action {
+                            SystemAction::Write { value } => SystemAction::Write {
+                                value: value.replace("{n}", &repetition.to_string()),
+                            },
+                            other => other.clone(),
+                        };
+                        timed.push((at, action));
+                        at += every;
+                        repetition += 1;
+                    }
+                }
+                _ => timed.push((step.at_ms, step.action.clone())),
+            }
+        }
+        timed.sort_by_key(|(at, _)| *at);
+        timed
+    }
+}
+
+/// Builds a [`ScenarioError`].
+pub fn fail<T>(path: &str, message: impl Into<String>) -> Result<T, ScenarioError> {
+    Err(ScenarioError {
+        path: path.to_string(),
+        message: message.into(),
+    })
+}
+
+/// The JSON object at `path`.
+pub fn object<'a>(value: &'a Value, path: &str) -> Result<&'a Map<String, Value>, ScenarioError> {
+    match value {
+        Value::Object(map) => Ok(map),
+        _ => fail(path, "expected an object"),
+    }
+}
+
+/// Deserializes a section with serde (whose messages name the field) at `path`.
+pub fn section<T: DeserializeOwned>(value: &Value, path: &str) -> Result<T, ScenarioError> {
+    serde_json::from_value(value.clone()).map_err(|error| ScenarioError {
+        path: path.to_string(),
+        message: error.to_string(),
+    })
+}
+
+/// Parses the shared fields. `sites` and `nodes` are what steps may name.
+pub fn parse_header(
+    root: &Map<String, Value>,
+    sites: &BTreeSet<String>,
+    nodes: &BTreeSet<String>,
+) -> Result<Header, ScenarioError> {
+    let mut keys: Vec<&String> = root.keys().collect();
+    keys.sort();
+    for key in keys {
+        if ![
+            "system", "name", "title", "seed", "cluster", "steps", "until_ms",
+        ]
+        .contains(&key.as_str())
+        {
+            return fail(&format!("$.{key}"), format!("unknown field \"{key}\""));
+        }
+    }
+    let string = |key: &str| -> Result<Option<String>, ScenarioError> {
+        match root.get(key) {
+            None => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text.clone())),
+            Some(_) => fail(&format!("$.{key}"), "expected a string"),
+        }
+    };
+    let number = |key: &str| -> Result<Option<u64>, ScenarioError> {
+        match root.get(key) {
+            None => Ok(None),
+            Some(value) => match value.as_u64() {
+                Some(n) => Ok(Some(n)),
+                None => fail(&format!("$.{key}"), "expected a non-negative integer"),
+            },
+        }
+    };
+    let name = string("name")?.unwrap_or_default();
+    let title = string("title")?;
+    let seed = number("seed")?.unwrap_or(0);
+    let until = number("until_ms")?;
+    let mut steps = Vec::new();
+    if let Some(list) = root.get("steps") {
+        let Value::Array(items) = list else {
+            return fail("$.steps", "expected an array of steps");
+        };
+        let mut last_at = 0;
+        for (position, item) in items.iter().enumerate() {
+            let path = format!("$.steps[{position}]");
+            let step = parse_step(item, &path, sites, nodes)?;
+            if step.at_ms < last_at {
+                return fail(&format!("{path}.at_ms"), "time goes backwards");
+            }
+            last_at = step.at_ms;
+            steps.push(step);
+        }
+    }
+    let until_ms = until.unwrap_or_else(|| steps.last().map_or(0, |s| s.at_ms) + 5000);
+    if until_ms > MAX_SYSTEM_UNTIL_MS {
+        return fail(
+            "$.until_ms",
+            format!("at most {MAX_SYSTEM_UNTIL_MS} ms for this system"),
+        );
+    }
+    let mut expanded = 0u64;
+    for (position, step) in steps.iter().enumerate() {
+        if step.at_ms > until_ms {
+            return fail(
+                &format!("$.steps[{position}].at_ms"),
+                format!("{} ms is after until_ms ({until_ms} ms)", step.at_ms),
+            );
+        }
+        expanded += match step.every_ms {
+            Some(every) => (until_ms - step.at_ms) / every + 1,
+            None => 1,
+        };
+        if expanded > MAX_EXPANDED_STEPS {
+            return fail(
+                &format!("$.steps[{position}].every_ms"),
+                format!("more than {MAX_EXPANDED_STEPS} timed actions"),
+            );
+        }
+    }
+    Ok(Header {
+        name,
+        title,
+        seed,
+        steps,
+        until_ms,
+    })
+}
+
+fn parse_step(
+    value: &Value,
+    path: &str,
+    sites: &BTreeSet<String>,
+    nodes: &BTreeSet<String>,
+) -> Result<SystemStep, ScenarioError> {
+    let map = object(value, path)?;
+    let mut rest = map.clone();
+    let at_ms = match rest.remove("at_ms") {
+        Some(value) => match value.as_u64() {
+            Some(n) => n,
+            None => return fail(&format!("{path}.at_ms"), "expected a non-negative integer"),
+        },
+        None => return fail(path, "missing field \"at_ms\""),
+    };
+    let every_ms = match rest.remove("every_ms") {
+        None => None,
+        Some(value) => match value.as_u64() {
+            Some(n) if n > 0 => Some(n),
+            _ => return fail(&format!("{path}.every_ms"), "expected a positive integer"),
+        },
+    };
+    let label = match rest.remove("label") {
+        None => None,
+        Some(Value::String(text)) => Some(text),
+        Some(_) => return fail(&format!("{path}.label"), "expected a string"),
+    };
+    let action: SystemAction = section(&Value::Object(rest), path)?;
+    let check_site = |site: &str, key: &str| -> Result<(), ScenarioError> {
+        if sites.contains(site) {
+            Ok(())
+        } else {
+            fail(&format!("{path}.{key}"), format!("unknown site \"{site}\""))
+        }
+    };
+    match &action {
+        SystemAction::FailSite { site } | SystemAction::RestoreSite { site } => {
+            check_site(site, "site")?
+        }
+        SystemAction::CutLink { from, to } | SystemAction::RestoreLink { from, to } => {
+            check_site(from, "from")?;
+            check_site(to, "to")?;
+            if from == to {
+                return fail(&format!("{path}.to"), "a link joins two different sites");
+            }
+        }
+        SystemAction::Crash { node } | SystemAction::Restart { node } => {
+            if !nodes.contains(node) {
+                return fail(&format!("{path}.node"), format!("unknown node \"{node}\""));
+            }
+        }
+        SystemAction::CutAll | SystemAction::Heal | SystemAction::Write { .. } => {}
+    }
+    if every_ms.is_some() && !matches!(action, SystemAction::Write { .. }) {
+        return fail(
+            &format!("{path}.every_ms"),
+            "only a write can repeat (every_ms)",
+        );
+    }
+    Ok(SystemStep {
+        at_ms,
+        every_ms,
+        label,
+        action,
+    })
+}
+
+/// Checks a list of names: non-empty, unique across `seen`, within the limit.
+pub fn check_names<'a>(
+    names: impl IntoIterator<Item = &'a String>,
+    path: &str,
+    seen: &mut BTreeSet<String>,
+) -> Result<(), ScenarioError> {
+    for name in names {
+        if name.is_empty() {
+            return fail(path, "a name cannot be empty");
+        }
+        if !seen.insert(name.clone()) {
+            return fail(path, format!("\"{name}\" is declared twice"));
+        }
+        if seen.len() > MAX_SYSTEM_NODES {
+            return fail(path, format!("more than {MAX_SYSTEM_NODES} names"));
+        }
+    }
+    Ok(())
+}
+
+/// Sites, which of them are down, and which links between them are cut.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Topology {
+    sites: Vec<String>,
+    down: BTreeSet<String>,
+    cut: BTreeSet<(String, String)>,
+}
+
+fn pair(a: &str, b: &str) -> (String, String) {
+    if a <= b {
+        (a.to_string(), b.to_string())
+    } else {
+        (b.to_string(), a.to_string())
+    }
+}
+
+impl Topology {
+    /// Every site up, every link up.
+    pub fn new(sites: impl IntoIterator<Item = String>) -> Topology {
+        let mut sites: Vec<String> = sites.into_iter().collect();
+        sites.sort();
+        sites.dedup();
+        Topology {
+            sites,
+            ..Topology::default()
+        }
+    }
+
+    /// Site names, sorted.
+    pub fn sites(&self) -> &[String] {
+        &self.sites
+    }
+
+    /// Whether the site is up.
+    pub fn site_up(&self, site: &str) -> bool {
+        !self.down.contains(site)
+    }
+
+    /// Whether the link between two sites is up (a site always reaches itself).
+    pub fn linked(&self, a: &str, b: &str) -> bool {
+        a == b || !self.cut.contains(&pair(a, b))
+    }
+
+    /// Whether a node on `a` can talk to a node on `b`: both sites up, link up.
+    pub fn reachable(&self, a: &str, b: &str) -> bool {
+        self.site_up(a) && self.site_up(b) && self.linked(a, b)
+    }
+
+    /// Applies a site or link action; false for other actions (left to the model).
+    pub fn apply(&mut self, action: &SystemAction) -> bool {
+        match action {
+            SystemAction::FailSite { site } => {
+                self.down.insert(site.clone());
+            }
+            SystemAction::RestoreSite { site } => {
+                self.down.remove(site);
+            }
+            SystemAction::CutLink { from, to } => {
+                self.cut.insert(pair(from, to));
+            }
+            SystemAction::RestoreLink { from, to } => {
+                self.cut.remove(&pair(from, to));
+            }
+            SystemAction::CutAll => {
+                for (position, a) in self.sites.iter().enumerate() {
+                    for b in &self.sites[position + 1..] {
+                        self.cut.insert(pair(a, b));
+                    }
+                }
+            }
+            SystemAction::Heal => self.cut.clear(),
+            _ => return false,
+        }
+        true
+    }
+}
+
+/// A time window `[from_ms, to_ms)`; `to_ms` null when still open at the end of the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Window {
+    /// Start.
+    pub from_ms: u64,
+    /// End (exclusive), none when it lasts to the end of the run.
+    pub to_ms: Option<u64>,
+}
+
+/// Records the outages of something observed once per tick.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Availability {
+    up: bool,
+    outages: Vec<Window>,
+}
+
+impl Availability {
+    /// Starts in the given state at time 0.
+    pub fn new(up: bool) -> Availability {
+        let outages = if up {
+            Vec::new()
+        } else {
+            vec![Window {
+                from_ms: 0,
+                to_ms: None,
+            }]
+        };
+        Availability { up, outages }
+    }
+
+    /// Records the state at `now_ms`; true when it changed.
+    pub fn observe(&mut self, now_ms: u64, up: bool) -> bool {
+        if up == self.up {
+            return false;
+        }
+        self.up = up;
+        if up {
+            if let Some(last) = self.outages.last_mut() {
+                last.to_ms = Some(now_ms);
+            }
+        } else {
+            self.outages.push(Window {
+                from_ms: now_ms,
+                to_ms: None,
+            });
+        }
+        true
+    }
+
+    /// The current state.
+    pub fn is_up(&self) -> bool {
+        self.up
+    }
+
+    /// Outage windows so far.
+    pub fn outages(&self) -> &[Window] {
+        &self.outages
+    }
+
+    /// After a failure at `since_ms`: `Some(0)` if no outage started since, the time from
+    /// `since_ms` to the end of the last outage if it ended, `None` if down at the end.
+    pub fn recovery_after(&self, since_ms: u64) -> Option<u64> {
+        if !self.up {
+            return None;
+        }
+        let last_end = self
+            .outages
+            .iter()
+            .filter(|window| window.to_ms.is_some_and(|end| end > since_ms))
+            .filter_map(|window| window.to_ms)
+            .max();
+        Some(last_end.map_or(0, |end| end - since_ms))
+    }
+}
+
+/// What became of a client write in a system model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WriteOutcome {
+    /// Acknowledged to the client: losing it later is data loss.
+    Acknowledged,
+    /// Refused (see the reason): the client knows it failed.
+    Refused,
+    /// Sent without waiting for an answer (Kafka `acks=0`): the client cannot know.
+    Unconfirmed,
+    /// Still waiting at the end of the run.
+    Pending,
+}
+
+/// A client write and its fate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WriteRecord {
+    /// When the client sent it.
+    pub at_ms: u64,
+    /// Value.
+    pub value: String,
+    /// Outcome.
+    pub outcome: WriteOutcome,
+    /// Why it was refused (`no_quorum`, `NotEnoughReplicas`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// When the outcome became known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decided_at_ms: Option<u64>,
+    /// Acknowledged, then lost (overwritten, truncated, never replicated).
+    pub lost: bool,
+}
+
+impl WriteRecord {
+    /// A write just sent.
+    pub fn pending(at_ms: u64, value: &str) -> WriteRecord {
+        WriteRecord {
+            at_ms,
+            value: value.to_string(),
+            outcome: WriteOutcome::Pending,
+            reason: None,
+            decided_at_ms: None,
+            lost: false,
+        }
+    }
+
+    /// Marks it decided.
+    pub fn decide(&mut self, at_ms: u64, outcome: WriteOutcome, reason: Option<&str>) {
+        self.outcome = outcome;
+        self.reason = reason.map(str::to_string);
+        self.decided_at_ms = Some(at_ms);
+    }
+}
+
+/// A timestamped event of a model's timeline (what the widgets caption).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ModelEvent {
+    /// When.
+    pub at_ms: u64,
+    /// What (`api_down`, `node_not_ready`, `isr_shrink`, …).
+    pub kind: String,
+    /// What it concerns (a node, a site, a partition…), empty when global.
+    pub subject: String,
+    /// Details for the caption.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+}
+
+/// Appends an event.
+pub fn push_event(
+    events: &mut Vec<ModelEvent>,
+    at_ms: u64,
+    kind: &str,
+    subject: &str,
+    detail: impl Into<String>,
+) {
+    events.push(ModelEvent {
+        at_ms,
+        kind: kind.to_string(),
+        subject: subject.to_string(),
+        detail: detail.into(),
+    });
+}

@@ -1,0 +1,701 @@
+//! Elasticsearch cluster coordination and shard allocation over zones.
+//!
+//! Facts (domain-facts.md §4): master elections and cluster-state updates need a majority
+//! of the *voting configuration*; the voting configuration is kept at an odd size
+//! automatically ("Elasticsearch leaves one of them out") and shrinks as nodes leave while
+//! it keeps at least three members (`cluster.auto_shrink_voting_configuration`); a
+//! voting-only node votes but is never elected and "can serve as a tiebreaker"; "You
+//! cannot configure a two-zone cluster so that it can tolerate the loss of *either*
+//! zone". Shard allocation awareness (`cluster.routing.allocation.awareness.attributes:
+//! zone`) spreads the copies of a shard over zones; *forced* awareness
+//! (`…awareness.force.zone.values`) never puts more copies in one zone than its share,
+//! which leaves replicas unassigned (yellow) rather than overloading the surviving zone.
+//!
+//! The election is not Raft (Elasticsearch's own algorithm), so it is modelled directly:
+//! a master-eligible node becomes master when it reaches a majority of the voting
+//! configuration, after the followers' leader checks gave up on the old master
+//! (`cluster.fault_detection.leader_check`: 1 s × 3 retries). Without a master the
+//! cluster state is frozen and writes are refused. Replicas are in-sync copies, so
+//! promoting one never loses an acknowledged write: this model reports none lost.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::common::{
+    check_names, fail, object, parse_header, push_event, section, Availability, Header, ModelEvent,
+    SystemAction, Topology, Window, WriteOutcome, WriteRecord,
+};
+use crate::scenario::ScenarioError;
+
+/// The model advances in steps of 100 ms.
+pub const TICK_MS: u64 = 100;
+
+/// A node role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EsRole {
+    /// Master-eligible (votes, may be elected).
+    Master,
+    /// Holds shard copies.
+    Data,
+    /// With `master`: votes, never elected (a tiebreaker).
+    VotingOnly,
+}
+
+/// A node as declared.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EsNodeSpec {
+    /// Name.
+    pub name: String,
+    /// Roles (default: master and data).
+    #[serde(default = "default_roles")]
+    pub roles: Vec<EsRole>,
+}
+
+fn default_roles() -> Vec<EsRole> {
+    vec![EsRole::Master, EsRole::Data]
+}
+
+/// Shard allocation awareness.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Awareness {
+    /// No awareness: copies go to the least loaded nodes, zones ignored.
+    #[default]
+    None,
+    /// `awareness.attributes: zone`: copies spread over zones when possible.
+    Zone,
+    /// Plus `awareness.force.zone.values`: at most its share of copies per zone.
+    Forced,
+}
+
+/// `$.cluster` of an Elasticsearch scenario.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EsCluster {
+    /// Zone (`node.attr.zone`) → nodes.
+    pub zones: BTreeMap<String, Vec<EsNodeSpec>>,
+    /// Zones without any node, so steps may name them.
+    #[serde(default)]
+    pub extra_sites: Vec<String>,
+    /// Primary shards of the index.
+    #[serde(default = "one")]
+    pub shards: u32,
+    /// Replicas of each shard.
+    #[serde(default = "one")]
+    pub replicas: u32,
+    /// Allocation awareness.
+    #[serde(default)]
+    pub awareness: Awareness,
+    /// `index.unassigned.node_left.delayed_timeout` (1 min).
+    #[serde(default = "default_delay")]
+    pub delayed_allocation_ms: u64,
+    /// Time for followers to give up on a master (leader checks, 3 × 1 s).
+    #[serde(default = "default_detection")]
+    pub master_detection_ms: u64,
+}
+
+fn one() -> u32 {
+    1
+}
+fn default_delay() -> u64 {
+    60_000
+}
+fn default_detection() -> u64 {
+    3000
+}
+
+/// An Elasticsearch scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EsScenario {
+    /// Shared fields.
+    pub header: Header,
+    /// The cluster.
+    pub cluster: EsCluster,
+}
+
+/// Parses `$` of an Elasticsearch scenario.
+pub fn from_value(value: &Value) -> Result<EsScenario, ScenarioError> {
+    let root = object(value, "$")?;
+    let Some(cluster_value) = root.get("cluster") else {
+        return fail("$", "missing field \"cluster\"");
+    };
+    let cluster: EsCluster = section(cluster_value, "$.cluster")?;
+    let mut names = BTreeSet::new();
+    let mut masters = 0;
+    for (zone, nodes) in &cluster.zones {
+        let path = format!("$.cluster.zones.{zone}");
+        check_names(nodes.iter().map(|n| &n.name), &path, &mut names)?;
+        for (position, node) in nodes.iter().enumerate() {
+            if node.roles.contains(&EsRole::VotingOnly) && !node.roles.contains(&EsRole::Master) {
+                return fail(
+                    &format!("{path}[{position}].roles"),
+                    "voting_only needs the master role",
+                );
+            }
+            if node.roles.contains(&EsRole::Master) && !node.roles.contains(&EsRole::VotingOnly) {
+                masters += 1;
+            }
+        }
+    }
+    if masters == 0 {
+        return fail(
+            "$.cluster.zones",
+            "at least one electable master-eligible node",
+        );
+    }
+    if cluster.shards == 0 || cluster.shards > 64 || cluster.replicas > 8 {
+        return fail("$.cluster.shards", "1 to 64 shards, at most 8 replicas");
+    }
+    let sites: BTreeSet<String> = sites_of(&cluster).into_iter().collect();
+    let header = parse_header(root, &sites, &names)?;
+    Ok(EsScenario { header, cluster })
+}
+
+fn sites_of(cluster: &EsCluster) -> Vec<String> {
+    let mut sites: BTreeSet<String> = cluster.zones.keys().cloned().collect();
+    sites.extend(cluster.extra_sites.iter().cloned());
+    sites.into_iter().collect()
+}
+
+/// A shard at the end of the run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ShardResult {
+    /// Shard number.
+    pub shard: u32,
+    /// Node holding the primary (none: unassigned, red).
+    pub primary: Option<String>,
+    /// Nodes holding the replicas (none: unassigned, yellow).
+    pub replicas: Vec<Option<String>>,
+}
+
+/// Shard copies on a data node at the end.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NodeLoad {
+    /// Node.
+    pub node: String,
+    /// Zone.
+    pub zone: String,
+    /// Copies it holds at the end.
+    pub copies: u32,
+    /// Most copies it held at any time.
+    pub peak_copies: u32,
+}
+
+/// A health change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HealthChange {
+    /// When.
+    pub at_ms: u64,
+    /// `green`, `yellow` or `red`.
+    pub health: &'static str,
+}
+
+/// The result of an Elasticsearch run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EsResult {
+    /// Always `elasticsearch`.
+    pub system: &'static str,
+    /// Scenario name.
+    pub name: String,
+    /// Seed.
+    pub seed: u64,
+    /// End of the run.
+    pub until_ms: u64,
+    /// Elected master at the end.
+    pub master: Option<String>,
+    /// Voting configuration at the end.
+    pub voting_configuration: Vec<String>,
+    /// When there was no master.
+    pub master_outages: Vec<Window>,
+    /// Health at the end.
+    pub health: &'static str,
+    /// Each health change.
+    pub health_timeline: Vec<HealthChange>,
+    /// Shards at the end.
+    pub shards: Vec<ShardResult>,
+    /// Copies per data node.
+    pub load: Vec<NodeLoad>,
+    /// Documents indexed.
+    pub writes: Vec<WriteRecord>,
+    /// Timeline: `master_elected`, `master_lost`, `voting_config`, `replica_promoted`,
+    /// `copy_unassigned`, `copy_allocated`…
+    pub events: Vec<ModelEvent>,
+}
+
+#[derive(Clone, Debug)]
+struct Node {
+    name: String,
+    zone: String,
+    electable: bool,
+    voter: bool,
+    data: bool,
+    up: bool,
+    copies: u32,
+    peak: u32,
+}
+
+#[derive(Clone, Debug)]
+struct Copy {
+    shard: usize,
+    primary: bool,
+    node: Option<usize>,
+    /// Where its data last lived (an unassigned primary waits for it).
+    last_node: Option<usize>,
+    unassigned_since: u64,
+}
+
+/// An Elasticsearch cluster under simulation, advanced tick by tick.
+#[derive(Clone, Debug)]
+pub struct EsModel {
+    cluster: EsCluster,
+    topology: Topology,
+    nodes: Vec<Node>,
+    voting: BTreeSet<usize>,
+    master: Option<usize>,
+    master_lost_at: u64,
+    copies: Vec<Copy>,
+    master_up: Availability,
+    health: &'static str,
+    health_timeline: Vec<HealthChange>,
+    writes: Vec<WriteRecord>,
+    events: Vec<ModelEvent>,
+    now: u64,
+}
+
+impl EsModel {
+    /// The cluster at time 0: formed (bootstrapped with `cluster.initial_master_nodes`),
+    /// every copy allocated.
+    pub fn new(scenario: &EsScenario) -> EsModel {
+        let cluster = scenario.cluster.clone();
+        let topology = Topology::new(sites_of(&cluster));
+        let mut nodes = Vec::new();
+        for (zone, specs) in &cluster.zones {
+            for spec in specs {
+                let voter = spec.roles.contains(&EsRole::Master);
+                nodes.push(Node {
+                    name: spec.name.clone(),
+                    zone: zone.clone(),
+                    electable: voter && !spec.roles.contains(&EsRole::VotingOnly),
+                    voter,
+                    data: spec.roles.contains(&EsRole::Data),
+                    up: true,
+                    copies: 0,
+                    peak: 0,
+                });
+            }
+        }
+        let mut copies = Vec::new();
+        for shard in 0..cluster.shards as usize {
+            for replica in 0..=cluster.replicas {
+                copies.push(Copy {
+                    shard,
+                    primary: replica == 0,
+                    node: None,
+                    last_node: None,
+                    unassigned_since: 0,
+                });
+            }
+        }
+        let mut model = EsModel {
+            cluster,
+            topology,
+            nodes,
+            voting: BTreeSet::new(),
+            master: None,
+            master_lost_at: 0,
+            copies,
+            master_up: Availability::new(true),
+            health: "green",
+            health_timeline: Vec::new(),
+            writes: Vec::new(),
+            events: Vec::new(),
+            now: 0,
+        };
+        model.voting = model.odd_voting_set(None);
+        model.master = model.electable_master();
+        if let Some(master) = model.master {
+            let name = model.nodes[master].name.clone();
+            push_event(&mut model.events, 0, "master_elected", &name, "");
+        }
+        model.allocate(true);
+        let health = model.compute_health();
+        model.health = health;
+        model
+            .health_timeline
+            .push(HealthChange { at_ms: 0, health });
+        model
+    }
+
+    fn alive(&self, node: usize) -> bool {
+        self.nodes[node].up && self.topology.site_up(&self.nodes[node].zone)
+    }
+
+    fn talks(&self, a: usize, b: usize) -> bool {
+        self.alive(a)
+            && self.alive(b)
+            && self
+                .topology
+                .linked(&self.nodes[a].zone, &self.nodes[b].zone)
+    }
+
+    /// Live master-eligible nodes (reachable from `from` if given), odd by leaving the
+    /// last one by name out, as the voting configuration is kept odd.
+    fn odd_voting_set(&self, from: Option<usize>) -> BTreeSet<usize> {
+        let mut candidates: Vec<usize> = (0..self.nodes.len())
+            .filter(|&n| self.nodes[n].voter && from.is_none_or(|m| self.talks(m, n)))
+            .collect();
+        if candidates.len().is_multiple_of(2) {
+            // Leave out the last one that is not the master.
+            if let Some(position) = candidates.iter().rposition(|&n| Some(n) != from) {
+                candidates.remove(position);
+            }
+        }
+        candidates.into_iter().collect()
+    }
+
+    fn has_quorum(&self, master: usize) -> bool {
+        let reachable = self
+            .voting
+            .iter()
+            .filter(|&&v| v == master && self.alive(v) || self.talks(master, v))
+            .count();
+        reachable * 2 > self.voting.len()
+    }
+
+    fn electable_master(&self) -> Option<usize> {
+        (0..self.nodes.len())
+            .find(|&n| self.nodes[n].electable && self.alive(n) && self.has_quorum(n))
+    }
+
+    /// Applies an action now.
+    pub fn apply(&mut self, action: &SystemAction) {
+        let now = self.now;
+        self.topology.apply(action);
+        match action {
+            SystemAction::FailSite { site } => {
+                push_event(&mut self.events, now, "zone_failed", site, "")
+            }
+            SystemAction::RestoreSite { site } => {
+                push_event(&mut self.events, now, "zone_restored", site, "")
+            }
+            SystemAction::Crash { node } | SystemAction::Restart { node } => {
+                let up = matches!(action, SystemAction::Restart { .. });
+                for n in self.nodes.iter_mut().filter(|n| &n.name == node) {
+                    n.up = up;
+                }
+            }
+            SystemAction::Write { value } => {
+                let mut record = WriteRecord::pending(now, value);
+                let reason = if self.master.is_none() {
+                    Some("no_master")
+                } else if self.health == "red" {
+                    Some("primary_unassigned")
+                } else {
+                    None
+                };
+                match reason {
+                    Some(reason) => record.decide(now, WriteOutcome::Refused, Some(reason)),
+                    None => record.decide(now, WriteOutcome::Acknowledged, None),
+                }
+                self.writes.push(record);
+            }
+            _ => {}
+        }
+    }
+
+    /// Advances to `until_ms`, one tick at a time.
+    pub fn run_until(&mut self, until_ms: u64) {
+        while self.now + TICK_MS <= until_ms {
+            self.now += TICK_MS;
+            self.tick();
+        }
+    }
+
+    fn tick(&mut self) {
+        let now = self.now;
+        if let Some(master) = self.master {
+            if !(self.alive(master) && self.has_quorum(master)) {
+                self.master = None;
+                self.master_lost_at = now;
+                let name = self.nodes[master].name.clone();
+                push_event(&mut self.events, now, "master_lost", &name, "");
+            }
+        }
+        if self.master.is_none() && now >= self.master_lost_at + self.cluster.master_detection_ms {
+            self.master = self.electable_master();
+            if let Some(master) = self.master {
+                let name = self.nodes[master].name.clone();
+                push_event(&mut self.events, now, "master_elected", &name, "");
+            }
+        }
+        self.master_up.observe(now, self.master.is_some());
+        if let Some(master) = self.master {
+            // auto_shrink_voting_configuration: follow the live nodes, never below three
+            // voters (except to grow back).
+            let target = self.odd_voting_set(Some(master));
+            if target != self.voting && (target.len() >= 3 || target.len() > self.voting.len()) {
+                self.voting = target;
+                let names: Vec<&str> = self
+                    .voting
+                    .iter()
+                    .map(|&v| self.nodes[v].name.as_str())
+                    .collect();
+                push_event(&mut self.events, now, "voting_config", "", names.join(","));
+            }
+            self.allocate(false);
+        }
+        let health = self.compute_health();
+        if health != self.health {
+            self.health = health;
+            self.health_timeline
+                .push(HealthChange { at_ms: now, health });
+        }
+    }
+
+    /// The master's allocation round: copies on nodes it lost become unassigned (a
+    /// primary's replica is promoted), then unassigned copies are placed when allowed.
+    fn allocate(&mut self, initial: bool) {
+        let now = self.now;
+        let master = self.master;
+        for c in 0..self.copies.len() {
+            let Some(node) = self.copies[c].node else {
+                continue;
+            };
+            let lost = match master {
+                Some(m) => !self.talks(m, node),
+                None => !self.alive(node),
+            };
+            if lost {
+                self.copies[c].node = None;
+                self.copies[c].last_node = Some(node);
+                self.copies[c].unassigned_since = now;
+                self.nodes[node].copies -= 1;
+                let shard = self.copies[c].shard;
+                push_event(
+                    &mut self.events,
+                    now,
+                    "copy_unassigned",
+                    &format!("{shard}"),
+                    self.nodes[node].name.clone(),
+                );
+                if self.copies[c].primary {
+                    if let Some(r) = (0..self.copies.len()).find(|&r| {
+                        self.copies[r].shard == shard
+                            && !self.copies[r].primary
+                            && self.copies[r].node.is_some()
+                    }) {
+                        self.copies[r].primary = true;
+                        self.copies[c].primary = false;
+                        let holder = self.copies[r]
+                            .node
+                            .map_or(String::new(), |n| self.nodes[n].name.clone());
+                        push_event(
+                            &mut self.events,
+                            now,
+                            "replica_promoted",
+                            &format!("{shard}"),
+                            holder,
+                        );
+                    }
+                }
+            }
+        }
+        let Some(master) = master.or(if initial { Some(usize::MAX) } else { None }) else {
+            return;
+        };
+        let mut order: Vec<usize> = (0..self.copies.len()).collect();
+        // Primaries first.
+        order.sort_by_key(|&c| (!self.copies[c].primary, c));
+        for c in order {
+            if self.copies[c].node.is_some() {
+                continue;
+            }
+            let copy = &self.copies[c];
+            let target = if copy.primary {
+                // A primary with no in-sync copy left waits for the node that held it
+                // (Elasticsearch never allocates an empty primary on its own).
+                copy.last_node
+                    .filter(|&n| self.reachable_from(master, n))
+                    .or_else(|| {
+                        if copy.last_node.is_none() {
+                            self.choose(c, master)
+                        } else {
+                            None
+                        }
+                    })
+            } else if initial
+                || now >= copy.unassigned_since + self.cluster.delayed_allocation_ms
+                || copy
+                    .last_node
+                    .is_some_and(|n| self.reachable_from(master, n))
+            {
+                // index.unassigned.node_left.delayed_timeout: replicas wait a minute for
+                // the node to come back before being rebuilt elsewhere.
+                copy.last_node
+                    .filter(|&n| self.reachable_from(master, n) && self.allowed(c, n))
+                    .or_else(|| self.choose(c, master))
+            } else {
+                None
+            };
+            if let Some(node) = target {
+                self.copies[c].node = Some(node);
+                self.copies[c].last_node = Some(node);
+                let holder = &mut self.nodes[node];
+                holder.copies += 1;
+                holder.peak = holder.peak.max(holder.copies);
+                if !initial {
+                    let shard = self.copies[c].shard;
+                    let name = self.nodes[node].name.clone();
+                    push_event(
+                        &mut self.events,
+                        now,
+                        "copy_allocated",
+                        &format!("{shard}"),
+                        name,
+                    );
+                }
+            }
+        }
+    }
+
+    fn reachable_from(&self, master: usize, node: usize) -> bool {
+        if master == usize::MAX {
+            return self.alive(node);
+        }
+        self.talks(master, node) || (master == node && self.alive(node))
+    }
+
+    /// Whether copy `c` may go to `node` under the awareness rules.
+    fn allowed(&self, c: usize, node: usize) -> bool {
+        let shard = self.copies[c].shard;
+        let holders: Vec<usize> = self
+            .copies
+            .iter()
+            .filter(|o| o.shard == shard)
+            .filter_map(|o| o.node)
+            .collect();
+        if !self.nodes[node].data || holders.contains(&node) {
+            return false;
+        }
+        if self.cluster.awareness == Awareness::Forced {
+            // At most ceil(copies / zones) copies of a shard per zone, zones counted from
+            // the configured values (here: every zone holding data nodes), up or not.
+            let zones: BTreeSet<&str> = self
+                .nodes
+                .iter()
+                .filter(|n| n.data)
+                .map(|n| n.zone.as_str())
+                .collect();
+            let copies = self.cluster.replicas as usize + 1;
+            let share = copies.div_ceil(zones.len().max(1));
+            let here = holders
+                .iter()
+                .filter(|&&h| self.nodes[h].zone == self.nodes[node].zone)
+                .count();
+            return here < share;
+        }
+        true
+    }
+
+    fn choose(&self, c: usize, master: usize) -> Option<usize> {
+        let shard = self.copies[c].shard;
+        let zone_count = |zone: &str| {
+            self.copies
+                .iter()
+                .filter(|o| o.shard == shard)
+                .filter_map(|o| o.node)
+                .filter(|&n| self.nodes[n].zone == zone)
+                .count()
+        };
+        (0..self.nodes.len())
+            .filter(|&n| self.reachable_from(master, n) && self.allowed(c, n))
+            .min_by_key(|&n| {
+                let spread = match self.cluster.awareness {
+                    Awareness::None => 0,
+                    Awareness::Zone | Awareness::Forced => zone_count(&self.nodes[n].zone),
+                };
+                (spread, self.nodes[n].copies, n)
+            })
+    }
+
+    fn compute_health(&self) -> &'static str {
+        if self.master.is_none() || self.copies.iter().any(|c| c.primary && c.node.is_none()) {
+            "red"
+        } else if self.copies.iter().any(|c| c.node.is_none()) {
+            "yellow"
+        } else {
+            "green"
+        }
+    }
+
+    /// Whether a document indexed now would be acknowledged.
+    pub fn writable(&self) -> bool {
+        self.master.is_some() && self.health != "red"
+    }
+
+    /// The result so far.
+    pub fn result(&self, header: &Header) -> EsResult {
+        let name_of = |n: Option<usize>| n.map(|n| self.nodes[n].name.clone());
+        let shards = (0..self.cluster.shards as usize)
+            .map(|shard| {
+                let copies: Vec<&Copy> = self.copies.iter().filter(|c| c.shard == shard).collect();
+                ShardResult {
+                    shard: shard as u32,
+                    primary: copies
+                        .iter()
+                        .find(|c| c.primary)
+                        .and_then(|c| name_of(c.node)),
+                    replicas: copies
+                        .iter()
+                        .filter(|c| !c.primary)
+                        .map(|c| name_of(c.node))
+                        .collect(),
+                }
+            })
+            .collect();
+        EsResult {
+            system: "elasticsearch",
+            name: header.name.clone(),
+            seed: header.seed,
+            until_ms: self.now,
+            master: name_of(self.master),
+            voting_configuration: self
+                .voting
+                .iter()
+                .map(|&v| self.nodes[v].name.clone())
+                .collect(),
+            master_outages: self.master_up.outages().to_vec(),
+            health: self.health,
+            health_timeline: self.health_timeline.clone(),
+            shards,
+            load: self
+                .nodes
+                .iter()
+                .filter(|n| n.data)
+                .map(|n| NodeLoad {
+                    node: n.name.clone(),
+                    zone: n.zone.clone(),
+                    copies: n.copies,
+                    peak_copies: n.peak,
+                })
+                .collect(),
+            writes: self.writes.clone(),
+            events: self.events.clone(),
+        }
+    }
+}
+
+/// Runs an Elasticsearch scenario to its end.
+pub fn run(scenario: &EsScenario) -> EsResult {
+    let mut model = EsModel::new(scenario);
+    for (at, action) in scenario.header.expanded() {
+        model.run_until(at);
+        model.apply(&action);
+    }
+    model.run_until(scenario.header.until_ms);
+    model.result(&scenario.header)
+}

@@ -1,0 +1,683 @@
+//! The Kubernetes control plane over sites, and what its availability means for pods.
+//!
+//! Two shapes (domain-facts.md §2):
+//! - `single`: one control-plane VM on one site. With hypervisor HA it is restarted on
+//!   another live site after `restart_ms` (assuming its disk is replicated there);
+//!   without it, the API stays down until its site returns.
+//! - `stacked`: kubeadm's stacked etcd, one etcd member per control-plane node, run on the
+//!   Raft core ([`Simulation`]). The API is available exactly when etcd can commit a write
+//!   ([`Simulation::writable`]): an API server without etcd quorum serves nothing useful.
+//!
+//! Workloads: pods on live workers keep running whatever the API does ("existing pods and
+//! services should continue to work normally, unless they depend on the Kubernetes API");
+//! nothing is rescheduled and no operator write is accepted while the API is down; a
+//! worker the control plane no longer hears is marked NotReady after the node-monitor
+//! grace period (50 s since 1.32) and its pods are evicted after the default
+//! `tolerationSeconds` of 300 s, so 350 s after the loss.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::common::{
+    check_names, fail, object, parse_header, push_event, section, Availability, Header, ModelEvent,
+    SystemAction, Topology, Window, WriteOutcome, WriteRecord,
+};
+use crate::invariants::Violation;
+use crate::result::Outcome;
+use crate::scenario::{Action, LatencySpec, NodeSelector, ScenarioError};
+use crate::simulation::Simulation;
+
+/// The model advances in steps of 100 ms: the API and the node controller react in
+/// seconds; etcd itself runs event by event inside.
+pub const TICK_MS: u64 = 100;
+
+/// How the control plane is deployed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ControlPlaneMode {
+    /// kubeadm stacked etcd: one etcd member per control-plane node.
+    #[default]
+    Stacked,
+    /// One control-plane VM (its etcd is a single member).
+    Single,
+}
+
+/// Hypervisor HA of the single control-plane VM.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HypervisorHa {
+    /// Delay between the loss of the VM's site and the VM running on another site.
+    pub restart_ms: u64,
+}
+
+/// A Deployment: replicas spread over the workers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deployment {
+    /// Name (pods are `name-1`, `name-2`…).
+    pub name: String,
+    /// Number of pods.
+    pub replicas: u32,
+}
+
+/// `$.cluster` of a Kubernetes scenario.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KubeCluster {
+    /// `stacked` (default) or `single`.
+    #[serde(default)]
+    pub mode: ControlPlaneMode,
+    /// Site → control-plane nodes (exactly one node in `single` mode).
+    pub control_plane: BTreeMap<String, Vec<String>>,
+    /// Site → worker nodes.
+    #[serde(default)]
+    pub workers: BTreeMap<String, Vec<String>>,
+    /// Sites without any node (e.g. a third site), so steps may name them.
+    #[serde(default)]
+    pub extra_sites: Vec<String>,
+    /// Deployments, spread round-robin over the workers at time 0.
+    #[serde(default)]
+    pub deployments: Vec<Deployment>,
+    /// `single` mode only: restart the VM on another site.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hypervisor_ha: Option<HypervisorHa>,
+    /// Latencies between etcd members.
+    #[serde(default)]
+    pub latency_ms: LatencySpec,
+    /// etcd `--heartbeat-interval`.
+    #[serde(default = "default_heartbeat")]
+    pub heartbeat_ms: u64,
+    /// etcd `--election-timeout`.
+    #[serde(default = "default_election")]
+    pub election_ms: u64,
+    /// kube-controller-manager `--node-monitor-grace-period` (50 s since 1.32).
+    #[serde(default = "default_grace")]
+    pub node_monitor_grace_ms: u64,
+    /// Default `tolerationSeconds` of the not-ready/unreachable taints (300 s).
+    #[serde(default = "default_toleration")]
+    pub toleration_ms: u64,
+}
+
+fn default_heartbeat() -> u64 {
+    100
+}
+fn default_election() -> u64 {
+    1000
+}
+fn default_grace() -> u64 {
+    50_000
+}
+fn default_toleration() -> u64 {
+    300_000
+}
+
+/// A Kubernetes scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KubeScenario {
+    /// Shared fields.
+    pub header: Header,
+    /// The cluster.
+    pub cluster: KubeCluster,
+}
+
+/// Parses `$` of a Kubernetes scenario.
+pub fn from_value(value: &Value) -> Result<KubeScenario, ScenarioError> {
+    let root = object(value, "$")?;
+    let Some(cluster_value) = root.get("cluster") else {
+        return fail("$", "missing field \"cluster\"");
+    };
+    let cluster: KubeCluster = section(cluster_value, "$.cluster")?;
+    let mut names = BTreeSet::new();
+    for (site, nodes) in &cluster.control_plane {
+        check_names(
+            nodes,
+            &format!("$.cluster.control_plane.{site}"),
+            &mut names,
+        )?;
+    }
+    for (site, nodes) in &cluster.workers {
+        check_names(nodes, &format!("$.cluster.workers.{site}"), &mut names)?;
+    }
+    let control_plane_count: usize = cluster.control_plane.values().map(Vec::len).sum();
+    if control_plane_count == 0 {
+        return fail("$.cluster.control_plane", "at least one control-plane node");
+    }
+    if cluster.mode == ControlPlaneMode::Single && control_plane_count != 1 {
+        return fail(
+            "$.cluster.control_plane",
+            "mode \"single\" has exactly one control-plane node",
+        );
+    }
+    if cluster.hypervisor_ha.is_some() && cluster.mode != ControlPlaneMode::Single {
+        return fail(
+            "$.cluster.hypervisor_ha",
+            "hypervisor HA restarts the single control-plane VM (mode \"single\")",
+        );
+    }
+    if cluster.heartbeat_ms == 0 || cluster.election_ms < cluster.heartbeat_ms {
+        return fail(
+            "$.cluster.election_ms",
+            "heartbeat at least 1 ms, election timeout at least the heartbeat",
+        );
+    }
+    if cluster.election_ms > crate::scenario::MAX_ELECTION_MS {
+        return fail("$.cluster.election_ms", "at most 50000 ms");
+    }
+    let mut pods = 0u64;
+    for (position, deployment) in cluster.deployments.iter().enumerate() {
+        pods += u64::from(deployment.replicas);
+        if pods > 1000 {
+            return fail(
+                &format!("$.cluster.deployments[{position}].replicas"),
+                "at most 1000 pods",
+            );
+        }
+    }
+    let sites: BTreeSet<String> = sites_of(&cluster).into_iter().collect();
+    let header = parse_header(root, &sites, &names)?;
+    Ok(KubeScenario { header, cluster })
+}
+
+fn sites_of(cluster: &KubeCluster) -> Vec<String> {
+    let mut sites: BTreeSet<String> = cluster.control_plane.keys().cloned().collect();
+    sites.extend(cluster.workers.keys().cloned());
+    sites.extend(cluster.extra_sites.iter().cloned());
+    sites.into_iter().collect()
+}
+
+/// A pod at the end of the run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PodResult {
+    /// Name.
+    pub name: String,
+    /// Worker it is bound to (none: pending).
+    pub node: Option<String>,
+    /// `running`, `unreachable` (bound to a worker the control plane cannot hear: it may
+    /// still run there), `stopped` (its worker is down) or `pending`.
+    pub phase: &'static str,
+}
+
+/// The result of a Kubernetes run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct KubeResult {
+    /// Always `kubernetes`.
+    pub system: &'static str,
+    /// Scenario name.
+    pub name: String,
+    /// Seed.
+    pub seed: u64,
+    /// End of the run.
+    pub until_ms: u64,
+    /// `stacked` or `single`.
+    pub mode: ControlPlaneMode,
+    /// When the API could not accept writes.
+    pub api_outages: Vec<Window>,
+    /// Whether the API accepts writes at the end.
+    pub api_available_at_end: bool,
+    /// Operator writes (kubectl apply…) and their fate.
+    pub writes: Vec<WriteRecord>,
+    /// Pods at the end.
+    pub pods: Vec<PodResult>,
+    /// Pods running (on a live worker) at the end.
+    pub pods_running: u32,
+    /// Timeline: `api_down`, `api_up`, `vm_restarted`, `node_not_ready`, `node_ready`,
+    /// `pods_evicted`, `pod_scheduled`, `site_failed`…
+    pub events: Vec<ModelEvent>,
+    /// Raft safety violations of the etcd members (must be empty).
+    pub violations: Vec<Violation>,
+}
+
+#[derive(Clone, Debug)]
+struct Worker {
+    name: String,
+    site: String,
+    up: bool,
+    unheard_since: Option<u64>,
+    not_ready: bool,
+    evicted: bool,
+}
+
+#[derive(Clone, Debug)]
+struct Pod {
+    name: String,
+    node: Option<usize>,
+}
+
+#[derive(Clone, Debug)]
+struct Vm {
+    name: String,
+    site: String,
+    up: bool,
+    restart_at: Option<u64>,
+}
+
+/// A Kubernetes cluster under simulation, advanced tick by tick.
+#[derive(Clone, Debug)]
+pub struct KubeModel {
+    cluster: KubeCluster,
+    topology: Topology,
+    etcd: Option<Simulation>,
+    vm: Option<Vm>,
+    workers: Vec<Worker>,
+    pods: Vec<Pod>,
+    next_pod: BTreeMap<String, u32>,
+    api: Availability,
+    events: Vec<ModelEvent>,
+    writes: Vec<WriteRecord>,
+    /// Proposal number in etcd of each write (stacked mode).
+    write_proposals: Vec<Option<u64>>,
+    now: u64,
+}
+
+impl KubeModel {
+    /// Builds the cluster at time 0 (pods already placed).
+    pub fn new(scenario: &KubeScenario) -> KubeModel {
+        let cluster = scenario.cluster.clone();
+        let topology = Topology::new(sites_of(&cluster));
+        let (etcd, vm) = match cluster.mode {
+            ControlPlaneMode::Stacked => (
+                Some(super::raft_group(
+                    &scenario.header.name,
+                    scenario.header.seed,
+                    &cluster.control_plane,
+                    cluster.latency_ms,
+                    (cluster.heartbeat_ms, cluster.election_ms),
+                    scenario.header.until_ms,
+                )),
+                None,
+            ),
+            ControlPlaneMode::Single => {
+                let (site, nodes) = cluster
+                    .control_plane
+                    .iter()
+                    .find(|(_, nodes)| !nodes.is_empty())
+                    .map(|(site, nodes)| (site.clone(), nodes.clone()))
+                    .unwrap_or_default();
+                (
+                    None,
+                    Some(Vm {
+                        name: nodes.first().cloned().unwrap_or_default(),
+                        site,
+                        up: true,
+                        restart_at: None,
+                    }),
+                )
+            }
+        };
+        let mut workers = Vec::new();
+        for (site, names) in &cluster.workers {
+            for name in names {
+                workers.push(Worker {
+                    name: name.clone(),
+                    site: site.clone(),
+                    up: true,
+                    unheard_since: None,
+                    not_ready: false,
+                    evicted: false,
+                });
+            }
+        }
+        let mut pods = Vec::new();
+        let mut next_pod = BTreeMap::new();
+        let mut slot = 0usize;
+        for deployment in &cluster.deployments {
+            for replica in 1..=deployment.replicas {
+                let node = if workers.is_empty() {
+                    None
+                } else {
+                    slot += 1;
+                    Some((slot - 1) % workers.len())
+                };
+                pods.push(Pod {
+                    name: format!("{}-{replica}", deployment.name),
+                    node,
+                });
+            }
+            next_pod.insert(deployment.name.clone(), deployment.replicas + 1);
+        }
+        // The API is up at time 0 in single mode; a stacked cluster has to elect first.
+        let api = Availability::new(cluster.mode == ControlPlaneMode::Single);
+        KubeModel {
+            cluster,
+            topology,
+            etcd,
+            vm,
+            workers,
+            pods,
+            next_pod,
+            api,
+            events: Vec::new(),
+            writes: Vec::new(),
+            write_proposals: Vec::new(),
+            now: 0,
+        }
+    }
+
+    /// Current simulated time.
+    pub fn now_ms(&self) -> u64 {
+        self.now
+    }
+
+    /// Whether the API accepts writes now.
+    pub fn api_available(&self) -> bool {
+        match (&self.etcd, &self.vm) {
+            (Some(etcd), _) => etcd.writable(),
+            (None, Some(vm)) => vm.up && self.topology.site_up(&vm.site),
+            (None, None) => false,
+        }
+    }
+
+    /// Site from which the API (and the node controller behind it) talks to kubelets.
+    fn api_site(&self) -> Option<String> {
+        match (&self.etcd, &self.vm) {
+            (Some(etcd), _) => super::leader_site(etcd),
+            (None, Some(vm)) => Some(vm.site.clone()),
+            (None, None) => None,
+        }
+    }
+
+    /// Applies an action now (a scenario step or a click).
+    pub fn apply(&mut self, action: &SystemAction) {
+        let now = self.now;
+        if self.topology.apply(action) {
+            if let Some(etcd) = self.etcd.as_mut() {
+                super::mirror_on_raft(etcd, &self.topology, action);
+            }
+        }
+        match action {
+            SystemAction::FailSite { site } => {
+                push_event(&mut self.events, now, "site_failed", site, "");
+                if let Some(vm) = self.vm.as_mut() {
+                    if &vm.site == site && vm.up {
+                        vm.up = false;
+                        vm.restart_at = self.cluster.hypervisor_ha.map(|ha| now + ha.restart_ms);
+                    }
+                }
+            }
+            SystemAction::RestoreSite { site } => {
+                push_event(&mut self.events, now, "site_restored", site, "");
+                if let Some(vm) = self.vm.as_mut() {
+                    // Without hypervisor HA the VM boots again with its site.
+                    if &vm.site == site && !vm.up && vm.restart_at.is_none() {
+                        vm.up = true;
+                    }
+                }
+            }
+            SystemAction::Crash { node } => {
+                if let Some(etcd) = self.etcd.as_mut() {
+                    super::mirror_on_raft(etcd, &self.topology, action);
+                }
+                if let Some(vm) = self.vm.as_mut().filter(|vm| &vm.name == node) {
+                    vm.up = false;
+                    vm.restart_at = None;
+                }
+                for worker in self.workers.iter_mut().filter(|w| &w.name == node) {
+                    worker.up = false;
+                }
+            }
+            SystemAction::Restart { node } => {
+                if let Some(etcd) = self.etcd.as_mut() {
+                    super::mirror_on_raft(etcd, &self.topology, action);
+                }
+                if let Some(vm) = self.vm.as_mut().filter(|vm| &vm.name == node) {
+                    vm.up = true;
+                }
+                for worker in self.workers.iter_mut().filter(|w| &w.name == node) {
+                    worker.up = true;
+                }
+            }
+            SystemAction::Write { value } => {
+                let mut record = WriteRecord::pending(now, value);
+                let mut proposal = None;
+                if let Some(etcd) = self.etcd.as_mut() {
+                    // The API server turns the object into an etcd write; its fate is
+                    // the proposal's.
+                    proposal = Some(etcd.proposal_count());
+                    etcd.apply(&Action::Propose {
+                        value: value.clone(),
+                        node: NodeSelector::Leader,
+                    });
+                } else if self.api_available() {
+                    record.decide(now, WriteOutcome::Acknowledged, None);
+                } else {
+                    record.decide(now, WriteOutcome::Refused, Some("api_unavailable"));
+                }
+                self.writes.push(record);
+                self.write_proposals.push(proposal);
+            }
+            _ => {}
+        }
+        // Judge the new state at the same instant, so that a loss at t counts from t.
+        self.observe();
+    }
+
+    /// Advances to `until_ms`, one tick at a time.
+    pub fn run_until(&mut self, until_ms: u64) {
+        while self.now + TICK_MS <= until_ms {
+            self.tick(self.now + TICK_MS);
+        }
+    }
+
+    fn tick(&mut self, now: u64) {
+        if let Some(etcd) = self.etcd.as_mut() {
+            etcd.run_until(now);
+        }
+        self.now = now;
+        self.observe();
+    }
+
+    /// Re-evaluates the API and the node controller at the current instant.
+    fn observe(&mut self) {
+        let now = self.now;
+        if let Some(vm) = self.vm.as_mut() {
+            if vm.restart_at.is_some_and(|at| now >= at) {
+                let target = self
+                    .topology
+                    .sites()
+                    .iter()
+                    .find(|site| self.topology.site_up(site))
+                    .cloned();
+                if let Some(site) = target {
+                    vm.site = site.clone();
+                    vm.up = true;
+                    vm.restart_at = None;
+                    push_event(&mut self.events, now, "vm_restarted", &vm.name, site);
+                }
+            }
+        }
+        let api_up = self.api_available();
+        if self.api.observe(now, api_up) {
+            let kind = if api_up { "api_up" } else { "api_down" };
+            push_event(&mut self.events, now, kind, "", "");
+        }
+        if !api_up {
+            // The node lifecycle controller works through the API: while it is down
+            // nothing is judged, and once it is back, kube-controller-manager (which lost
+            // its leader lease) starts observing nodes afresh. Derived from the
+            // controller concept page (domain-facts.md §2).
+            for worker in &mut self.workers {
+                worker.unheard_since = None;
+            }
+            return;
+        }
+        let api_site = self.api_site();
+        let grace = self.cluster.node_monitor_grace_ms;
+        let toleration = self.cluster.toleration_ms;
+        let mut evict = Vec::new();
+        for (index, worker) in self.workers.iter_mut().enumerate() {
+            let running = worker.up && self.topology.site_up(&worker.site);
+            let heard = running
+                && api_site
+                    .as_deref()
+                    .is_some_and(|site| self.topology.linked(&worker.site, site));
+            if heard {
+                worker.unheard_since = None;
+                worker.evicted = false;
+                if worker.not_ready {
+                    worker.not_ready = false;
+                    push_event(&mut self.events, now, "node_ready", &worker.name, "");
+                }
+                continue;
+            }
+            let since = *worker.unheard_since.get_or_insert(now);
+            // NotReady after the node-monitor grace period (50 s since 1.32, PR #126287),
+            // eviction after the default toleration (300 s) on top: domain-facts.md §2.
+            if !worker.not_ready && now >= since + grace {
+                worker.not_ready = true;
+                push_event(&mut self.events, now, "node_not_ready", &worker.name, "");
+            }
+            if worker.not_ready && !worker.evicted && now >= since + grace + toleration {
+                worker.evicted = true;
+                evict.push(index);
+            }
+        }
+        for index in evict {
+            let mut count = 0;
+            for pod in self.pods.iter_mut().filter(|pod| pod.node == Some(index)) {
+                pod.node = None;
+                count += 1;
+            }
+            let name = self.workers[index].name.clone();
+            push_event(
+                &mut self.events,
+                now,
+                "pods_evicted",
+                &name,
+                format!("{count} pod(s)"),
+            );
+        }
+        self.schedule_pending();
+    }
+
+    /// The scheduler (API up): every pending pod goes to the ready worker with the fewest
+    /// pods. An evicted pod is replaced by a new one with a new name, as a ReplicaSet does.
+    fn schedule_pending(&mut self) {
+        let now = self.now;
+        let ready: Vec<usize> = (0..self.workers.len())
+            .filter(|&index| {
+                let worker = &self.workers[index];
+                worker.up && !worker.not_ready && self.topology.site_up(&worker.site)
+            })
+            .collect();
+        if ready.is_empty() {
+            return;
+        }
+        for position in 0..self.pods.len() {
+            if self.pods[position].node.is_some() {
+                continue;
+            }
+            let target = ready
+                .iter()
+                .copied()
+                .min_by_key(|&index| {
+                    let load = self.pods.iter().filter(|p| p.node == Some(index)).count();
+                    (load, index)
+                })
+                .unwrap_or(ready[0]);
+            let old = self.pods[position].name.clone();
+            let deployment = old
+                .rsplit_once('-')
+                .map_or(old.clone(), |(d, _)| d.to_string());
+            let number = self.next_pod.entry(deployment.clone()).or_insert(1);
+            let name = format!("{deployment}-{number}");
+            *number += 1;
+            self.pods[position] = Pod {
+                name: name.clone(),
+                node: Some(target),
+            };
+            let worker = self.workers[target].name.clone();
+            push_event(
+                &mut self.events,
+                now,
+                "pod_scheduled",
+                &name,
+                format!("{worker} (replaces {old})"),
+            );
+        }
+    }
+
+    /// The result so far.
+    pub fn result(&self, header: &Header) -> KubeResult {
+        let mut writes = self.writes.clone();
+        let mut violations = Vec::new();
+        if let Some(etcd) = &self.etcd {
+            let records = etcd.proposals();
+            for (record, proposal) in writes.iter_mut().zip(&self.write_proposals) {
+                let Some(outcome) = proposal.and_then(|p| etcd.proposal_outcome(p)) else {
+                    continue;
+                };
+                let decided = records
+                    .get(proposal.unwrap_or(0) as usize)
+                    .and_then(|p| p.decided_at_ms);
+                match outcome {
+                    (Outcome::Committed, _) => record.decide(
+                        decided.unwrap_or(record.at_ms),
+                        WriteOutcome::Acknowledged,
+                        None,
+                    ),
+                    (Outcome::Failed, reason) => record.decide(
+                        decided.unwrap_or(record.at_ms),
+                        WriteOutcome::Refused,
+                        reason,
+                    ),
+                    (Outcome::Pending, _) => {}
+                }
+            }
+            violations = etcd.violations();
+        }
+        let pods: Vec<PodResult> = self
+            .pods
+            .iter()
+            .map(|pod| {
+                let worker = pod.node.map(|index| &self.workers[index]);
+                let phase = match worker {
+                    None => "pending",
+                    Some(w) if !(w.up && self.topology.site_up(&w.site)) => "stopped",
+                    Some(w) if w.not_ready => "unreachable",
+                    Some(_) => "running",
+                };
+                PodResult {
+                    name: pod.name.clone(),
+                    node: worker.map(|w| w.name.clone()),
+                    phase,
+                }
+            })
+            .collect();
+        let pods_running = pods
+            .iter()
+            .filter(|pod| pod.phase == "running" || pod.phase == "unreachable")
+            .count() as u32;
+        KubeResult {
+            system: "kubernetes",
+            name: header.name.clone(),
+            seed: header.seed,
+            until_ms: self.now,
+            mode: self.cluster.mode,
+            api_outages: self.api.outages().to_vec(),
+            api_available_at_end: self.api.is_up(),
+            writes,
+            pods,
+            pods_running,
+            events: self.events.clone(),
+            violations,
+        }
+    }
+
+    /// The API's availability record (for the matrix).
+    pub fn availability(&self) -> &Availability {
+        &self.api
+    }
+}
+
+/// Runs a Kubernetes scenario to its end.
+pub fn run(scenario: &KubeScenario) -> KubeResult {
+    let mut model = KubeModel::new(scenario);
+    for (at, action) in scenario.header.expanded() {
+        model.run_until(at);
+        model.apply(&action);
+    }
+    model.run_until(scenario.header.until_ms);
+    model.result(&scenario.header)
+}

@@ -1,0 +1,406 @@
+//! Computed tables: etcd's fault tolerance by simulation ([`fault_tolerance_table`]), and
+//! every placement against every failure for etcd/Kubernetes, Elasticsearch and Kafka
+//! ([`failure_matrix`]). The deck embeds them, generated, never typed by hand: if a model
+//! changes, the slide changes with it.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{elasticsearch, kafka, kubernetes};
+use crate::result::Outcome;
+use crate::scenario::{Action, ClusterSpec, LatencySpec, NodeSelector, Scenario, Step};
+
+/// One row of etcd's fault-tolerance table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ToleranceRow {
+    /// Members.
+    pub size: u32,
+    /// Fewest live members that still commit a write.
+    pub majority: u32,
+    /// Most members that can be killed with writes still committing.
+    pub tolerated: u32,
+}
+
+/// Whether a cluster of `size` members (one site) still commits a write after `killed` of
+/// them, the leader first, are crashed.
+pub fn commits_after_killing(size: u32, killed: u32) -> bool {
+    let names: Vec<String> = (1..=size).map(|i| format!("n{i}")).collect();
+    let mut sites = BTreeMap::new();
+    sites.insert("A".to_string(), names.clone());
+    // The leader goes first: the worst case (an election is needed on top of the losses);
+    // the others are crashed by name once it is down.
+    let mut steps = Vec::new();
+    if killed > 0 {
+        steps.push(Step {
+            at_ms: 3000,
+            every_ms: None,
+            label: None,
+            action: Action::Crash {
+                node: NodeSelector::Leader,
+            },
+        });
+    }
+    let scenario = Scenario {
+        name: format!("tolerance-{size}-{killed}"),
+        title: None,
+        seed: u64::from(size * 100 + killed),
+        cluster: ClusterSpec {
+            sites,
+            latency_ms: LatencySpec::default(),
+            heartbeat_ms: 100,
+            election_ms: 1000,
+            pre_vote: true,
+            check_quorum: true,
+            down: Vec::new(),
+        },
+        steps,
+        until_ms: Some(14_000),
+    };
+    let mut simulation = crate::simulation::Simulation::new(&scenario);
+    simulation.set_tracing(false);
+    simulation.run_until(3000);
+    let mut down: u32 = names.iter().filter(|n| !simulation.is_up(n)).count() as u32;
+    for name in names.iter().rev() {
+        if down >= killed {
+            break;
+        }
+        if simulation.is_up(name) {
+            simulation.apply(&Action::Crash {
+                node: NodeSelector::Node(name.clone()),
+            });
+            down += 1;
+        }
+    }
+    // Writes every second after the losses: does any commit?
+    let first = simulation.proposal_count();
+    for at in (4000..=12_000).step_by(1000) {
+        simulation.run_until(at);
+        simulation.apply(&Action::Propose {
+            value: format!("w{at}"),
+            node: NodeSelector::Leader,
+        });
+    }
+    simulation.run_until(14_000);
+    (first..simulation.proposal_count()).any(|p| {
+        matches!(
+            simulation.proposal_outcome(p),
+            Some((Outcome::Committed, _))
+        )
+    })
+}
+
+/// etcd's fault-tolerance table (etcd FAQ), computed by simulation for sizes `1..=max`.
+pub fn fault_tolerance_table(max: u32) -> Vec<ToleranceRow> {
+    (1..=max)
+        .map(|size| {
+            let tolerated = (0..=size)
+                .take_while(|&killed| commits_after_killing(size, killed))
+                .last()
+                .unwrap_or(0);
+            ToleranceRow {
+                size,
+                majority: size - tolerated,
+                tolerated,
+            }
+        })
+        .collect()
+}
+
+/// Markdown of the fault-tolerance table (French headers, for the slide).
+pub fn fault_tolerance_markdown(rows: &[ToleranceRow]) -> String {
+    let mut text = String::from(
+        "| Taille du cluster | Majorité | Pannes tolérées |\n| ---: | ---: | ---: |\n",
+    );
+    for row in rows {
+        text.push_str(&format!(
+            "| {} | {} | {} |\n",
+            row.size, row.majority, row.tolerated
+        ));
+    }
+    text
+}
+
+/// A failure of the matrix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Failure {
+    /// Site A goes dark.
+    LoseA,
+    /// Site B goes dark.
+    LoseB,
+    /// Site C goes dark.
+    LoseC,
+    /// The A–B link is cut.
+    CutAB,
+    /// Every link between sites is cut.
+    CutAll,
+}
+
+impl Failure {
+    /// Every failure, in table order.
+    pub const ALL: [Failure; 5] = [
+        Failure::LoseA,
+        Failure::LoseB,
+        Failure::LoseC,
+        Failure::CutAB,
+        Failure::CutAll,
+    ];
+
+    /// The step that causes it (JSON).
+    fn step(self) -> &'static str {
+        match self {
+            Failure::LoseA => r#"{"at_ms":10000,"do":"fail_site","site":"A"}"#,
+            Failure::LoseB => r#"{"at_ms":10000,"do":"fail_site","site":"B"}"#,
+            Failure::LoseC => r#"{"at_ms":10000,"do":"fail_site","site":"C"}"#,
+            Failure::CutAB => r#"{"at_ms":10000,"do":"cut_link","from":"A","to":"B"}"#,
+            Failure::CutAll => r#"{"at_ms":10000,"do":"cut_all"}"#,
+        }
+    }
+
+    /// French label for the table.
+    pub fn label(self) -> &'static str {
+        match self {
+            Failure::LoseA => "perte du site A",
+            Failure::LoseB => "perte du site B",
+            Failure::LoseC => "perte du site C",
+            Failure::CutAB => "coupure A–B",
+            Failure::CutAll => "tout coupé",
+        }
+    }
+}
+
+/// One cell line of the matrix: a system, a placement, a failure, and what happened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MatrixRow {
+    /// `etcd / Kubernetes`, `Elasticsearch` or `Kafka`.
+    pub system: &'static str,
+    /// Nodes per site, `A/B/C` (`+t`: a voting-only tiebreaker in C).
+    pub placement: String,
+    /// The failure (at 10 s).
+    pub failure: Failure,
+    /// Whether writes are accepted at the end (two minutes after the failure).
+    pub writes_accepted: bool,
+    /// From the failure to writes accepted for good (0: never interrupted; none: not
+    /// within the run). Measured with a write every second.
+    pub recovery_ms: Option<u64>,
+    /// Acknowledged writes lost.
+    pub acknowledged_lost: u64,
+}
+
+/// Failure at 10 s, a write every second from 5 s; the verdict reads the writes up to
+/// 130 s (later ones may still be pending at the end, 140 s).
+const FAILURE_AT_MS: u64 = 10_000;
+const WRITES: &str = r#"{"at_ms":5000,"do":"write","value":"w{n}","every_ms":1000}"#;
+const UNTIL_MS: u64 = 140_000;
+const LAST_WRITE_MS: u64 = 130_000;
+
+fn names(prefix: &str, placement: &[u32]) -> Vec<Vec<String>> {
+    let mut n = 0;
+    placement
+        .iter()
+        .map(|&count| {
+            (0..count)
+                .map(|_| {
+                    n += 1;
+                    format!("{prefix}{n}")
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn site_map(groups: &[Vec<String>], render: impl Fn(&str) -> String) -> String {
+    ["A", "B", "C"]
+        .iter()
+        .zip(groups)
+        .map(|(site, nodes)| {
+            let items: Vec<String> = nodes.iter().map(|n| render(n)).collect();
+            format!("\"{site}\":[{}]", items.join(","))
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn label(placement: &[u32]) -> String {
+    let used = placement.iter().rposition(|&c| c > 0).map_or(1, |p| p + 1);
+    placement[..used.max(2)]
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Writes accepted at the end, recovery and losses, from the fate of the periodic writes.
+fn measure(writes: &[super::common::WriteRecord]) -> (bool, Option<u64>, u64) {
+    use super::common::WriteOutcome;
+    let ok = |w: &super::common::WriteRecord| w.outcome == WriteOutcome::Acknowledged;
+    let lost = writes.iter().filter(|w| w.lost).count() as u64;
+    let accepted = writes
+        .iter()
+        .rev()
+        .find(|w| w.at_ms <= LAST_WRITE_MS)
+        .is_some_and(ok);
+    if !accepted {
+        return (false, None, lost);
+    }
+    let last_failed = writes
+        .iter()
+        .filter(|w| w.at_ms >= FAILURE_AT_MS && w.at_ms <= LAST_WRITE_MS && !ok(w))
+        .map(|w| w.at_ms)
+        .max();
+    let recovery = match last_failed {
+        None => 0,
+        Some(at) => {
+            let next = writes.iter().find(|w| w.at_ms > at).map_or(at, |w| w.at_ms);
+            next - FAILURE_AT_MS
+        }
+    };
+    (true, Some(recovery), lost)
+}
+
+fn scenario_text(system: &str, cluster: &str, failure: Failure) -> String {
+    format!(
+        r#"{{"system":"{system}","seed":1,"cluster":{cluster},"steps":[{WRITES},{}],"until_ms":{UNTIL_MS}}}"#,
+        failure.step()
+    )
+}
+
+fn kubernetes_row(placement: &[u32], failure: Failure) -> MatrixRow {
+    let groups = names("cp", placement);
+    let cluster = format!(
+        r#"{{"control_plane":{{{}}},"extra_sites":["A","B","C"]}}"#,
+        site_map(&groups, |n| format!("\"{n}\""))
+    );
+    let text = scenario_text("kubernetes", &cluster, failure);
+    let (writes_accepted, recovery_ms, acknowledged_lost) = match super::parse_any(&text) {
+        Ok(super::AnyScenario::Kubernetes(scenario)) => measure(&kubernetes::run(&scenario).writes),
+        _ => (false, None, 0),
+    };
+    MatrixRow {
+        system: "etcd / Kubernetes",
+        placement: label(placement),
+        failure,
+        writes_accepted,
+        recovery_ms,
+        acknowledged_lost,
+    }
+}
+
+fn elasticsearch_row(placement: &[u32], tiebreaker: bool, failure: Failure) -> MatrixRow {
+    let mut groups = names("es", placement);
+    if tiebreaker {
+        groups[2] = vec!["tiebreaker".to_string()];
+    }
+    let cluster = format!(
+        r#"{{"zones":{{{}}},"extra_sites":["A","B","C"],"shards":2,"replicas":1,"awareness":"zone"}}"#,
+        site_map(&groups, |n| {
+            let roles = if n == "tiebreaker" {
+                r#"["master","voting_only"]"#
+            } else {
+                r#"["master","data"]"#
+            };
+            format!(r#"{{"name":"{n}","roles":{roles}}}"#)
+        })
+    );
+    let text = scenario_text("elasticsearch", &cluster, failure);
+    let (writes_accepted, recovery_ms, acknowledged_lost) = match super::parse_any(&text) {
+        Ok(super::AnyScenario::Elasticsearch(scenario)) => {
+            measure(&elasticsearch::run(&scenario).writes)
+        }
+        _ => (false, None, 0),
+    };
+    MatrixRow {
+        system: "Elasticsearch",
+        placement: if tiebreaker {
+            format!("{}+t", label(&placement[..2]))
+        } else {
+            label(placement)
+        },
+        failure,
+        writes_accepted,
+        recovery_ms,
+        acknowledged_lost,
+    }
+}
+
+fn kafka_row(placement: &[u32], failure: Failure) -> MatrixRow {
+    let groups = names("k", placement);
+    let cluster = format!(
+        r#"{{"brokers":{{{}}},"extra_sites":["A","B","C"],"partitions":3,"replication_factor":3,"min_insync_replicas":2,"acks":"all"}}"#,
+        site_map(&groups, |n| format!("\"{n}\""))
+    );
+    let text = scenario_text("kafka", &cluster, failure);
+    let (writes_accepted, recovery_ms, acknowledged_lost) = match super::parse_any(&text) {
+        Ok(super::AnyScenario::Kafka(scenario)) => measure(&kafka::run(&scenario).writes),
+        _ => (false, None, 0),
+    };
+    MatrixRow {
+        system: "Kafka (KRaft combiné, RF=3, min.insync=2, acks=all)",
+        placement: label(placement),
+        failure,
+        writes_accepted,
+        recovery_ms,
+        acknowledged_lost,
+    }
+}
+
+/// Every placement against every failure, for etcd/Kubernetes (stacked etcd: the API
+/// accepts writes exactly when etcd does), Elasticsearch (master-eligible data nodes,
+/// zone awareness) and Kafka (combined broker+controller nodes).
+pub fn failure_matrix() -> Vec<MatrixRow> {
+    let placements: [&[u32]; 5] = [&[3, 0, 0], &[2, 1, 0], &[2, 2, 0], &[1, 1, 1], &[2, 2, 1]];
+    let mut rows = Vec::new();
+    for placement in placements {
+        for failure in Failure::ALL {
+            rows.push(kubernetes_row(placement, failure));
+        }
+    }
+    let es_placements: [(&[u32], bool); 5] = [
+        (&[1, 1, 0], false),
+        (&[2, 2, 0], false),
+        (&[2, 1, 0], false),
+        (&[1, 1, 1], true),
+        (&[1, 1, 1], false),
+    ];
+    for (placement, tiebreaker) in es_placements {
+        for failure in Failure::ALL {
+            rows.push(elasticsearch_row(placement, tiebreaker, failure));
+        }
+    }
+    let kafka_placements: [&[u32]; 3] = [&[2, 1, 0], &[1, 1, 1], &[2, 2, 1]];
+    for placement in kafka_placements {
+        for failure in Failure::ALL {
+            rows.push(kafka_row(placement, failure));
+        }
+    }
+    rows
+}
+
+/// A duration for the table: `0 s`, `12,3 s`, `jamais`.
+fn seconds(ms: Option<u64>) -> String {
+    match ms {
+        None => "jamais".to_string(),
+        Some(0) => "0 s".to_string(),
+        Some(ms) => format!("{},{} s", ms / 1000, (ms % 1000) / 100),
+    }
+}
+
+/// The matrix as a Markdown table (French headers, for the slide and the CLI).
+pub fn matrix_markdown(rows: &[MatrixRow]) -> String {
+    let mut text = String::from(
+        "| Système | Placement | Panne | Écritures acceptées | Reprise | Écritures acquittées perdues |\n| --- | --- | --- | --- | ---: | ---: |\n",
+    );
+    for row in rows {
+        text.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} |\n",
+            row.system,
+            row.placement,
+            row.failure.label(),
+            if row.writes_accepted { "oui" } else { "non" },
+            seconds(row.recovery_ms),
+            row.acknowledged_lost
+        ));
+    }
+    text
+}

@@ -1,0 +1,489 @@
+//! Two clusters, active/passive (the seed chapter "Architecture HA multi-sites").
+//!
+//! Users → DNS/GSLB (health checks, TTL) → load balancer and ingress of the active site;
+//! the database primary on the active site replicates asynchronously to the passive site
+//! with a lag; Git feeds a GitOps controller on each cluster. When the active site fails,
+//! the seed's runbook plays out "dans l'ordre strict": decision, traffic switch (DNS/GSLB),
+//! DB replica promotion, GitOps sync, smoke tests, monitoring. The model measures when
+//! users are served again, the recovery time, and the writes lost: those acknowledged on
+//! the old primary inside the replication lag, never copied to the new one.
+//!
+//! Failback (returning to the first site) is a separate runbook and is not modelled: a
+//! site that returns after the promotion stays fenced (its unreplicated writes diverge).
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::common::{
+    fail, object, parse_header, push_event, section, Availability, Header, ModelEvent,
+    SystemAction, Topology, Window, WriteOutcome, WriteRecord,
+};
+use crate::scenario::ScenarioError;
+
+/// The model advances in steps of 100 ms.
+pub const TICK_MS: u64 = 100;
+
+/// Durations of the runbook's steps (ms), in the seed's strict order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Runbook {
+    /// "Décision : activer PRA (qui, quand, pourquoi)": people on call decide.
+    #[serde(default = "default_decision")]
+    pub decision_ms: u64,
+    /// "Bascule trafic : DNS/GSLB/LB vers Site B" (clients follow after the TTL).
+    #[serde(default = "default_switch")]
+    pub traffic_switch_ms: u64,
+    /// "Données : promotion DB replica → primary".
+    #[serde(default = "default_promotion")]
+    pub promotion_ms: u64,
+    /// "Kubernetes : … appliquer GitOps (sync)".
+    #[serde(default = "default_sync")]
+    pub gitops_sync_ms: u64,
+    /// "Validation : smoke tests (HTTP 200, login, écriture fichier, etc.)".
+    #[serde(default = "default_smoke")]
+    pub smoke_tests_ms: u64,
+    /// "Surveillance : erreurs, saturation, latence" (a watch period after recovery).
+    #[serde(default = "default_monitoring")]
+    pub monitoring_ms: u64,
+}
+
+fn default_decision() -> u64 {
+    300_000
+}
+fn default_switch() -> u64 {
+    60_000
+}
+fn default_promotion() -> u64 {
+    120_000
+}
+fn default_sync() -> u64 {
+    180_000
+}
+fn default_smoke() -> u64 {
+    120_000
+}
+fn default_monitoring() -> u64 {
+    600_000
+}
+
+impl Default for Runbook {
+    fn default() -> Runbook {
+        Runbook {
+            decision_ms: default_decision(),
+            traffic_switch_ms: default_switch(),
+            promotion_ms: default_promotion(),
+            gitops_sync_ms: default_sync(),
+            smoke_tests_ms: default_smoke(),
+            monitoring_ms: default_monitoring(),
+        }
+    }
+}
+
+/// `$.cluster` of a multisite scenario.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MultisiteCluster {
+    /// The active site (cluster A, DB primary).
+    pub active: String,
+    /// The passive site (cluster B, DB replica).
+    pub passive: String,
+    /// DNS record TTL: clients keep the old answer that long.
+    #[serde(default = "default_ttl")]
+    pub dns_ttl_ms: u64,
+    /// GSLB health-check interval.
+    #[serde(default = "default_interval")]
+    pub health_check_interval_ms: u64,
+    /// Consecutive failed checks before the site is declared down (and on-call paged).
+    #[serde(default = "default_failures")]
+    pub health_check_failures: u64,
+    /// Asynchronous replication lag of the database.
+    #[serde(default = "default_lag")]
+    pub replication_lag_ms: u64,
+    /// The runbook.
+    #[serde(default)]
+    pub runbook: Runbook,
+}
+
+fn default_ttl() -> u64 {
+    60_000
+}
+fn default_interval() -> u64 {
+    10_000
+}
+fn default_failures() -> u64 {
+    3
+}
+fn default_lag() -> u64 {
+    5000
+}
+
+/// A multisite scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MultisiteScenario {
+    /// Shared fields.
+    pub header: Header,
+    /// The two clusters.
+    pub cluster: MultisiteCluster,
+}
+
+/// Parses `$` of a multisite scenario.
+pub fn from_value(value: &Value) -> Result<MultisiteScenario, ScenarioError> {
+    let root = object(value, "$")?;
+    let Some(cluster_value) = root.get("cluster") else {
+        return fail("$", "missing field \"cluster\"");
+    };
+    let cluster: MultisiteCluster = section(cluster_value, "$.cluster")?;
+    if cluster.active.is_empty() || cluster.active == cluster.passive {
+        return fail("$.cluster.passive", "two different, non-empty site names");
+    }
+    if cluster.health_check_interval_ms == 0
+        || !cluster.health_check_interval_ms.is_multiple_of(TICK_MS)
+        || cluster.health_check_failures == 0
+    {
+        return fail(
+            "$.cluster.health_check_interval_ms",
+            "a positive interval (a multiple of 100 ms) and failure count",
+        );
+    }
+    let sites: BTreeSet<String> = [cluster.active.clone(), cluster.passive.clone()].into();
+    let header = parse_header(root, &sites, &BTreeSet::new())?;
+    Ok(MultisiteScenario { header, cluster })
+}
+
+/// A runbook step as it played out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RunbookStep {
+    /// `decision`, `traffic_switch`, `promotion`, `gitops_sync`, `smoke_tests`,
+    /// `monitoring`.
+    pub step: &'static str,
+    /// Start.
+    pub from_ms: u64,
+    /// End.
+    pub to_ms: u64,
+}
+
+/// The result of a multisite run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MultisiteResult {
+    /// Always `multisite`.
+    pub system: &'static str,
+    /// Scenario name.
+    pub name: String,
+    /// Seed.
+    pub seed: u64,
+    /// End of the run.
+    pub until_ms: u64,
+    /// When the active site failed (first time).
+    pub failed_at_ms: Option<u64>,
+    /// When the GSLB health checks declared it down.
+    pub detected_at_ms: Option<u64>,
+    /// The runbook's steps.
+    pub runbook: Vec<RunbookStep>,
+    /// When users were served again (a write accepted).
+    pub served_again_at_ms: Option<u64>,
+    /// From the failure to users served again.
+    pub recovery_ms: Option<u64>,
+    /// From the failure to the end of the smoke tests (service declared restored).
+    pub rto_ms: Option<u64>,
+    /// When a user write would have failed.
+    pub service_outages: Vec<Window>,
+    /// Site serving writes at the end (DB primary there).
+    pub primary: String,
+    /// The replication lag (the bound on data lost).
+    pub replication_lag_ms: u64,
+    /// User writes.
+    pub writes: Vec<WriteRecord>,
+    /// Acknowledged writes lost (never replicated before the promotion).
+    pub lost: Vec<String>,
+    /// Timeline.
+    pub events: Vec<ModelEvent>,
+}
+
+const STEPS: [&str; 6] = [
+    "decision",
+    "traffic_switch",
+    "promotion",
+    "gitops_sync",
+    "smoke_tests",
+    "monitoring",
+];
+
+/// Two clusters under simulation, advanced tick by tick.
+#[derive(Clone, Debug)]
+pub struct MultisiteModel {
+    cluster: MultisiteCluster,
+    topology: Topology,
+    failed_at: Option<u64>,
+    failing_checks: u64,
+    detected_at: Option<u64>,
+    runbook: Vec<RunbookStep>,
+    aborted: bool,
+    /// Runbook steps already taken effect.
+    applied_steps: usize,
+    /// Writes before this one are replicated or were never acknowledged.
+    replication_cursor: usize,
+    /// Which site the DNS answers (and since when).
+    dns_site: String,
+    dns_changed_at: u64,
+    /// Site holding the DB primary.
+    primary: String,
+    promoted: bool,
+    gitops_synced: bool,
+    /// Acknowledged writes on the original primary and whether they reached the replica.
+    replicated: Vec<bool>,
+    service: Availability,
+    served_again: Option<u64>,
+    writes: Vec<WriteRecord>,
+    events: Vec<ModelEvent>,
+    now: u64,
+}
+
+impl MultisiteModel {
+    /// Site A active and serving, B's replica in sync.
+    pub fn new(scenario: &MultisiteScenario) -> MultisiteModel {
+        let cluster = scenario.cluster.clone();
+        MultisiteModel {
+            topology: Topology::new([cluster.active.clone(), cluster.passive.clone()]),
+            dns_site: cluster.active.clone(),
+            primary: cluster.active.clone(),
+            cluster,
+            failed_at: None,
+            failing_checks: 0,
+            detected_at: None,
+            runbook: Vec::new(),
+            aborted: false,
+            applied_steps: 0,
+            replication_cursor: 0,
+            dns_changed_at: 0,
+            promoted: false,
+            gitops_synced: false,
+            replicated: Vec::new(),
+            service: Availability::new(true),
+            served_again: None,
+            writes: Vec::new(),
+            events: Vec::new(),
+            now: 0,
+        }
+    }
+
+    /// The site a user's request reaches now: clients cache the DNS answer for the TTL.
+    fn user_site(&self) -> &str {
+        if self.dns_site != self.cluster.active
+            && self.now < self.dns_changed_at + self.cluster.dns_ttl_ms
+        {
+            &self.cluster.active
+        } else {
+            &self.dns_site
+        }
+    }
+
+    /// Why a user write would fail now, if it would.
+    fn refusal(&self) -> Option<&'static str> {
+        let site = self.user_site();
+        if !self.topology.site_up(site) {
+            Some("site_down")
+        } else if site != self.primary {
+            Some("db_read_only")
+        } else if site == self.cluster.passive && !self.gitops_synced {
+            Some("app_not_deployed")
+        } else if site == self.cluster.active && self.promoted {
+            // The old primary is fenced once the replica is promoted.
+            Some("fenced")
+        } else {
+            None
+        }
+    }
+
+    /// Applies an action now.
+    pub fn apply(&mut self, action: &SystemAction) {
+        let now = self.now;
+        self.topology.apply(action);
+        match action {
+            SystemAction::FailSite { site } => {
+                push_event(&mut self.events, now, "site_failed", site, "");
+                if site == &self.cluster.active && self.failed_at.is_none() {
+                    self.failed_at = Some(now);
+                }
+            }
+            SystemAction::RestoreSite { site } => {
+                push_event(&mut self.events, now, "site_restored", site, "")
+            }
+            SystemAction::Write { value } => {
+                let mut record = WriteRecord::pending(now, value);
+                match self.refusal() {
+                    Some(reason) => record.decide(now, WriteOutcome::Refused, Some(reason)),
+                    None => record.decide(now, WriteOutcome::Acknowledged, None),
+                }
+                self.writes.push(record);
+                self.replicated.push(self.primary == self.cluster.passive);
+            }
+            _ => {}
+        }
+    }
+
+    /// Advances to `until_ms`, one tick at a time.
+    pub fn run_until(&mut self, until_ms: u64) {
+        while self.now + TICK_MS <= until_ms {
+            self.now += TICK_MS;
+            self.tick();
+        }
+    }
+
+    fn tick(&mut self) {
+        let now = self.now;
+        let (active, passive) = (self.cluster.active.clone(), self.cluster.passive.clone());
+        // Asynchronous replication: a write reaches the replica one lag later, if the
+        // link and both sites are up then; a backlog drains when they come back.
+        if !self.promoted && self.topology.reachable(&active, &passive) {
+            while let Some(record) = self.writes.get(self.replication_cursor) {
+                if record.at_ms + self.cluster.replication_lag_ms > now {
+                    break;
+                }
+                self.replicated[self.replication_cursor] = true;
+                self.replication_cursor += 1;
+            }
+        }
+        // GSLB health checks from outside both sites.
+        if now.is_multiple_of(self.cluster.health_check_interval_ms) && self.detected_at.is_none() {
+            if self.topology.site_up(&active) {
+                self.failing_checks = 0;
+            } else {
+                self.failing_checks += 1;
+                if self.failing_checks >= self.cluster.health_check_failures {
+                    self.detected_at = Some(now);
+                    push_event(
+                        &mut self.events,
+                        now,
+                        "alert",
+                        &active,
+                        "health checks failing",
+                    );
+                    self.start_runbook(now);
+                }
+            }
+        }
+        self.advance_runbook();
+        let served = self.refusal().is_none();
+        if self.service.observe(now, served)
+            && served
+            && self.failed_at.is_some()
+            && self.served_again.is_none()
+            && self.promoted
+        {
+            self.served_again = Some(now);
+            push_event(&mut self.events, now, "served_again", &passive, "");
+        }
+    }
+
+    fn start_runbook(&mut self, now: u64) {
+        let durations = [
+            self.cluster.runbook.decision_ms,
+            self.cluster.runbook.traffic_switch_ms,
+            self.cluster.runbook.promotion_ms,
+            self.cluster.runbook.gitops_sync_ms,
+            self.cluster.runbook.smoke_tests_ms,
+            self.cluster.runbook.monitoring_ms,
+        ];
+        let mut at = now;
+        for (step, duration) in STEPS.iter().zip(durations) {
+            self.runbook.push(RunbookStep {
+                step,
+                from_ms: at,
+                to_ms: at + duration,
+            });
+            at += duration;
+        }
+    }
+
+    /// Each step takes effect when it ends; the decision is not to fail over if the
+    /// site is back by then ("indisponibilité longue").
+    fn advance_runbook(&mut self) {
+        let now = self.now;
+        while let Some(step) = self
+            .runbook
+            .get(self.applied_steps)
+            .filter(|s| s.to_ms <= now)
+        {
+            let step = step.step;
+            self.applied_steps += 1;
+            if self.aborted {
+                return;
+            }
+            let passive = self.cluster.passive.clone();
+            match step {
+                "decision" if self.topology.site_up(&self.cluster.active) => {
+                    self.aborted = true;
+                    self.runbook.truncate(1);
+                    push_event(&mut self.events, now, "runbook_aborted", "", "site back");
+                    return;
+                }
+                "traffic_switch" => {
+                    self.dns_site = passive.clone();
+                    self.dns_changed_at = now;
+                }
+                "promotion" => {
+                    self.primary = passive.clone();
+                    self.promoted = true;
+                }
+                "gitops_sync" => self.gitops_synced = true,
+                _ => {}
+            }
+            push_event(&mut self.events, now, step, &passive, "");
+        }
+    }
+
+    /// The result so far.
+    pub fn result(&self, header: &Header) -> MultisiteResult {
+        let mut writes = self.writes.clone();
+        let mut lost = Vec::new();
+        if self.promoted {
+            for (w, record) in writes.iter_mut().enumerate() {
+                if record.outcome == WriteOutcome::Acknowledged && !self.replicated[w] {
+                    record.lost = true;
+                    lost.push(record.value.clone());
+                }
+            }
+        }
+        let smoke_end = self
+            .runbook
+            .iter()
+            .find(|step| step.step == "smoke_tests" && step.to_ms <= self.now)
+            .map(|step| step.to_ms);
+        MultisiteResult {
+            system: "multisite",
+            name: header.name.clone(),
+            seed: header.seed,
+            until_ms: self.now,
+            failed_at_ms: self.failed_at,
+            detected_at_ms: self.detected_at,
+            runbook: self.runbook.clone(),
+            served_again_at_ms: self.served_again,
+            recovery_ms: self
+                .served_again
+                .zip(self.failed_at)
+                .map(|(served, failed)| served - failed),
+            rto_ms: smoke_end
+                .zip(self.failed_at)
+                .map(|(end, failed)| end - failed),
+            service_outages: self.service.outages().to_vec(),
+            primary: self.primary.clone(),
+            replication_lag_ms: self.cluster.replication_lag_ms,
+            writes,
+            lost,
+            events: self.events.clone(),
+        }
+    }
+}
+
+/// Runs a multisite scenario to its end.
+pub fn run(scenario: &MultisiteScenario) -> MultisiteResult {
+    let mut model = MultisiteModel::new(scenario);
+    for (at, action) in scenario.header.expanded() {
+        model.run_until(at);
+        model.apply(&action);
+    }
+    model.run_until(scenario.header.until_ms);
+    model.result(&scenario.header)
+}
