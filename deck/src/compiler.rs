@@ -425,8 +425,34 @@ fn compile_slide(
     let mut widgets: Vec<WidgetSpec> = Vec::new();
     // A widget's fenced block being read: its kind, fence line and body.
     let mut widget_block: Option<(WidgetKind, u32, String)> = None;
+    // A computed table's fenced block being read (```table): its fence line and body.
+    let mut table_block: Option<(u32, String)> = None;
 
     for (event, range) in parser {
+        if let Some((_, body)) = table_block.as_mut() {
+            match event {
+                Event::Text(text) => body.push_str(&text),
+                Event::End(TagEnd::CodeBlock) => {
+                    depth = depth.saturating_sub(1);
+                    if let Some((line, body)) = table_block.take() {
+                        match crate::tables::render_table(line, &body) {
+                            Ok(html) => events.push(Event::Html(CowStr::from(html))),
+                            Err(problems) => errors.extend(
+                                problems
+                                    .into_iter()
+                                    .map(|problem| context.error(problem.line, problem.message)),
+                            ),
+                        }
+                    }
+                    if wrapped_block_depth == Some(depth) {
+                        events.push(Event::Html(CowStr::from("</div>")));
+                        wrapped_block_depth = None;
+                    }
+                }
+                _ => {}
+            }
+            continue;
+        }
         if let Some((_, _, body)) = widget_block.as_mut() {
             match event {
                 Event::Text(text) => {
@@ -521,6 +547,11 @@ fn compile_slide(
                         widget_block = Some((kind, line_at(range.start), String::new()));
                         continue;
                     }
+                    if crate::tables::is_table_fence(info) {
+                        depth += 1;
+                        table_block = Some((line_at(range.start), String::new()));
+                        continue;
+                    }
                 }
                 let is_item_step = matches!(tag, Tag::Item) && list_items_depth == Some(depth);
                 if matches!(tag, Tag::Heading { .. }) && title.is_none() && depth == 0 {
@@ -600,6 +631,7 @@ fn compile_slide(
         return None;
     }
     let mut html = String::new();
+    let events = crate::highlight::code_blocks(events);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     Some(Slide {
         id,
@@ -803,7 +835,8 @@ fn parse_widget(
 pub fn render_markdown(text: &str) -> String {
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
     let mut html = String::new();
-    pulldown_cmark::html::push_html(&mut html, Parser::new_ext(text, options));
+    let events = crate::highlight::code_blocks(Parser::new_ext(text, options));
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
     html
 }
 
@@ -989,6 +1022,26 @@ mod tests {
     }
 
     #[test]
+    fn a_step_before_a_code_block_wraps_the_highlighted_block() {
+        let slides = compile("# T\n\n<!-- step -->\n```yaml\nzone: a<b\n```\n").unwrap();
+        let slide = &slides[0];
+        assert_eq!(slide.steps, 1);
+        assert!(
+            slide.html.contains(
+                "<div class=\"fragment\" data-fragment=\"1\"><pre class=\"hl\"><code class=\"language-yaml\"><span class=\"hl-"
+            ),
+            "{}",
+            slide.html
+        );
+        assert!(slide.html.contains("a&lt;b"), "{}", slide.html);
+        assert!(
+            slide.html.trim_end().ends_with("</code></pre>\n</div>"),
+            "{}",
+            slide.html
+        );
+    }
+
+    #[test]
     fn two_columns_are_split_after_the_heading() {
         let slides =
             compile("<!-- layout: two-columns -->\n# T\n\ngauche\n\n<!-- column -->\n\ndroite\n")
@@ -1080,6 +1133,44 @@ mod tests {
         ));
         assert!(errors[5].starts_with("slides/01-test.md:18: the `raft` widget needs `scenario:"));
         assert!(errors[6].starts_with("slides/01-test.md:24: widget checkpoint 20000 ms is after the scenario's end (9000 ms)"), "{}", errors[6]);
+    }
+
+    #[test]
+    fn table_blocks_are_computed_and_their_errors_name_the_parameter_line() {
+        let slides =
+            compile("# T\n\n<!-- step -->\n```table\nname: etcd-fault-tolerance\nmax: 3\n```\n")
+                .unwrap();
+        let html = &slides[0].html;
+        assert_eq!(slides[0].steps, 1);
+        assert!(
+            html.contains("<div class=\"fragment\" data-fragment=\"1\"><table class=\"computed\">"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<tr><td>3</td><td>2</td><td>1</td></tr>"),
+            "{html}"
+        );
+        assert!(html.trim_end().ends_with("</p>\n</div>"), "{html}");
+        assert!(!html.contains("name:"), "{html}");
+
+        let text = "# T\n\n```table\nname: failure-matrix\nsystem: mongodb\n```\n---\n# U\n\n```table\nname: quorum\n```\n---\n# V\n\n```table\nname: failure-matrix\nsystem: kafka\nfailures: lose_a\ncolour: red\n```\n";
+        let errors = messages(text);
+        assert_eq!(errors.len(), 3, "{errors:#?}");
+        assert!(
+            errors[0].starts_with("slides/01-test.md:5: unknown system `mongodb`"),
+            "{}",
+            errors[0]
+        );
+        assert!(
+            errors[1].starts_with("slides/01-test.md:11: unknown table `quorum`"),
+            "{}",
+            errors[1]
+        );
+        assert!(
+            errors[2].starts_with("slides/01-test.md:20: unknown table parameter `colour`"),
+            "{}",
+            errors[2]
+        );
     }
 
     #[test]

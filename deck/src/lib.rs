@@ -8,6 +8,8 @@
 //!
 //! - `notes` (feature `compiler`): speaker notes, `speaker-notes/<chapter>.md`, one
 //!   `## <slide-id>` section per slide, and the warnings `raftdeck check` prints;
+//! - `tables` (feature `compiler`): the computed tables a ```` ```table ```` block embeds
+//!   in a slide (etcd's fault tolerance, the placement × failure matrix), from `sim`;
 //! - `sync`: the presenter → audience sync messages (served over SSE, or over
 //!   BroadcastChannel in the static site), shared by the server and the frontend.
 //!
@@ -19,8 +21,12 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "compiler")]
 pub mod compiler;
 #[cfg(feature = "compiler")]
+mod highlight;
+#[cfg(feature = "compiler")]
 pub mod notes;
 pub mod sync;
+#[cfg(feature = "compiler")]
+pub mod tables;
 
 use std::collections::BTreeMap;
 

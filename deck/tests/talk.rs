@@ -16,6 +16,16 @@ fn the_talk_compiles() {
     );
     assert_eq!(deck.meta.planned_minutes, 51);
     assert_eq!(deck.slides[0].layout, deck::Layout::Title);
+    let code_slide = deck
+        .slides
+        .iter()
+        .find(|slide| slide.id == "topologie-labels");
+    assert!(
+        code_slide.is_some_and(|slide| slide
+            .html
+            .contains("<code class=\"language-bash\"><span class=\"hl-")),
+        "the bash block of `topologie-labels` is highlighted at build time"
+    );
 }
 
 #[test]

@@ -2,7 +2,9 @@
 //! with the presenter, reloads live, and picks the view (slides, presenter, remote).
 //!
 //! State is one [`Model`] changed by [`Action`]s (a `Reducible`); DOM side effects
-//! (fullscreen, new windows, publishing) happen in listeners and effects around it.
+//! (fullscreen, new windows, publishing, the URL) happen in listeners and effects around
+//! it. The URL hash carries the position and, once the user acts on a widget, that
+//! slide's widget states (`#/<id>/<step>?w0=…`, see `route`): a link shares the moment.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -20,10 +22,13 @@ use crate::navigation::{NavAction, Navigation};
 use crate::overview::{Overview, COLUMNS};
 use crate::presenter::PresenterView;
 use crate::remote::RemoteView;
-use crate::route::{PageQuery, Route, View};
+use crate::route::{
+    slide_widget_states, widget_key, widget_states_in_hash, PageQuery, Route, View,
+};
 use crate::scaled::{CANVAS_HEIGHT, CANVAS_WIDTH};
 use crate::slide::SlideView;
 use crate::sync::{Incoming, LiveLink, SyncLink, SyncMode};
+use crate::widgets::WidgetState;
 
 /// Props of [`App`].
 #[derive(Properties, PartialEq)]
@@ -86,6 +91,11 @@ pub struct Model {
     /// A publisher opened on an explicit `#/<slide>/<step>`: that position wins over the
     /// state it finds on the sync link, so the first snapshot is not adopted.
     pub url_wins: bool,
+    /// The position whose URL carries its widgets' states (`?w0=…`): set when the user
+    /// acts on a widget or opens a link with states, dropped as soon as the position
+    /// changes (another slide's URL stays short). Never set in follower and remote
+    /// views: their URL is not theirs to share.
+    pub shared_route: Option<Route>,
 }
 
 impl Model {
@@ -112,7 +122,65 @@ impl Model {
             sync_problem: None,
             origin: dom::window_id(),
             url_wins: publishes && Route::parse(&dom::location_hash()).is_some(),
+            shared_route: None,
         }
+    }
+
+    /// Whether this window writes its widget states into its own URL.
+    fn shares_widgets_in_url(&self) -> bool {
+        matches!(self.view, View::Audience | View::Presenter)
+    }
+
+    /// Adopts the widget states of a link opened on `route` as external states of the
+    /// current slide (when it is that slide and has those widgets); returns whether a
+    /// state changed.
+    fn adopt_url_widgets(&mut self, route: &Route, states: BTreeMap<u32, WidgetState>) -> bool {
+        let Some(navigation) = &self.navigation else {
+            return false;
+        };
+        let current = navigation.route();
+        let count = navigation
+            .deck
+            .slides
+            .get(navigation.position.slide)
+            .map_or(0, |slide| slide.widgets.len());
+        if current.slide_id != route.slide_id {
+            // An unknown slide id: the states belong to no widget shown here.
+            return false;
+        }
+        let mut widgets = (*self.widgets).clone();
+        let mut changed = false;
+        let mut any = false;
+        for (k, state) in states {
+            if usize::try_from(k).map_or(true, |k| k >= count) {
+                continue;
+            }
+            any = true;
+            let value = state.to_json();
+            let key = widget_key(&current.slide_id, k);
+            if widgets.get(&key) != Some(&value) {
+                widgets.insert(key, value);
+                changed = true;
+            }
+        }
+        if changed {
+            self.widgets = Rc::new(widgets);
+        }
+        if any && self.shares_widgets_in_url() {
+            self.shared_route = Some(current);
+        }
+        changed
+    }
+
+    /// The hash this window's URL should show: the position, plus the current slide's
+    /// widget states while [`Model::shared_route`] is that position.
+    pub fn location_hash(&self) -> Option<String> {
+        let route = self.navigation.as_ref()?.route();
+        if self.shared_route.as_ref() != Some(&route) {
+            return Some(route.to_hash());
+        }
+        let states = slide_widget_states(&self.widgets, &route.slide_id);
+        Some(route.to_hash_with_widgets(&states))
     }
 
     /// The state a publisher sends.
@@ -155,8 +223,9 @@ impl Model {
 
 /// What changes the model.
 pub enum Action {
-    /// The deck arrived; open the slide named by the URL.
-    Loaded(Rc<Deck>, Option<Route>),
+    /// The deck arrived; open the slide named by the URL, with the widget states the
+    /// URL carries.
+    Loaded(Rc<Deck>, Option<Route>, BTreeMap<u32, WidgetState>),
     /// Loading failed.
     Failed(String),
     /// A new deck version (live reload): same slide and step.
@@ -167,6 +236,9 @@ pub enum Action {
     Live(LiveStatus),
     /// A navigation by this window (keys, touch, URL, buttons).
     Navigate(NavAction),
+    /// The URL hash changed (back button, an edited or pasted link): go there and adopt
+    /// the widget states it carries.
+    FollowUrl(Route, BTreeMap<u32, WidgetState>),
     /// A key command other than navigation.
     Command(Command),
     /// Move the overview highlight by this many slides.
@@ -193,14 +265,29 @@ impl Reducible for Model {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = self.apply(action);
+        // Moving drops the shared states: they describe the moment the user left.
+        let here = next.navigation.as_ref().map(Navigation::route);
+        if next.shared_route.is_some() && next.shared_route != here {
+            Rc::make_mut(&mut next).shared_route = None;
+        }
+        next
+    }
+}
+
+impl Model {
+    fn apply(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut model = (*self).clone();
         match action {
-            Action::Loaded(deck, route) => {
+            Action::Loaded(deck, route, states) => {
                 if !deck.notes.is_empty() {
                     // The static site built with notes carries them in the deck.
                     model.notes = Rc::new(deck.notes.clone());
                 }
-                model.navigation = Some(Navigation::new(deck, route));
+                model.navigation = Some(Navigation::new(deck, route.clone()));
+                if let Some(route) = &route {
+                    model.adopt_url_widgets(route, states);
+                }
                 if model.url_wins {
                     model.local_revision += 1;
                 }
@@ -225,6 +312,17 @@ impl Reducible for Model {
                     .as_mut()
                     .is_some_and(|navigation| navigation.apply(nav_action));
                 if !changed {
+                    return self;
+                }
+                model.local_change();
+            }
+            Action::FollowUrl(route, states) => {
+                let moved = model
+                    .navigation
+                    .as_mut()
+                    .is_some_and(|navigation| navigation.apply(NavAction::GoTo(route.clone())));
+                let adopted = model.adopt_url_widgets(&route, states);
+                if !moved && !adopted {
                     return self;
                 }
                 model.local_change();
@@ -287,6 +385,15 @@ impl Reducible for Model {
             }
             Action::WidgetState(key, value) => {
                 let mut widgets = (*model.widgets).clone();
+                let here = model.navigation.as_ref().map(Navigation::route);
+                if let Some(here) = here.filter(|here| {
+                    model.shares_widgets_in_url()
+                        && key
+                            .rsplit_once('/')
+                            .is_some_and(|(id, _)| id == here.slide_id)
+                }) {
+                    model.shared_route = Some(here);
+                }
                 widgets.insert(key, value);
                 model.widgets = Rc::new(widgets);
                 model.local_change();
@@ -301,6 +408,7 @@ impl Reducible for Model {
                 model.view = View::Follow;
                 model.publishes = true;
                 model.attached = true;
+                model.shared_route = None;
             }
             Action::SyncProblem(problem) => model.sync_problem = Some(problem),
         }
@@ -389,7 +497,10 @@ pub fn app(props: &AppProps) -> Html {
         use_effect_with((), move |()| {
             wasm_bindgen_futures::spawn_local(async move {
                 let action = match load_deck(&url).await {
-                    Ok(deck) => Action::Loaded(deck, Route::parse(&dom::location_hash())),
+                    Ok(deck) => {
+                        let hash = dom::location_hash();
+                        Action::Loaded(deck, Route::parse(&hash), widget_states_in_hash(&hash))
+                    }
                     Err(message) => Action::Failed(message),
                 };
                 dispatcher.dispatch(action);
@@ -444,8 +555,10 @@ pub fn app(props: &AppProps) -> Html {
             let hash = {
                 let dispatcher = dispatcher.clone();
                 Listener::on_window("hashchange", move |_| {
-                    if let Some(route) = Route::parse(&dom::location_hash()) {
-                        dispatcher.dispatch(Action::Navigate(NavAction::GoTo(route)));
+                    let hash = dom::location_hash();
+                    if let Some(route) = Route::parse(&hash) {
+                        let states = widget_states_in_hash(&hash);
+                        dispatcher.dispatch(Action::FollowUrl(route, states));
                     }
                 })
             };
@@ -560,11 +673,15 @@ pub fn app(props: &AppProps) -> Html {
         });
     }
 
-    // The hash follows navigation.
-    let route = model.navigation.as_ref().map(Navigation::route);
-    use_effect_with(route, |route| {
-        if let Some(route) = route {
-            dom::set_location_hash(&route.to_hash());
+    // The hash follows navigation (a history entry per move) and the shared widget
+    // states (replaced in place: acting on a widget is not a place to go back to).
+    use_effect_with(model.location_hash(), |hash| {
+        if let Some(hash) = hash {
+            if Route::parse(&dom::location_hash()) == Route::parse(hash) {
+                dom::replace_location_hash(hash);
+            } else {
+                dom::set_location_hash(hash);
+            }
         }
     });
 

@@ -58,6 +58,24 @@ pub fn set_location_hash(hash: &str) {
     }
 }
 
+/// Replaces the location hash without adding a history entry (and without a
+/// `hashchange`): for a change of the shared widget states, not of the position.
+pub fn replace_location_hash(hash: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let location = window.location();
+    if location.hash().ok().as_deref() == Some(hash) {
+        return;
+    }
+    let path = location.pathname().unwrap_or_default();
+    let search = location.search().unwrap_or_default();
+    if let Ok(history) = window.history() {
+        let url = format!("{path}{search}{hash}");
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&url));
+    }
+}
+
 /// The window's inner size in CSS pixels.
 pub fn window_size() -> (f64, f64) {
     web_sys::window()

@@ -1,5 +1,14 @@
 //! The URL contract: `#/<slide-id>` and `#/<slide-id>/<step>` for the position, and the
 //! query for the view: `?presenter`, `?follow`, `?remote`, with `&token=…` when served.
+//!
+//! A shared moment adds the slide's widget states after the position, inside the hash:
+//! `#/<slide-id>/<step>?w0=<state>&w1=…` (`k` is the widget's index on the slide, the
+//! state is [`WidgetState::encode_for_url`]). The part lives in the hash, not in the
+//! page's query, so the server never sees it and static hosts serve the link unchanged.
+
+use std::collections::BTreeMap;
+
+use crate::widgets::WidgetState;
 
 /// A place in the deck as written in the URL hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,8 +22,10 @@ pub struct Route {
 impl Route {
     /// Parses a location hash (`#/id`, `#/id/2`, with or without the `#`). Returns `None`
     /// for an empty or foreign hash, so the caller can fall back to the first slide.
+    /// Anything after a `?` (shared widget states) is not part of the position.
     pub fn parse(hash: &str) -> Option<Route> {
         let path = hash.strip_prefix('#').unwrap_or(hash);
+        let path = path.split_once('?').map_or(path, |(path, _)| path);
         let path = path.strip_prefix('/')?;
         let mut parts = path.splitn(2, '/');
         let slide_id = parts.next().filter(|id| !id.is_empty())?;
@@ -36,6 +47,59 @@ impl Route {
             format!("#/{}/{}", self.slide_id, self.step)
         }
     }
+
+    /// The hash for this route carrying these widget states (`#/id/2?w0=…&w1=…`); with
+    /// no state it is [`Route::to_hash`].
+    pub fn to_hash_with_widgets(&self, states: &BTreeMap<u32, WidgetState>) -> String {
+        let mut hash = self.to_hash();
+        for (position, (k, state)) in states.iter().enumerate() {
+            hash.push(if position == 0 { '?' } else { '&' });
+            hash.push_str(&format!("w{k}={}", state.encode_for_url()));
+        }
+        hash
+    }
+}
+
+/// The widget states a hash carries, by widget index on the slide. Pairs that are not
+/// `w<k>=<state>` or whose state does not decode are ignored: a link mangled by a chat
+/// client still opens the slide, with the widgets it could read.
+pub fn widget_states_in_hash(hash: &str) -> BTreeMap<u32, WidgetState> {
+    let Some((_, query)) = hash.split_once('?') else {
+        return BTreeMap::new();
+    };
+    query
+        .split('&')
+        .filter_map(|pair| {
+            let (key, value) = pair.split_once('=')?;
+            let k = key.strip_prefix('w')?.parse::<u32>().ok()?;
+            let state = WidgetState::decode_from_url(value).ok()?;
+            Some((k, state))
+        })
+        .collect()
+}
+
+/// The states among `widgets` (keyed `"<slide-id>/<k>"`, as the app keeps them) that
+/// belong to `slide_id`, by index; unreadable ones are left out.
+pub fn slide_widget_states(
+    widgets: &BTreeMap<String, serde_json::Value>,
+    slide_id: &str,
+) -> BTreeMap<u32, WidgetState> {
+    widgets
+        .iter()
+        .filter_map(|(key, value)| {
+            let (id, k) = key.rsplit_once('/')?;
+            if id != slide_id {
+                return None;
+            }
+            let k = k.parse::<u32>().ok()?;
+            Some((k, WidgetState::from_json(value).ok()?))
+        })
+        .collect()
+}
+
+/// The app's key for widget `k` of a slide (`"<slide-id>/<k>"`).
+pub fn widget_key(slide_id: &str, k: u32) -> String {
+    format!("{slide_id}/{k}")
 }
 
 /// Which page the URL asks for.
@@ -161,5 +225,104 @@ mod tests {
         for hash in ["#/titre", "#/quorum/3"] {
             assert_eq!(Route::parse(hash).unwrap().to_hash(), hash);
         }
+    }
+
+    fn crashed_leader() -> WidgetState {
+        WidgetState {
+            inputs: vec![crate::widgets::TimedInput {
+                at: 1200,
+                input: crate::widgets::UserInput::Act(sim::Action::Crash {
+                    node: sim::NodeSelector::Node("n1".into()),
+                }),
+            }],
+            sim_ms: 2345,
+            ..WidgetState::default()
+        }
+    }
+
+    #[test]
+    fn widget_states_round_trip_through_the_hash() {
+        let route = Route {
+            slide_id: "panne-leader".into(),
+            step: 2,
+        };
+        let paused = WidgetState {
+            sim_ms: 800,
+            ..WidgetState::default()
+        };
+        let states = BTreeMap::from([(0, crashed_leader()), (3, paused)]);
+        let hash = route.to_hash_with_widgets(&states);
+        assert!(hash.starts_with("#/panne-leader/2?w0="));
+        assert!(hash.contains("&w3="));
+        assert_eq!(Route::parse(&hash), Some(route.clone()));
+        assert_eq!(widget_states_in_hash(&hash), states);
+        // No state: the plain position, exactly as before.
+        assert_eq!(
+            route.to_hash_with_widgets(&BTreeMap::new()),
+            "#/panne-leader/2"
+        );
+    }
+
+    #[test]
+    fn step_zero_links_with_states_parse() {
+        let route = Route {
+            slide_id: "quorum".into(),
+            step: 0,
+        };
+        let states = BTreeMap::from([(0, crashed_leader())]);
+        let hash = route.to_hash_with_widgets(&states);
+        assert!(hash.starts_with("#/quorum?w0="));
+        assert_eq!(Route::parse(&hash), Some(route));
+        assert_eq!(widget_states_in_hash(&hash), states);
+    }
+
+    #[test]
+    fn foreign_or_garbled_widget_parts_are_ignored() {
+        let good = crashed_leader().encode_for_url();
+        let hash = format!(
+            "#/quorum/1?utm_source=chat&w=abc&wx={good}&w1=%%%&w2=Zm9v&w-1={good}&w4&w0={good}"
+        );
+        assert_eq!(
+            Route::parse(&hash),
+            Some(Route {
+                slide_id: "quorum".into(),
+                step: 1
+            })
+        );
+        assert_eq!(
+            widget_states_in_hash(&hash),
+            BTreeMap::from([(0, crashed_leader())])
+        );
+        for hash in [
+            "",
+            "#",
+            "#/quorum",
+            "#/quorum?",
+            "#/quorum?&&=",
+            "?w0=",
+            "#/q?w0=é",
+        ] {
+            assert!(widget_states_in_hash(hash).is_empty(), "{hash}");
+        }
+        // A truncated state (a link cut by a mail client) is dropped, not a panic.
+        let cut = format!("#/quorum?w0={}", &good[..good.len() / 2]);
+        assert!(widget_states_in_hash(&cut).is_empty());
+    }
+
+    #[test]
+    fn picks_the_slide_widget_states_from_the_app_map() {
+        let widgets = BTreeMap::from([
+            (widget_key("a", 0), crashed_leader().to_json()),
+            (widget_key("a", 2), WidgetState::default().to_json()),
+            (widget_key("ab", 1), WidgetState::default().to_json()),
+            ("a/x".to_owned(), WidgetState::default().to_json()),
+            (widget_key("a", 5), serde_json::json!({ "inputs": 3 })),
+        ]);
+        let states = slide_widget_states(&widgets, "a");
+        assert_eq!(
+            states,
+            BTreeMap::from([(0, crashed_leader()), (2, WidgetState::default())])
+        );
+        assert!(slide_widget_states(&widgets, "zzz").is_empty());
     }
 }

@@ -35,13 +35,18 @@ enum Command {
     /// Run a scenario headless and print the result JSON (exit 2 on a bad scenario).
     Sim {
         /// The scenario file (see README.md for the format).
-        scenario: PathBuf,
+        #[arg(required_unless_present = "matrix")]
+        scenario: Option<PathBuf>,
         /// Print every event as a JSON line before the result.
         #[arg(long)]
         trace: bool,
         /// Print only the trace hash (16 hex digits), to compare runs across platforms.
         #[arg(long, conflicts_with = "trace")]
         hash: bool,
+        /// Instead of a scenario: print the computed tables as Markdown, the placement ×
+        /// failure matrix (etcd/Kubernetes, Elasticsearch, Kafka) and etcd's fault tolerance.
+        #[arg(long, conflicts_with_all = ["scenario", "trace", "hash"])]
+        matrix: bool,
     },
     /// Write the talk as a static site that needs no raftdeck server.
     Build {
@@ -130,7 +135,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             scenario,
             trace,
             hash,
-        } => Ok(run_sim(&scenario, trace, hash)),
+            matrix,
+        } => match scenario {
+            Some(scenario) if !matrix => Ok(run_sim(&scenario, trace, hash)),
+            _ => {
+                print_matrix();
+                Ok(ExitCode::SUCCESS)
+            }
+        },
         Command::Check { deck } => match deck::compiler::compile_deck(&deck) {
             Ok(compiled) => {
                 // Warnings (slides without notes, minutes that do not add up) are printed
@@ -154,6 +166,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         },
     }
+}
+
+/// `raftdeck sim --matrix`: the computed tables, as Markdown (headers in French, like
+/// the slides that embed them).
+fn print_matrix() {
+    use sim::models::matrix;
+    println!("## Failure matrix (failure at 10 s, a write every second, 2 min observed)\n");
+    println!("{}", matrix::matrix_markdown(&matrix::failure_matrix()));
+    println!("## etcd fault tolerance (cluster size → majority → failures tolerated)\n");
+    print!(
+        "{}",
+        matrix::fault_tolerance_markdown(&matrix::fault_tolerance_table(9))
+    );
 }
 
 /// `raftdeck sim`: exit 0 with the result, 2 when the scenario is unreadable or invalid

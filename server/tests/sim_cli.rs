@@ -38,7 +38,7 @@ fn every_scenario_runs_without_violations_and_deterministically() {
             String::from_utf8_lossy(&first.stderr)
         );
         let result: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
-        // Other systems (`"system": "kafka"`…, sim/SYSTEMS.md) have their own result
+        // Other systems (`"system": "kafka"`…, README.md) have their own result
         // shape: only determinism is common.
         if result.get("system").is_some() {
             assert_eq!(
@@ -157,4 +157,60 @@ fn bad_scenarios_exit_2_with_file_and_json_path() {
     }
     let missing = raftdeck_sim(&[&dir.join("absent.json")]);
     assert_eq!(missing.status.code(), Some(2));
+}
+
+#[test]
+fn matrix_prints_the_failure_matrix_and_the_etcd_fault_tolerance_table() {
+    let output = Command::new(env!("CARGO_BIN_EXE_raftdeck"))
+        .args(["sim", "--matrix"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    // etcd FAQ: cluster size → majority → failure tolerance, 1 to 9.
+    for (size, majority, tolerated) in [
+        (1, 1, 0),
+        (2, 2, 0),
+        (3, 2, 1),
+        (4, 3, 1),
+        (5, 3, 2),
+        (6, 4, 2),
+        (7, 4, 3),
+        (8, 5, 3),
+        (9, 5, 4),
+    ] {
+        let row = format!("| {size} | {majority} | {tolerated} |");
+        assert!(stdout.lines().any(|line| line == row), "{row}\n{stdout}");
+    }
+    // Every system, placement and failure of the matrix, one Markdown row each.
+    let rows = |system: &str| {
+        stdout
+            .lines()
+            .filter(|line| line.starts_with(&format!("| {system}")))
+            .count()
+    };
+    assert_eq!(rows("etcd / Kubernetes"), 25, "{stdout}");
+    assert_eq!(rows("Elasticsearch"), 25, "{stdout}");
+    assert_eq!(rows("Kafka"), 15, "{stdout}");
+    assert!(stdout.contains("| etcd / Kubernetes | 2/1 | perte du site A | non |"));
+    assert!(stdout.contains("| Elasticsearch | 1/1+t | perte du site A | oui |"));
+}
+
+#[test]
+fn matrix_and_a_scenario_are_exclusive_and_one_is_needed() {
+    let sim = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_raftdeck"))
+            .arg("sim")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(sim(&[]).status.code(), Some(2));
+    assert_eq!(sim(&["--matrix", "x.json"]).status.code(), Some(2));
+    assert_eq!(sim(&["--matrix", "--hash"]).status.code(), Some(2));
 }
