@@ -164,18 +164,7 @@ fn browser_bench(workspace: &Workspace, server_binary: &Path) -> anyhow::Result<
         .stderr(Stdio::inherit())
         .spawn()
         .context("cannot start raftdeck serve")?;
-    let url = {
-        let stdout = server.stdout.take().context("no server stdout")?;
-        let mut url = None;
-        for line in BufReader::new(stdout).lines() {
-            let line = line?;
-            if let Some(rest) = line.trim().strip_prefix("Audience:") {
-                url = Some(rest.trim().to_owned());
-                break;
-            }
-        }
-        url
-    };
+    let url = audience_url(&mut server)?;
     let outcome = match url {
         Some(url) => {
             step(&format!("browser benchmark against {url}"));
@@ -244,21 +233,7 @@ fn fanout_bench(
         .spawn()
         .context("cannot start raftdeck serve for the fan-out benchmark")?;
     let pid = server.id();
-    let url = {
-        let stdout = server.stdout.take().context("no server stdout")?;
-        let mut lines = BufReader::new(stdout).lines();
-        let mut url = None;
-        for line in lines.by_ref() {
-            let line = line?;
-            if let Some(rest) = line.trim().strip_prefix("Audience:") {
-                url = Some(rest.trim().to_owned());
-                break;
-            }
-        }
-        // Keep draining the server's output so it never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        url
-    };
+    let url = audience_url(&mut server)?;
     step(&format!("sync fan-out: {followers} SSE followers"));
     let outcome = match url {
         Some(url) => json_output(
@@ -300,6 +275,23 @@ fn render_fanout(runs: &[Value]) -> String {
     }
     out.push('\n');
     out
+}
+
+/// Reads a starting `raftdeck serve`'s output up to its audience URL, then keeps draining
+/// it in a thread: the server prints more (the QR code) and must never hit a closed pipe.
+fn audience_url(server: &mut std::process::Child) -> anyhow::Result<Option<String>> {
+    let stdout = server.stdout.take().context("no server stdout")?;
+    let mut lines = BufReader::new(stdout).lines();
+    let mut url = None;
+    for line in lines.by_ref() {
+        let line = line?;
+        if let Some(rest) = line.trim().strip_prefix("Audience:") {
+            url = Some(rest.trim().to_owned());
+            break;
+        }
+    }
+    std::thread::spawn(move || lines.for_each(drop));
+    Ok(url)
 }
 
 fn command_line_output(command: &mut Command) -> Option<String> {
