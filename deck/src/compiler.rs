@@ -110,6 +110,7 @@ pub fn compile_deck(deck_dir: &Path) -> Result<Deck, DeckErrors> {
         }),
     }
     check_unique_ids(&slides, &mut errors);
+    check_coverage(deck_dir, &slides, &mut errors);
     let notes = crate::notes::compile_notes(deck_dir, &slides, &mut errors);
     match meta {
         Some(meta) if errors.is_empty() => Ok(Deck {
@@ -893,6 +894,39 @@ fn check_unique_ids(slides: &[Slide], errors: &mut Vec<DeckError>) {
     }
 }
 
+/// The coverage map, relative to the deck folder: which slide covers each point of the
+/// speaker's outline.
+pub const COVERAGE_FILE: &str = "slides/COVERAGE.md";
+
+/// Every slide id named in the coverage map (the last cell of each table row, in
+/// backticks) must exist, so the map cannot silently rot when slides are renamed.
+fn check_coverage(deck_dir: &Path, slides: &[Slide], errors: &mut Vec<DeckError>) {
+    let Ok(text) = std::fs::read_to_string(deck_dir.join(COVERAGE_FILE)) else {
+        return;
+    };
+    for (index, line) in text.lines().enumerate() {
+        let line_number = u32::try_from(index + 1).unwrap_or(u32::MAX);
+        let Some(last_cell) = coverage_last_cell(line) else {
+            continue;
+        };
+        for id in last_cell.split('`').skip(1).step_by(2) {
+            if is_valid_id(id) && !slides.iter().any(|slide| slide.id == id) {
+                errors.push(DeckError {
+                    file: COVERAGE_FILE.to_owned(),
+                    line: line_number,
+                    message: format!("the coverage map names slide `{id}`, which does not exist"),
+                });
+            }
+        }
+    }
+}
+
+/// The last cell of a Markdown table row, if `line` is one.
+fn coverage_last_cell(line: &str) -> Option<&str> {
+    let row = line.trim().strip_prefix('|')?.strip_suffix('|')?;
+    row.rsplit('|').next()
+}
+
 /// Compiles one chapter's text on its own (for tests and fuzzing): the slides, or every
 /// error found. Images are looked up under `static_dir`, scenarios under
 /// `static_dir/../slides/scenarios` (the deck layout).
@@ -1171,6 +1205,34 @@ mod tests {
             "{}",
             errors[2]
         );
+    }
+
+    #[test]
+    fn coverage_rows_name_existing_slides() {
+        let dir = std::env::temp_dir().join(format!("raftdeck-coverage-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("slides")).unwrap();
+        std::fs::create_dir_all(dir.join("static")).unwrap();
+        std::fs::write(
+            dir.join("slides/deck.toml"),
+            "title = \"T\"\nspeaker = \"S\"\nevent = \"E\"\ndescription = \"D\"\nplanned_minutes = 1\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("slides/01-a.md"), "<!-- id: un -->\n# Un\n").unwrap();
+        std::fs::write(
+            dir.join(COVERAGE_FILE),
+            "# Carte\n\n| remarque | slide-id |\n| :-- | :-- |\n| « a » | `un` |\n| « b `code` » | `deux` |\n",
+        )
+        .unwrap();
+        let errors = compile_deck(&dir).unwrap_err().0;
+        let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert!(
+            messages.contains(
+                &"slides/COVERAGE.md:6: the coverage map names slide `deux`, which does not exist"
+                    .to_owned()
+            ),
+            "{messages:?}"
+        );
+        assert!(!messages.iter().any(|m| m.contains("`un`")), "{messages:?}");
     }
 
     #[test]
