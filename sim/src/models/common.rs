@@ -175,6 +175,18 @@ pub fn section<T: DeserializeOwned>(value: &Value, path: &str) -> Result<T, Scen
     })
 }
 
+/// The root object of a model's scenario and its `cluster` section, the opening every
+/// model's parser shares.
+pub fn root_and_cluster<T: DeserializeOwned>(
+    value: &Value,
+) -> Result<(&Map<String, Value>, T), ScenarioError> {
+    let root = object(value, "$")?;
+    let Some(cluster_value) = root.get("cluster") else {
+        return fail("$", "missing field \"cluster\"");
+    };
+    Ok((root, section(cluster_value, "$.cluster")?))
+}
+
 /// Parses the shared fields. `sites` and `nodes` are what steps may name.
 pub fn parse_header(
     root: &Map<String, Value>,

@@ -24,8 +24,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::common::{
-    check_names, fail, object, parse_header, push_event, section, Availability, Header, ModelEvent,
-    SystemAction, Topology, Window, WriteOutcome, WriteRecord,
+    check_names, fail, parse_header, push_event, root_and_cluster, Availability, Header,
+    ModelEvent, SystemAction, Topology, Window, WriteOutcome, WriteRecord,
 };
 use crate::scenario::ScenarioError;
 
@@ -119,11 +119,7 @@ pub struct EsScenario {
 
 /// Parses `$` of an Elasticsearch scenario.
 pub fn from_value(value: &Value) -> Result<EsScenario, ScenarioError> {
-    let root = object(value, "$")?;
-    let Some(cluster_value) = root.get("cluster") else {
-        return fail("$", "missing field \"cluster\"");
-    };
-    let cluster: EsCluster = section(cluster_value, "$.cluster")?;
+    let (root, cluster): (_, EsCluster) = root_and_cluster(value)?;
     let mut names = BTreeSet::new();
     let mut masters = 0;
     for (zone, nodes) in &cluster.zones {

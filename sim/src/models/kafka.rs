@@ -24,8 +24,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::common::{
-    check_names, fail, object, parse_header, push_event, section, Availability, Header, ModelEvent,
-    SystemAction, Topology, Window, WriteOutcome, WriteRecord,
+    check_names, fail, parse_header, push_event, root_and_cluster, Availability, Header,
+    ModelEvent, SystemAction, Topology, Window, WriteOutcome, WriteRecord,
 };
 use crate::invariants::Violation;
 use crate::scenario::{LatencySpec, ScenarioError};
@@ -138,11 +138,7 @@ pub struct KafkaScenario {
 
 /// Parses `$` of a Kafka scenario.
 pub fn from_value(value: &Value) -> Result<KafkaScenario, ScenarioError> {
-    let root = object(value, "$")?;
-    let Some(cluster_value) = root.get("cluster") else {
-        return fail("$", "missing field \"cluster\"");
-    };
-    let cluster: KafkaCluster = section(cluster_value, "$.cluster")?;
+    let (root, cluster): (_, KafkaCluster) = root_and_cluster(value)?;
     let mut names = BTreeSet::new();
     for (site, brokers) in &cluster.brokers {
         check_names(brokers, &format!("$.cluster.brokers.{site}"), &mut names)?;

@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::common::{
-    check_names, fail, object, parse_header, push_event, section, Availability, Header, ModelEvent,
-    SystemAction, Topology, Window, WriteOutcome, WriteRecord,
+    check_names, fail, parse_header, push_event, root_and_cluster, Availability, Header,
+    ModelEvent, SystemAction, Topology, Window, WriteOutcome, WriteRecord,
 };
 use crate::invariants::Violation;
 use crate::result::Outcome;
@@ -124,11 +124,7 @@ pub struct KubeScenario {
 
 /// Parses `$` of a Kubernetes scenario.
 pub fn from_value(value: &Value) -> Result<KubeScenario, ScenarioError> {
-    let root = object(value, "$")?;
-    let Some(cluster_value) = root.get("cluster") else {
-        return fail("$", "missing field \"cluster\"");
-    };
-    let cluster: KubeCluster = section(cluster_value, "$.cluster")?;
+    let (root, cluster): (_, KubeCluster) = root_and_cluster(value)?;
     let mut names = BTreeSet::new();
     for (site, nodes) in &cluster.control_plane {
         check_names(

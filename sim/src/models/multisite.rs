@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::common::{
-    fail, object, parse_header, push_event, section, Availability, Header, ModelEvent,
+    fail, parse_header, push_event, root_and_cluster, Availability, Header, ModelEvent,
     SystemAction, Topology, Window, WriteOutcome, WriteRecord,
 };
 use crate::scenario::ScenarioError;
@@ -130,11 +130,7 @@ pub struct MultisiteScenario {
 
 /// Parses `$` of a multisite scenario.
 pub fn from_value(value: &Value) -> Result<MultisiteScenario, ScenarioError> {
-    let root = object(value, "$")?;
-    let Some(cluster_value) = root.get("cluster") else {
-        return fail("$", "missing field \"cluster\"");
-    };
-    let cluster: MultisiteCluster = section(cluster_value, "$.cluster")?;
+    let (root, cluster): (_, MultisiteCluster) = root_and_cluster(value)?;
     if cluster.active.is_empty() || cluster.active == cluster.passive {
         return fail("$.cluster.passive", "two different, non-empty site names");
     }
