@@ -224,38 +224,41 @@ pub async fn post_json(url: &str, token: &str, body: &str) -> Result<u16, String
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
     init.set_body(&JsValue::from_str(body));
+    let response = fetch_with_token(&window, url, token, &init, Some("application/json")).await?;
+    Ok(response.status())
+}
+
+/// Sends `init` to `url` with a bearer token (and a content type, for a body).
+async fn fetch_with_token(
+    window: &web_sys::Window,
+    url: &str,
+    token: &str,
+    init: &web_sys::RequestInit,
+    content_type: Option<&str>,
+) -> Result<Response, String> {
     let headers = web_sys::Headers::new().map_err(|error| describe(&error))?;
-    headers
-        .set("Content-Type", "application/json")
-        .map_err(|error| describe(&error))?;
+    if let Some(content_type) = content_type {
+        headers
+            .set("Content-Type", content_type)
+            .map_err(|error| describe(&error))?;
+    }
     headers
         .set("Authorization", &format!("Bearer {token}"))
         .map_err(|error| describe(&error))?;
     init.set_headers(&headers);
-    let response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+    let response = JsFuture::from(window.fetch_with_str_and_init(url, init))
         .await
         .map_err(|error| describe(&error))?;
-    let response: Response = response
+    response
         .dyn_into()
-        .map_err(|_| "unexpected response".to_owned())?;
-    Ok(response.status())
+        .map_err(|_| "unexpected response".to_owned())
 }
 
 /// Fetches `url` as text with a bearer token (the speaker notes).
 pub async fn fetch_text_with_token(url: &str, token: &str) -> Result<String, String> {
     let window = web_sys::window().ok_or("no window")?;
     let init = web_sys::RequestInit::new();
-    let headers = web_sys::Headers::new().map_err(|error| describe(&error))?;
-    headers
-        .set("Authorization", &format!("Bearer {token}"))
-        .map_err(|error| describe(&error))?;
-    init.set_headers(&headers);
-    let response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
-        .await
-        .map_err(|error| describe(&error))?;
-    let response: Response = response
-        .dyn_into()
-        .map_err(|_| "unexpected response".to_owned())?;
+    let response = fetch_with_token(&window, url, token, &init, None).await?;
     if !response.ok() {
         return Err(format!("{url}: {}", response.status()));
     }
