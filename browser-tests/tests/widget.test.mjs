@@ -345,3 +345,73 @@ test("a shared URL restores the same state", async () => {
   await other.context.close();
   await context.close();
 });
+
+test("membership: a slide that allows it adds a member on a site and removes one", async () => {
+  const { page, context, errors } = await openPage(browser);
+  const widget = await openWidget(page, "reprise-en-direct");
+  // Slides that do not list member_add/member_remove never offer them.
+  const other = await openPage(browser);
+  const plain = await openWidget(other.page, "raft-election");
+  assert.equal(await plain.locator('[data-action="member_add"]').count(), 0);
+  await plain.locator("[data-node]").first().click();
+  assert.equal(await plain.locator('[data-action="member_remove"]').count(), 0);
+  await other.context.close();
+
+  // Play the scenario to its end: the restored one-member cluster on B grew to three.
+  await faster(widget, 4);
+  await widget.locator('[data-action="play"]').click();
+  const grown = await waitInSim(
+    page,
+    (root) =>
+      Number(root.dataset.simMs) >= 14500 &&
+      root.querySelector('[data-node="n5"]')?.dataset.role === "follower" &&
+      root.querySelectorAll('[data-node][data-role="leader"]').length === 1,
+    16000,
+  );
+  assert.ok(grown, "n3 leads n4 and n5 after the recovery");
+  await widget.locator('[data-action="pause"]').click();
+  const before = await widget.locator("[data-node]").count();
+  await widget.locator('[data-action="member_add"][data-site="B"]').click();
+  const added = `n${before + 1}`;
+  await widget.locator(`[data-node="${added}"][data-site="B"]`).waitFor(WAIT);
+  // The new member catches up with the leader's log and takes part in the quorum.
+  await widget.locator('[data-action="play"]').click();
+  const joined = await waitInSim(
+    page,
+    new Function(
+      "root",
+      `const node = root.querySelector('[data-node="${added}"]');
+       return node && ["follower", "leader"].includes(node.dataset.role);`,
+    ),
+    (await simMs(widget)) + 5000,
+  );
+  assert.ok(joined, `${added} became a follower`);
+  await widget.locator('[data-action="pause"]').click();
+  await screenshot(page, "widget-08-member-added");
+
+  // Remove it again: the node is shown out of the cluster (down) and writes still commit.
+  await widget.locator(`[data-node="${added}"]`).click();
+  await widget.locator('[data-action="member_remove"]').click();
+  await widget.locator('[data-action="play"]').click();
+  const removed = await waitInSim(
+    page,
+    new Function("root", `return root.querySelector('[data-node="${added}"]')?.dataset.role === "down";`),
+    (await simMs(widget)) + 5000,
+  );
+  assert.ok(removed, `${added} left the cluster`);
+  await widget.locator('[data-action="pause"]').click();
+  await widget.locator('[data-action="propose"]').click();
+  await widget.locator('[data-action="play"]').click();
+  const committed = await waitInSim(
+    page,
+    (root) => {
+      const writes = root.querySelectorAll("[data-write]");
+      return writes.length > 0 && writes[writes.length - 1].dataset.outcome === "committed";
+    },
+    (await simMs(widget)) + 5000,
+  );
+  assert.ok(committed, "the last write commits with the smaller cluster");
+  assert.equal(await widget.getAttribute("data-safety"), "ok");
+  assert.deepEqual(errors, []);
+  await context.close();
+});

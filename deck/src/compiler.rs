@@ -661,13 +661,15 @@ fn widget_kind(info: &str) -> Option<WidgetKind> {
 
 /// The keys a widget block accepts.
 const WIDGET_KEYS: &str = "scenario, height, checkpoints, controls, toggles, speed";
-const WIDGET_CONTROLS: [&str; 6] = [
+const WIDGET_CONTROLS: [&str; 8] = [
     "crash",
     "restart",
     "isolate",
     "transfer_leader",
     "propose",
     "link",
+    "member_add",
+    "member_remove",
 ];
 const WIDGET_TOGGLES: [&str; 2] = ["pre_vote", "check_quorum"];
 

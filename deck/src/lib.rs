@@ -168,7 +168,8 @@ pub struct WidgetSpec {
     /// fragments written earlier on the slide).
     pub first_step: u32,
     /// Actions the speaker may trigger by clicking (`crash`, `restart`, `isolate`,
-    /// `transfer_leader`, `propose`, `link`); empty means all.
+    /// `transfer_leader`, `propose`, `link`); empty means all of those. Membership changes
+    /// (`member_add`, `member_remove`) are offered only when listed explicitly.
     pub controls: Vec<String>,
     /// Switches shown on the slide (`pre_vote`, `check_quorum`).
     pub toggles: Vec<String>,

@@ -195,6 +195,57 @@ fn placement_one_one_one_survives_the_loss_of_any_site() {
     }
 }
 
+/// When (simulated ms) writes were last failing after `from_ms`: the end of the outage.
+fn first_commit_after(result: &sim::SimResult, from_ms: u64) -> Option<u64> {
+    result
+        .proposals
+        .iter()
+        .filter(|p| p.at_ms >= from_ms && p.outcome == Outcome::Committed)
+        .map(|p| p.at_ms)
+        .min()
+}
+
+#[test]
+fn seven_members_on_three_sites_survive_a_site_but_not_a_site_and_a_link() {
+    // etcd FAQ: a 7-member cluster tolerates 3 failures; 3/3/1 loses at most 3 with a site.
+    let (_, result) = run_checked(&load("placement-3-3-1"));
+    let window = |from: u64, to: u64| {
+        result
+            .proposals
+            .iter()
+            .filter(move |p| p.at_ms >= from && p.at_ms < to)
+    };
+    assert!(window(5000, 8000).all(|p| p.outcome == Outcome::Committed));
+    // Site A down and B cut from C: B's 3 members of 7 are no majority, so nothing
+    // written during the cut commits before the link is back at 11 s (writes the leader
+    // had appended commit after the heal; the others fail).
+    assert!(window(8000, 11000)
+        .all(|p| p.outcome == Outcome::Failed || p.decided_at_ms.is_some_and(|at| at >= 11_000)));
+    assert!(window(8000, 11000).any(|p| p.outcome == Outcome::Failed));
+    assert!(window(13000, 15500).all(|p| p.outcome == Outcome::Committed));
+}
+
+#[test]
+fn high_latency_needs_tuned_timeouts_and_then_fails_over_slowly() {
+    // etcd tuning guide: heartbeat ≈ 0.5–1.5 × RTT, election timeout ≥ 10 × RTT.
+    // RTT here ≈ 1.3 s: with the defaults (100 ms / 1 s) candidates time out before
+    // their votes come back, so after the leader's crash at 20 s terms pile up and no
+    // write commits for the rest of the run.
+    let (_, default) = run_checked(&load("high-latency-default"));
+    assert_eq!(first_commit_after(&default, 20_000), None);
+    assert!(
+        default.leaders.last().unwrap().term >= 5,
+        "{:?}",
+        default.leaders
+    );
+    // Tuned, one election suffices, but only after 13 s without heartbeats.
+    let (_, tuned) = run_checked(&load("high-latency-tuned"));
+    let back = first_commit_after(&tuned, 20_000).expect("the tuned cluster recovers");
+    assert!(back >= 33_000, "{back}");
+    let terms: Vec<u64> = tuned.leaders.iter().map(|l| l.term).collect();
+    assert_eq!(terms, [1, 2]);
+}
+
 #[test]
 fn high_latency_slows_every_commit() {
     let (_, result) = run_checked(&load("high-latency"));

@@ -12,7 +12,7 @@ const SITE_GAP: f64 = 64.0;
 /// Height of a site box's title band.
 const SITE_HEADER: f64 = 34.0;
 /// Room above the sites for links between non-adjacent sites.
-const ARC_ROOM: f64 = 34.0;
+const ARC_ROOM: f64 = 48.0;
 /// Width of one log box and the space it takes with its gap.
 pub const ENTRY_WIDTH: f64 = 24.0;
 /// Horizontal pitch of log boxes.
@@ -173,7 +173,8 @@ fn link_between(a: &SiteBox, b: &SiteBox, adjacent: bool) -> LinkSpot {
     } else {
         let (x1, x2) = (a.x + a.width / 2.0, b.x + b.width / 2.0);
         let y = a.y;
-        let peak = y - ARC_ROOM + 4.0;
+        // Low enough that the latency label above the line stays inside the viewBox.
+        let peak = y - ARC_ROOM + 24.0;
         let mid = (x1 + x2) / 2.0;
         LinkSpot {
             a: a.name.clone(),

@@ -20,13 +20,15 @@ use web_sys::{HtmlElement, HtmlInputElement};
 use yew::html::Scope;
 use yew::prelude::*;
 
-use super::layout::{Geometry, ENTRY_HEIGHT, ENTRY_PITCH, ENTRY_WIDTH, VIEW_WIDTH};
+use super::layout::{Geometry, SiteBox, ENTRY_HEIGHT, ENTRY_PITCH, ENTRY_WIDTH, VIEW_WIDTH};
 use super::narration::role_text;
 use super::player::{checkpoint_for_step, Player};
 use super::state::{UserInput, WidgetState, MAX_SPEED, MIN_SPEED};
 
 /// Height taken by the controls and the caption line under the SVG (canvas pixels).
 const CHROME_HEIGHT: f64 = 96.0;
+/// Controls a slide must list explicitly (see `RaftWidget::allowed`).
+const MEMBERSHIP_CONTROLS: [&str; 2] = ["member_add", "member_remove"];
 /// A message stays on screen at least this long (real ms) so the eye can follow it; the
 /// simulation itself is not slowed.
 const MIN_FLIGHT_REAL_MS: f64 = 220.0;
@@ -85,6 +87,8 @@ pub enum Msg {
     NodeAction(String, &'static str),
     /// A site link was clicked.
     Link(String, String),
+    /// Add a new member on the site (the scenario must allow `member_add`).
+    AddMember(String),
     /// The client sends a write to the leader.
     Propose,
     /// Flip PreVote (`pre_vote`) or CheckQuorum (`check_quorum`).
@@ -462,7 +466,13 @@ impl RaftWidget {
     }
 
     fn allowed(spec: &WidgetSpec, control: &str) -> bool {
-        spec.controls.is_empty() || spec.controls.iter().any(|c| c == control)
+        let listed = spec.controls.iter().any(|c| c == control);
+        // Membership changes reshape the cluster the slide is about: only where the
+        // slide asks for them, never by default.
+        if MEMBERSHIP_CONTROLS.contains(&control) {
+            return listed;
+        }
+        spec.controls.is_empty() || listed
     }
 
     fn node_action(&mut self, node: &str, action: &'static str) {
@@ -479,6 +489,23 @@ impl RaftWidget {
                 value: next_value(player),
                 node: target,
             },
+            "member_remove" => Action::MemberRemove { node: target },
+            "member_add" => {
+                // Re-adding a removed member: etcd wipes its data and it joins anew.
+                let Some(site) = self
+                    .nodes
+                    .iter()
+                    .find(|n| n.id == node)
+                    .map(|n| n.site.clone())
+                else {
+                    return;
+                };
+                Action::MemberAdd {
+                    node: node.to_string(),
+                    site,
+                    learner: false,
+                }
+            }
             _ => return,
         };
         player.input(UserInput::Act(action));
@@ -517,6 +544,18 @@ impl RaftWidget {
             "u" | "U" => self.selected_action("restart"),
             "i" | "I" => self.selected_action("isolate"),
             "t" | "T" => self.selected_action("transfer_leader"),
+            "m" | "M" => {
+                let removed = self
+                    .selected
+                    .as_ref()
+                    .and_then(|name| self.nodes.iter().find(|n| &n.id == name))
+                    .map(|n| n.removed);
+                match removed {
+                    Some(true) => self.selected_action("member_add"),
+                    Some(false) => self.selected_action("member_remove"),
+                    None => None,
+                }
+            }
             "Escape" => {
                 if self.help || self.selected.is_some() {
                     self.help = false;
@@ -761,6 +800,20 @@ impl Component for RaftWidget {
                 self.node_action(&node, action);
                 self.selected = None;
             }
+            Msg::AddMember(site) => {
+                if !RaftWidget::allowed(&ctx.props().spec, "member_add") {
+                    return false;
+                }
+                let Some(player) = &mut self.player else {
+                    return false;
+                };
+                let name = new_member_name(&self.nodes);
+                player.input(UserInput::Act(Action::MemberAdd {
+                    node: name,
+                    site,
+                    learner: false,
+                }));
+            }
             Msg::Link(a, b) => {
                 if !RaftWidget::allowed(&ctx.props().spec, "link") {
                     return false;
@@ -869,6 +922,8 @@ impl RaftWidget {
     ) -> Html {
         let geometry = &self.geometry;
         let view_box = format!("0 0 {VIEW_WIDTH} {:.0}", geometry.height);
+        let can_add_member =
+            !ctx.props().preview && RaftWidget::allowed(&ctx.props().spec, "member_add");
         html! {
             <svg class="raft-svg" viewBox={view_box} preserveAspectRatio="xMidYMid meet"
                  role="img" aria-label="Sites, nœuds et journaux du cluster">
@@ -880,6 +935,9 @@ impl RaftWidget {
                             <text class="raft-site-name" x={format!("{:.1}", site.x + 14.0)} y={format!("{:.1}", site.y + 24.0)}>
                                 { format!("Site {}", site.name) }
                             </text>
+                            if can_add_member {
+                                { self.view_add_member(ctx, site) }
+                            }
                         </g>
                     }) }
                 </g>
@@ -891,6 +949,20 @@ impl RaftWidget {
                 if !self.reduced_motion { { self.view_flights(player) } }
                 { self.view_panel(ctx, player, safe, violations) }
             </svg>
+        }
+    }
+
+    /// The « + membre » button in a site's title band.
+    fn view_add_member(&self, ctx: &Context<Self>, site: &SiteBox) -> Html {
+        let name = site.name.clone();
+        let onclick = ctx.link().callback(move |_| Msg::AddMember(name.clone()));
+        let (x, y) = (site.x + site.width - 104.0, site.y + 6.0);
+        html! {
+            <g class="raft-add-member" data-action="member_add" data-site={site.name.clone()}
+               role="button" aria-label={format!("Ajouter un membre sur le site {}", site.name)} {onclick}>
+                <rect x={format!("{x:.1}")} y={format!("{y:.1}")} width="96" height="24" rx="6" />
+                <text x={format!("{:.1}", x + 48.0)} y={format!("{:.1}", y + 17.0)}>{ "+ membre" }</text>
+            </g>
         }
     }
 
@@ -1281,7 +1353,7 @@ impl RaftWidget {
         };
         let spec = &ctx.props().spec;
         let down = node.role == Role::Down;
-        let actions: [(&'static str, &'static str, &str, bool); 5] = [
+        let actions: [(&'static str, &'static str, &str, bool); 7] = [
             ("crash", "crash", "Panne", !down),
             ("restart", "restart", "Redémarrer", down && !node.removed),
             ("isolate", "isolate", "Isoler", !down),
@@ -1292,6 +1364,13 @@ impl RaftWidget {
                 !down && node.role != Role::Leader,
             ),
             ("propose_to", "propose", "Écrire ici", true),
+            (
+                "member_remove",
+                "member_remove",
+                "Retirer du cluster",
+                !node.removed,
+            ),
+            ("member_add", "member_add", "Réintégrer", node.removed),
         ];
         let close = ctx.link().callback(|_| Msg::Select(None));
         html! {
@@ -1384,6 +1463,14 @@ impl RaftWidget {
     }
 }
 
+/// The first `n<k>` name no node has, for a member added by a click.
+fn new_member_name(nodes: &[NodeView]) -> String {
+    (nodes.len() + 1..)
+        .map(|k| format!("n{k}"))
+        .find(|name| nodes.iter().all(|node| &node.id != name))
+        .unwrap_or_else(|| "n99".to_string())
+}
+
 fn view_help() -> Html {
     let keys = [
         ("Espace / K", "lecture, pause"),
@@ -1393,6 +1480,10 @@ fn view_help() -> Html {
         ("+ et −", "plus vite, moins vite"),
         ("1 à 9", "choisir un nœud"),
         ("C U I T", "panne, redémarrage, isolement, transfert"),
+        (
+            "M",
+            "retirer du cluster, réintégrer (si la diapo le permet)",
+        ),
         ("W", "le client écrit"),
         ("R", "recommencer"),
         ("Échap", "fermer ; rendre le clavier aux diapositives"),
