@@ -108,3 +108,54 @@ test("when the WASM cannot load, the page says so instead of staying blank", asy
   assert.match(await failure.innerText(), /n’a pas pu démarrer/);
   await context.close();
 });
+
+test("the HTML draws the first slide before the app loads, and the app takes over", async () => {
+  const { page, context, errors } = await openPage(browser);
+  // Hold the WASM module back to see what the audience sees while it downloads.
+  let release;
+  const held = new Promise((resolve) => {
+    release = resolve;
+  });
+  await page.route("**/*.wasm", async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto(server.url);
+  const prerender = page.locator("#prerender");
+  await prerender.waitFor({ state: "visible" });
+  assert.equal(await prerender.getAttribute("data-prerendered-slide"), deck.slides[0].id);
+  assert.match(await prerender.innerText(), new RegExp(deck.slides[0].title.slice(0, 20)));
+  // Scaled into the window like the app's canvas: the slide fills the 1280×720 window.
+  const box = await prerender.locator(".prerender-canvas").boundingBox();
+  assert.ok(Math.abs(box.width - 1280) < 2 && Math.abs(box.height - 720) < 2, JSON.stringify(box));
+  assert.equal(await page.locator("[data-slide-id]").count(), 0, "the app is not there yet");
+  assert.equal(await page.locator(".boot").isVisible(), false, "no loading screen over it");
+  const early = await screenshot(page, "nav-prerendered-first-slide");
+  assert.ok(early.colours > 3, early.file);
+  release();
+  await visibleSlide(page).waitFor();
+  await prerender.waitFor({ state: "hidden" });
+  const late = await screenshot(page, "nav-app-first-slide");
+  assert.ok(late.colours > 3, late.file);
+  await context.close();
+
+  // A deep link to another slide does not flash the first one: the loading screen shows.
+  const other = await openPage(browser);
+  let releaseOther;
+  const heldOther = new Promise((resolve) => {
+    releaseOther = resolve;
+  });
+  await other.page.route("**/*.wasm", async (route) => {
+    await heldOther;
+    await route.continue();
+  });
+  const second = deck.slides[1].id;
+  await other.page.goto(`${server.url}#/${second}`);
+  await other.page.locator(".boot").waitFor({ state: "visible" });
+  assert.equal(await other.page.locator("#prerender").isVisible(), false);
+  releaseOther();
+  await other.page.locator(`[data-slide-id="${second}"]`).waitFor();
+  assert.deepEqual(errors, []);
+  assert.deepEqual(other.errors, []);
+  await other.context.close();
+});

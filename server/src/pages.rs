@@ -11,6 +11,21 @@ pub struct OutlineEntry {
     pub title: String,
 }
 
+/// The first slide, drawn by the HTML itself so the audience sees it before the WASM app
+/// has loaded (the app replaces it once it shows its own first slide).
+pub struct FirstSlide {
+    /// Slide id (a deep link to another slide hides the pre-render).
+    pub id: String,
+    /// The slide title, for assistive technology.
+    pub title: String,
+    /// CSS classes of the slide section, as the app writes them.
+    pub classes: String,
+    /// The compiled slide HTML (from the trusted deck compiler, not user input).
+    pub html: String,
+    /// How many slides the talk has, for the slide counter.
+    pub total: usize,
+}
+
 /// The HTML shell of the talk: metadata for link previews, the boot screen, the
 /// `<noscript>` outline, and the module script that starts the WASM app.
 #[derive(Template)]
@@ -35,6 +50,8 @@ pub struct IndexPage<'a> {
     /// How the app syncs presenter and audience: `served` (SSE, `/api/sync`) or
     /// `static` (BroadcastChannel between windows of one browser).
     pub sync_mode: &'a str,
+    /// The first slide, pre-rendered.
+    pub first: Option<FirstSlide>,
 }
 
 impl<'a> IndexPage<'a> {
@@ -62,6 +79,16 @@ impl<'a> IndexPage<'a> {
                 })
                 .collect(),
             sync_mode,
+            first: deck.slides.first().map(|slide| FirstSlide {
+                id: slide.id.clone(),
+                title: slide.title.clone(),
+                classes: match &slide.class {
+                    Some(class) => format!("slide layout-{} {class}", slide.layout.name()),
+                    None => format!("slide layout-{}", slide.layout.name()),
+                },
+                html: slide.html.clone(),
+                total: deck.slides.len(),
+            }),
         }
     }
 }
