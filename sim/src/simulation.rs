@@ -1364,6 +1364,26 @@ impl Simulation {
         if up {
             self.network.cut_links.remove(&pair);
             if !self.network.sites_connected(a, b) {
+                // A scenario's partition separates them. Restoring one link must not heal
+                // the others: a partition of whole sites becomes one cut per separated
+                // pair first. (A partition naming single nodes cannot be split per link,
+                // so it is lifted whole.)
+                if self
+                    .network
+                    .groups
+                    .iter()
+                    .all(|group| group.nodes.is_empty())
+                {
+                    let sites = self.sites.len() as u32;
+                    for x in 0..sites {
+                        for y in x + 1..sites {
+                            if !self.network.sites_connected(x, y) {
+                                self.network.cut_links.insert((x, y));
+                            }
+                        }
+                    }
+                    self.network.cut_links.remove(&pair);
+                }
                 self.network.groups.clear();
             }
             self.record(TraceKind::Network { action: "link_up" });

@@ -314,3 +314,25 @@ fn cutting_one_site_link_keeps_the_majority_side_writable() {
     assert!(!simulation.set_site_link("A", "Z", false));
     assert!(simulation.violations().is_empty());
 }
+
+#[test]
+fn restoring_one_link_of_a_site_partition_leaves_the_other_links_cut() {
+    // Three sites, the scenario isolates A from B and C; the speaker restores A–B only.
+    let scenario = inline(
+        r#"{"name": "t", "seed": 3,
+            "cluster": {"sites": {"A": ["n1"], "B": ["n2"], "C": ["n3"]}},
+            "steps": [{"at_ms": 2000, "do": "partition", "groups": [["A"], ["B", "C"]]}],
+            "until_ms": 3000}"#,
+    );
+    let mut simulation = sim::Simulation::new(&scenario);
+    run_checked_until(&mut simulation, 3000);
+    assert!(!simulation.sites_connected("A", "B"));
+    assert!(!simulation.sites_connected("A", "C"));
+    assert!(simulation.sites_connected("B", "C"));
+    assert!(simulation.set_site_link("A", "B", true));
+    assert!(simulation.sites_connected("A", "B"));
+    assert!(!simulation.sites_connected("A", "C"), "A–C stays cut");
+    assert!(simulation.sites_connected("B", "C"));
+    assert!(simulation.set_site_link("C", "A", true));
+    assert!(simulation.sites_connected("A", "C"));
+}
