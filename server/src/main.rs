@@ -48,17 +48,43 @@ enum Command {
         #[arg(long, conflicts_with_all = ["scenario", "trace", "hash"])]
         matrix: bool,
     },
-    /// Write the talk as a static site that needs no raftdeck server.
+    /// Write the talk as a static site that needs no raftdeck server (or, with
+    /// --single-file, as one HTML file that works offline).
     Build {
         /// The output folder (created; cleared if a previous build wrote it).
-        #[arg(long)]
-        out: PathBuf,
+        #[arg(long, required_unless_present = "single_file")]
+        out: Option<PathBuf>,
+        /// Instead of a folder: one self-contained HTML file (WASM, CSS, images and deck
+        /// inlined) that works from file://.
+        #[arg(long, value_name = "FILE", conflicts_with = "out")]
+        single_file: Option<PathBuf>,
         /// The public path the site is served under, e.g. /talk/ (page URLs stay relative).
         #[arg(long, default_value = "/")]
         base: String,
         /// Include the speaker notes (for presenting from the static site).
         #[arg(long)]
         with_notes: bool,
+        /// Folder holding slides/, speaker-notes/ and static/.
+        #[arg(long, default_value = ".")]
+        deck: PathBuf,
+        /// The frontend bundle built by `cargo xtask build` [default: $RAFTDECK_DIST or target/dist].
+        #[arg(long)]
+        dist: Option<PathBuf>,
+    },
+    /// Print the talk to PDF with headless Chromium: one 16:9 page per slide (or step).
+    Pdf {
+        /// The PDF to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// One page per step of every slide instead of one per slide.
+        #[arg(long)]
+        steps: bool,
+        /// Add each slide's speaker notes under it.
+        #[arg(long)]
+        notes: bool,
+        /// Chromium's executable [default: `chromium` or `chromium-browser` on PATH].
+        #[arg(long)]
+        chromium: Option<PathBuf>,
         /// Folder holding slides/, speaker-notes/ and static/.
         #[arg(long, default_value = ".")]
         deck: PathBuf,
@@ -108,15 +134,40 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Build {
             out,
+            single_file,
             base,
             with_notes,
             deck,
             dist,
         } => {
             let started = std::time::Instant::now();
+            let dist = dist.unwrap_or_else(server::bundle::default_dist_dir);
+            let out = match (out, single_file) {
+                (Some(out), _) => out,
+                (None, Some(file)) => {
+                    let report = server::single_file::build_single_file(
+                        &server::single_file::SingleFileConfig {
+                            deck_dir: deck,
+                            dist_dir: dist,
+                            out: file.clone(),
+                            with_notes,
+                        },
+                    )?;
+                    println!(
+                        "raftdeck: wrote {} ({} slides, {} images inlined, {} KiB) in {} ms",
+                        file.display(),
+                        report.slides,
+                        report.images,
+                        report.bytes / 1024,
+                        started.elapsed().as_millis()
+                    );
+                    return Ok(ExitCode::SUCCESS);
+                }
+                (None, None) => anyhow::bail!("give --out DIR or --single-file FILE"),
+            };
             let report = server::export::build_site(&server::export::BuildConfig {
                 deck_dir: deck,
-                dist_dir: dist.unwrap_or_else(server::bundle::default_dist_dir),
+                dist_dir: dist,
                 out_dir: out.clone(),
                 base,
                 with_notes,
@@ -128,6 +179,30 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 report.files,
                 report.bytes / 1024,
                 started.elapsed().as_millis()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Pdf {
+            out,
+            steps,
+            notes,
+            chromium,
+            deck,
+            dist,
+        } => {
+            let report = server::pdf::print_pdf(&server::pdf::PdfConfig {
+                deck_dir: deck,
+                dist_dir: dist.unwrap_or_else(server::bundle::default_dist_dir),
+                out: out.clone(),
+                steps,
+                notes,
+                chromium,
+            })?;
+            println!(
+                "raftdeck: wrote {} ({} pages, {} KiB)",
+                out.display(),
+                report.pages,
+                report.bytes / 1024
             );
             Ok(ExitCode::SUCCESS)
         }
