@@ -26,5 +26,6 @@ pub mod pdf;
 pub mod qr;
 pub mod serve;
 pub mod single_file;
+pub mod svg_export;
 pub mod sync;
 pub mod token;

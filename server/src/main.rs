@@ -92,6 +92,24 @@ enum Command {
         #[arg(long)]
         dist: Option<PathBuf>,
     },
+    /// Export a Raft (etcd) scenario as an animated SVG and/or PNG frames (exit 2 on a
+    /// bad scenario).
+    Export {
+        /// The scenario file.
+        scenario: PathBuf,
+        /// The animated SVG to write (SMIL, self-contained).
+        #[arg(long, required_unless_present = "png_frames")]
+        svg: Option<PathBuf>,
+        /// A folder to write numbered PNG frames into.
+        #[arg(long, value_name = "DIR")]
+        png_frames: Option<PathBuf>,
+        /// Frames per second of the PNG frames.
+        #[arg(long, default_value_t = 10)]
+        fps: u32,
+        /// Real duration of the animation in ms [default: 4× the simulated time].
+        #[arg(long)]
+        duration_ms: Option<u64>,
+    },
     /// Validate the deck; print `file:line: message` for each problem.
     Check {
         /// Folder holding slides/, speaker-notes/ and static/.
@@ -205,6 +223,45 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 report.bytes / 1024
             );
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Export {
+            scenario,
+            svg,
+            png_frames,
+            fps,
+            duration_ms,
+        } => {
+            let config = server::svg_export::ExportConfig {
+                scenario,
+                svg,
+                png_frames,
+                fps,
+                duration_ms,
+            };
+            match server::svg_export::export(&config) {
+                Ok(report) => {
+                    println!(
+                        "raftdeck: exported {} ({} nodes, {} messages, {:.1} s{})",
+                        config.scenario.display(),
+                        report.nodes,
+                        report.messages,
+                        report.duration_ms as f64 / 1000.0,
+                        if report.frames > 0 {
+                            format!(", {} PNG frames", report.frames)
+                        } else {
+                            String::new()
+                        }
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(error) => match error.downcast_ref::<server::svg_export::BadScenario>() {
+                    Some(bad) => {
+                        eprintln!("raftdeck: {bad}");
+                        Ok(ExitCode::from(2))
+                    }
+                    None => Err(error),
+                },
+            }
         }
         Command::Sim {
             scenario,
