@@ -903,9 +903,27 @@ mod tests {
     use super::*;
 
     const WIDGETS_CSS: &str = include_str!("../../static/widgets.css");
+    const DECK_CSS: &str = include_str!("../../static/raftdeck.css");
+
+    /// widgets.css with the custom properties of raftdeck.css's `:root` resolved.
+    fn resolved_widgets_css() -> String {
+        let mut css = WIDGETS_CSS.to_owned();
+        for line in DECK_CSS.lines() {
+            let Some((name, value)) = line.trim().split_once(':') else {
+                continue;
+            };
+            if let (Some(name), Some(value)) =
+                (name.strip_prefix("--"), value.trim().strip_suffix(';'))
+            {
+                css = css.replace(&format!("var(--{name})"), value.trim());
+            }
+        }
+        css
+    }
 
     #[test]
     fn role_colours_are_the_widget_stylesheet_s() {
+        let css = resolved_widgets_css();
         for role in [
             Role::Follower,
             Role::Leader,
@@ -919,7 +937,36 @@ mod tests {
             if let Some(dash) = dash {
                 rule.push_str(&format!(" stroke-dasharray: {dash};"));
             }
-            assert!(WIDGETS_CSS.contains(&rule), "widgets.css lacks `{rule}`");
+            assert!(css.contains(&rule), "widgets.css lacks `{rule}`");
+        }
+    }
+
+    #[test]
+    fn message_colours_are_the_widget_stylesheet_s() {
+        let css = resolved_widgets_css();
+        let attribute = |markup: &str, name: &str| {
+            let start = markup.find(&format!(" {name}=\"")).expect(name) + name.len() + 3;
+            let length = markup[start..].find('"').expect("a closing quote");
+            markup[start..start + length].to_owned()
+        };
+        for (kind, selector) in [
+            (MessageKind::PreVote, ".msg-prevote path"),
+            (MessageKind::Vote, ".msg-vote path"),
+            (MessageKind::VoteResp, ".msg-vote-resp circle"),
+            (MessageKind::Append, ".msg-append rect"),
+            (MessageKind::Heartbeat, ".msg-heartbeat circle"),
+            (MessageKind::AppendResp, ".msg-resp circle"),
+            (MessageKind::TimeoutNow, ".msg-timeout-now path"),
+            (MessageKind::Propose, ".msg-propose circle"),
+        ] {
+            let markup = message_shape(kind, false);
+            let rule = format!(
+                "{selector} {{ fill: {}; stroke: {}; stroke-width: {}; }}",
+                attribute(&markup, "fill").replace("#ffffff", "#fff"),
+                attribute(&markup, "stroke"),
+                attribute(&markup, "stroke-width")
+            );
+            assert!(css.contains(&rule), "widgets.css lacks `{rule}`");
         }
     }
 
