@@ -76,7 +76,13 @@ pub fn build_single_file(config: &SingleFileConfig) -> anyhow::Result<SingleFile
         let path = static_dir.join(name);
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read {}", path.display()))?;
-        css.push_str(&format!("/* {name} */\n{}\n", text.replace("</", "<\\/")));
+        if text.to_ascii_lowercase().contains("</style") {
+            bail!(
+                "{}: contains `</style`, which cannot be inlined",
+                path.display()
+            );
+        }
+        css.push_str(&format!("/* {name} */\n{text}\n"));
     }
     let assets = config.dist_dir.join("assets");
     let glue_path = assets.join(&bundle.js);

@@ -232,11 +232,7 @@ impl Picture {
         // the layout is computed once, over every node the run ever shows).
         let mut snapshots: Vec<(u64, Vec<NodeView>, Vec<bool>)> = Vec::new();
         let mut flights: BTreeMap<u64, Flight> = BTreeMap::new();
-        let mut captions: Vec<(u64, String)> = scenario
-            .steps
-            .iter()
-            .filter_map(|step| step.label.clone().map(|label| (step.at_ms, label)))
-            .collect();
+        let mut captions: Vec<(u64, String)> = Vec::new();
         let sites: Vec<String> = simulation.sites().to_vec();
         let pairs: Vec<(String, String)> = sites
             .iter()
@@ -293,6 +289,14 @@ impl Picture {
             }
             at = (at + SAMPLE_MS).min(until_ms);
         }
+        // The scenario's labels come after the narrator's lines of the same instant, so
+        // the author's words win, as in the widget.
+        captions.extend(
+            scenario
+                .steps
+                .iter()
+                .filter_map(|step| step.label.clone().map(|label| (step.at_ms, label))),
+        );
         captions.sort_by_key(|(at, _)| *at);
 
         let mut layout: Vec<(String, Vec<String>)> = sites
