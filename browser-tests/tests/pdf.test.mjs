@@ -3,7 +3,7 @@
 // opened from file:// in Chromium.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -68,6 +68,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await served?.stop();
+  if (root) rmSync(root, { recursive: true, force: true });
 });
 
 test("raftdeck pdf prints one page per slide, the title on the first", () => {

@@ -433,7 +433,10 @@ mod tests {
 
     #[test]
     fn a_missing_chromium_names_the_package() {
-        let empty = std::env::temp_dir().join("raftdeck-pdf-test-no-chromium");
+        let empty = std::env::temp_dir().join(format!(
+            "raftdeck-pdf-test-no-chromium-{}",
+            std::process::id()
+        ));
         std::fs::create_dir_all(&empty).expect("a folder");
         let error = find_chromium(None, Some(empty.clone().into_os_string()))
             .expect_err("no chromium in an empty folder")
@@ -443,6 +446,7 @@ mod tests {
             .expect_err("no such file")
             .to_string();
         assert!(error.contains("--chromium"), "{error}");
+        let _ = std::fs::remove_dir_all(&empty);
     }
 
     #[test]
