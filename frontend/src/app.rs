@@ -877,7 +877,8 @@ fn live_errors(errors: &[String]) -> Html {
     }
 }
 
-async fn load_deck(url: &str) -> Result<Rc<Deck>, String> {
+/// Fetches and parses the deck (the print layout loads it the same way).
+pub(crate) async fn load_deck(url: &str) -> Result<Rc<Deck>, String> {
     let text = dom::fetch_text(url).await?;
     serde_json::from_str::<Deck>(&text)
         .map(Rc::new)

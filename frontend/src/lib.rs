@@ -9,12 +9,14 @@
 //!   `scaled`: a slide scaled to a box; `overview`, `help` (and the go-to prompt),
 //!   `presenter`, `remote`: the overlays and views; `sync`: the presenter → audience
 //!   links (SSE or BroadcastChannel) and live reload;
+//! - `print`: the print layout (`?print`), every slide on its own 16:9 page;
 //! - `widgets`: the live widgets mounted into slides (the `raft` cluster), their state.
 //!
 //! Everything the audience reads is French; errors the app shows are state, never panics.
 
 pub mod keys;
 pub mod navigation;
+pub mod print;
 pub mod route;
 pub mod widgets;
 
@@ -60,6 +62,18 @@ pub fn start() {
     };
     let query = route::PageQuery::parse(&dom::location_search());
     root.set_inner_html("");
+    if let Some(options) = query.print {
+        // The print layout neither navigates, syncs nor reloads: it gets its own root.
+        yew::Renderer::<print::PrintView>::with_root_and_props(
+            root,
+            print::PrintProps {
+                deck_url: deck_url.into(),
+                options,
+            },
+        )
+        .render();
+        return;
+    }
     yew::Renderer::<app::App>::with_root_and_props(
         root,
         app::AppProps {

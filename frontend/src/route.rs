@@ -1,5 +1,6 @@
 //! The URL contract: `#/<slide-id>` and `#/<slide-id>/<step>` for the position, and the
 //! query for the view: `?presenter`, `?follow`, `?remote`, with `&token=…` when served.
+//! `?print` (with `&steps`, `&notes`) asks for the print layout instead (see `print`).
 //!
 //! A shared moment adds the slide's widget states after the position, inside the hash:
 //! `#/<slide-id>/<step>?w0=<state>&w1=…` (`k` is the widget's index on the slide, the
@@ -123,12 +124,25 @@ pub struct PageQuery {
     pub view: View,
     /// The presenter token, when the URL carries one.
     pub token: Option<String>,
+    /// `?print`: every slide stacked for printing, with these options.
+    pub print: Option<PrintOptions>,
+}
+
+/// What the print layout (`?print`) shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PrintOptions {
+    /// `&steps`: one page per step of every slide instead of one per slide.
+    pub steps: bool,
+    /// `&notes`: each slide's speaker notes under it (when the deck carries them).
+    pub notes: bool,
 }
 
 impl PageQuery {
     /// Parses `location.search` (`?presenter&token=abc`); unknown keys are ignored.
     pub fn parse(search: &str) -> PageQuery {
         let mut query = PageQuery::default();
+        let mut print = None;
+        let mut options = PrintOptions::default();
         for pair in search.trim_start_matches('?').split('&') {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             match key {
@@ -136,9 +150,14 @@ impl PageQuery {
                 "follow" => query.view = View::Follow,
                 "remote" => query.view = View::Remote,
                 "token" if !value.is_empty() => query.token = Some(value.to_owned()),
+                "print" => print = Some(()),
+                "steps" => options.steps = true,
+                "notes" => options.notes = true,
                 _ => {}
             }
         }
+        // `&steps` and `&notes` only mean something next to `?print`.
+        query.print = print.map(|()| options);
         query
     }
 
@@ -176,7 +195,8 @@ mod tests {
             PageQuery::parse("?presenter&token=abc"),
             PageQuery {
                 view: View::Presenter,
-                token: Some("abc".into())
+                token: Some("abc".into()),
+                print: None,
             }
         );
         assert_eq!(PageQuery::parse("?follow").view, View::Follow);
@@ -184,6 +204,31 @@ mod tests {
         let query = PageQuery::parse("?presenter&token=abc");
         assert_eq!(query.search_for(View::Follow), "?follow&token=abc");
         assert_eq!(PageQuery::default().search_for(View::Audience), "");
+    }
+
+    #[test]
+    fn parses_print_options() {
+        assert_eq!(
+            PageQuery::parse("?print").print,
+            Some(PrintOptions::default())
+        );
+        assert_eq!(
+            PageQuery::parse("?print&steps&notes").print,
+            Some(PrintOptions {
+                steps: true,
+                notes: true
+            })
+        );
+        assert_eq!(
+            PageQuery::parse("?notes&print").print,
+            Some(PrintOptions {
+                steps: false,
+                notes: true
+            })
+        );
+        // Without `print`, the options are ignored.
+        assert_eq!(PageQuery::parse("?steps&notes").print, None);
+        assert_eq!(PageQuery::parse("?presenter").print, None);
     }
 
     #[test]

@@ -10,7 +10,10 @@
 //! - `live`: watching the deck files and recompiling them for live reload;
 //! - `qr`: the phone remote's URL as a QR code (SVG and terminal);
 //! - `serve`: binding, printing the URLs, graceful shutdown;
-//! - `export`: `raftdeck build`, the static site.
+//! - `export`: `raftdeck build`, the static site; `single_file`: `raftdeck build
+//!   --single-file`, the talk as one offline HTML file;
+//! - `pdf`: `raftdeck pdf`, the print layout printed by headless Chromium;
+//! - `svg_export`: `raftdeck export`, a scenario as an animated SVG (and PNG frames).
 //!
 //! The binary (`src/main.rs`) is only the CLI glue around these.
 
@@ -19,7 +22,10 @@ pub mod bundle;
 pub mod export;
 pub mod live;
 pub mod pages;
+pub mod pdf;
 pub mod qr;
 pub mod serve;
+pub mod single_file;
+pub mod svg_export;
 pub mod sync;
 pub mod token;

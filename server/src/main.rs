@@ -48,11 +48,16 @@ enum Command {
         #[arg(long, conflicts_with_all = ["scenario", "trace", "hash"])]
         matrix: bool,
     },
-    /// Write the talk as a static site that needs no raftdeck server.
+    /// Write the talk as a static site that needs no raftdeck server (or, with
+    /// --single-file, as one HTML file that works offline).
     Build {
         /// The output folder (created; cleared if a previous build wrote it).
-        #[arg(long)]
-        out: PathBuf,
+        #[arg(long, required_unless_present = "single_file")]
+        out: Option<PathBuf>,
+        /// Instead of a folder: one self-contained HTML file (WASM, CSS, images and deck
+        /// inlined) that works from file://.
+        #[arg(long, value_name = "FILE", conflicts_with = "out")]
+        single_file: Option<PathBuf>,
         /// The public path the site is served under, e.g. /talk/ (page URLs stay relative).
         #[arg(long, default_value = "/")]
         base: String,
@@ -65,6 +70,45 @@ enum Command {
         /// The frontend bundle built by `cargo xtask build` [default: $RAFTDECK_DIST or target/dist].
         #[arg(long)]
         dist: Option<PathBuf>,
+    },
+    /// Print the talk to PDF with headless Chromium: one 16:9 page per slide (or step).
+    Pdf {
+        /// The PDF to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// One page per step of every slide instead of one per slide.
+        #[arg(long)]
+        steps: bool,
+        /// Add each slide's speaker notes under it.
+        #[arg(long)]
+        notes: bool,
+        /// Chromium's executable [default: `chromium` or `chromium-browser` on PATH].
+        #[arg(long)]
+        chromium: Option<PathBuf>,
+        /// Folder holding slides/, speaker-notes/ and static/.
+        #[arg(long, default_value = ".")]
+        deck: PathBuf,
+        /// The frontend bundle built by `cargo xtask build` [default: $RAFTDECK_DIST or target/dist].
+        #[arg(long)]
+        dist: Option<PathBuf>,
+    },
+    /// Export a Raft (etcd) scenario as an animated SVG and/or PNG frames (exit 2 on a
+    /// bad scenario).
+    Export {
+        /// The scenario file.
+        scenario: PathBuf,
+        /// The animated SVG to write (SMIL, self-contained).
+        #[arg(long, required_unless_present = "png_frames")]
+        svg: Option<PathBuf>,
+        /// A folder to write numbered PNG frames into.
+        #[arg(long, value_name = "DIR")]
+        png_frames: Option<PathBuf>,
+        /// Frames per second of the PNG frames.
+        #[arg(long, default_value_t = 10)]
+        fps: u32,
+        /// Real duration of the animation in ms [default: 4× the simulated time].
+        #[arg(long)]
+        duration_ms: Option<u64>,
     },
     /// Validate the deck; print `file:line: message` for each problem.
     Check {
@@ -108,15 +152,40 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Build {
             out,
+            single_file,
             base,
             with_notes,
             deck,
             dist,
         } => {
             let started = std::time::Instant::now();
+            let dist = dist.unwrap_or_else(server::bundle::default_dist_dir);
+            let out = match (out, single_file) {
+                (Some(out), _) => out,
+                (None, Some(file)) => {
+                    let report = server::single_file::build_single_file(
+                        &server::single_file::SingleFileConfig {
+                            deck_dir: deck,
+                            dist_dir: dist,
+                            out: file.clone(),
+                            with_notes,
+                        },
+                    )?;
+                    println!(
+                        "raftdeck: wrote {} ({} slides, {} images inlined, {} KiB) in {} ms",
+                        file.display(),
+                        report.slides,
+                        report.images,
+                        report.bytes / 1024,
+                        started.elapsed().as_millis()
+                    );
+                    return Ok(ExitCode::SUCCESS);
+                }
+                (None, None) => anyhow::bail!("give --out DIR or --single-file FILE"),
+            };
             let report = server::export::build_site(&server::export::BuildConfig {
                 deck_dir: deck,
-                dist_dir: dist.unwrap_or_else(server::bundle::default_dist_dir),
+                dist_dir: dist,
                 out_dir: out.clone(),
                 base,
                 with_notes,
@@ -130,6 +199,69 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 started.elapsed().as_millis()
             );
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Pdf {
+            out,
+            steps,
+            notes,
+            chromium,
+            deck,
+            dist,
+        } => {
+            let report = server::pdf::print_pdf(&server::pdf::PdfConfig {
+                deck_dir: deck,
+                dist_dir: dist.unwrap_or_else(server::bundle::default_dist_dir),
+                out: out.clone(),
+                steps,
+                notes,
+                chromium,
+            })?;
+            println!(
+                "raftdeck: wrote {} ({} pages, {} KiB)",
+                out.display(),
+                report.pages,
+                report.bytes / 1024
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export {
+            scenario,
+            svg,
+            png_frames,
+            fps,
+            duration_ms,
+        } => {
+            let config = server::svg_export::ExportConfig {
+                scenario,
+                svg,
+                png_frames,
+                fps,
+                duration_ms,
+            };
+            match server::svg_export::export(&config) {
+                Ok(report) => {
+                    println!(
+                        "raftdeck: exported {} ({} nodes, {} messages, {:.1} s{})",
+                        config.scenario.display(),
+                        report.nodes,
+                        report.messages,
+                        report.duration_ms as f64 / 1000.0,
+                        if report.frames > 0 {
+                            format!(", {} PNG frames", report.frames)
+                        } else {
+                            String::new()
+                        }
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(error) => match error.downcast_ref::<server::svg_export::BadScenario>() {
+                    Some(bad) => {
+                        eprintln!("raftdeck: {bad}");
+                        Ok(ExitCode::from(2))
+                    }
+                    None => Err(error),
+                },
+            }
         }
         Command::Sim {
             scenario,

@@ -62,8 +62,11 @@ fn apt_install(packages: &[&str], why: &str) -> anyhow::Result<()> {
         .stdout(Stdio::null()))
 }
 
-/// The Chromium used by browser tests: `$CHROMIUM`, else Debian's `chromium`.
+/// The Chromium used by browser tests: `$CHROMIUM`, else Debian's `chromium`. The
+/// browser tests that check `raftdeck pdf` also need poppler's tools, installed here so
+/// every caller of the browser tests gets them.
 pub fn ensure_chromium() -> anyhow::Result<PathBuf> {
+    ensure_poppler()?;
     if let Some(path) = std::env::var_os("CHROMIUM") {
         return Ok(PathBuf::from(path));
     }
@@ -72,6 +75,24 @@ pub fn ensure_chromium() -> anyhow::Result<PathBuf> {
     }
     apt_install(&["chromium"], "Chromium (for the browser tests)")?;
     on_path("chromium").context("chromium was installed but is not on PATH")
+}
+
+/// poppler's `pdfinfo`, `pdftotext` and `pdftoppm` (Debian's `poppler-utils`): the
+/// browser tests read the PDFs `raftdeck pdf` writes with them.
+pub fn ensure_poppler() -> anyhow::Result<()> {
+    if ["pdfinfo", "pdftotext", "pdftoppm"]
+        .iter()
+        .all(|tool| on_path(tool).is_some())
+    {
+        return Ok(());
+    }
+    apt_install(
+        &["poppler-utils"],
+        "poppler's pdftotext (for the PDF browser tests)",
+    )?;
+    on_path("pdftotext")
+        .map(drop)
+        .context("poppler-utils was installed but pdftotext is not on PATH")
 }
 
 /// Node.js, for the browser tests and for npm.
