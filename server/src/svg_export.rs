@@ -21,7 +21,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use frontend::widgets::layout::{Geometry, ENTRY_HEIGHT, ENTRY_PITCH, ENTRY_WIDTH, VIEW_WIDTH};
+use frontend::widgets::layout::{
+    Geometry, ENTRY_HEIGHT, ENTRY_PITCH, ENTRY_WIDTH, MAX_FLIGHT_STRETCH_MS, MIN_FLIGHT_REAL_MS,
+    TERM_COLOURS, VIEW_WIDTH,
+};
 use frontend::widgets::narration::{role_text, Narrator};
 use sim::{EntryView, MessageKind, NodeView, Role, Scenario, Simulation, TraceKind};
 
@@ -33,16 +36,8 @@ const CLOCK_MS: u64 = 100;
 const DEFAULT_SLOWDOWN: u64 = 4;
 /// The final state stays on screen this long (real ms) before the animation loops.
 const HOLD_MS: u64 = 2000;
-/// A message stays on screen at least this long (real ms), as in the widget…
-const MIN_FLIGHT_REAL_MS: f64 = 220.0;
-/// …but is never stretched by more than this much simulated time.
-const MAX_FLIGHT_STRETCH_MS: f64 = 60.0;
 /// Height of the caption band under the cluster.
 const CAPTION_HEIGHT: f64 = 56.0;
-/// Colours of terms (cycled), as in the widget.
-const TERM_COLOURS: [&str; 8] = [
-    "#2563eb", "#16a34a", "#d97706", "#9333ea", "#dc2626", "#0891b2", "#65a30d", "#db2777",
-];
 /// Site box outlines, in site order (`--site-a`, `--site-b`, `--site-c`).
 const SITE_COLOURS: [&str; 3] = ["#1d4ed8", "#15803d", "#b45309"];
 const INK: &str = "#1b1f24";

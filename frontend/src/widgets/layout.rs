@@ -3,6 +3,15 @@
 //!
 //! Pure geometry in SVG user units (the viewBox), computed once per set of nodes.
 
+/// Colours of terms (cycled), readable on white; the SVG export uses them too.
+pub const TERM_COLOURS: [&str; 8] = [
+    "#2563eb", "#16a34a", "#d97706", "#9333ea", "#dc2626", "#0891b2", "#65a30d", "#db2777",
+];
+/// A message stays on screen at least this long (real ms) so the eye can follow it; the
+/// simulation itself is not slowed.
+pub const MIN_FLIGHT_REAL_MS: f64 = 220.0;
+/// …but is never stretched by more than this much simulated time.
+pub const MAX_FLIGHT_STRETCH_MS: f64 = 60.0;
 /// Width of the SVG's viewBox.
 pub const VIEW_WIDTH: f64 = 1160.0;
 /// Width of the client panel on the right.

@@ -20,7 +20,10 @@ use web_sys::{HtmlElement, HtmlInputElement};
 use yew::html::Scope;
 use yew::prelude::*;
 
-use super::layout::{Geometry, SiteBox, ENTRY_HEIGHT, ENTRY_PITCH, ENTRY_WIDTH, VIEW_WIDTH};
+use super::layout::{
+    Geometry, SiteBox, ENTRY_HEIGHT, ENTRY_PITCH, ENTRY_WIDTH, MAX_FLIGHT_STRETCH_MS,
+    MIN_FLIGHT_REAL_MS, TERM_COLOURS, VIEW_WIDTH,
+};
 use super::narration::role_text;
 use super::player::{checkpoint_for_step, Player};
 use super::state::{UserInput, WidgetState, MAX_SPEED, MIN_SPEED};
@@ -29,19 +32,10 @@ use super::state::{UserInput, WidgetState, MAX_SPEED, MIN_SPEED};
 const CHROME_HEIGHT: f64 = 96.0;
 /// Controls a slide must list explicitly (see `RaftWidget::allowed`).
 const MEMBERSHIP_CONTROLS: [&str; 2] = ["member_add", "member_remove"];
-/// A message stays on screen at least this long (real ms) so the eye can follow it; the
-/// simulation itself is not slowed.
-const MIN_FLIGHT_REAL_MS: f64 = 220.0;
-/// …but is never stretched by more than this much simulated time.
-const MAX_FLIGHT_STRETCH_MS: f64 = 60.0;
 /// How long an overwritten log entry takes to fade (real ms).
 const GHOST_REAL_MS: f64 = 1500.0;
 /// With reduced motion, playing jumps from one told event to the next at this pace.
 const REDUCED_MOTION_PACE_MS: f64 = 1200.0;
-/// Colours of terms (cycled), readable on white.
-const TERM_COLOURS: [&str; 8] = [
-    "#2563eb", "#16a34a", "#d97706", "#9333ea", "#dc2626", "#0891b2", "#65a30d", "#db2777",
-];
 
 /// Props of [`RaftWidget`].
 #[derive(Properties, PartialEq)]
