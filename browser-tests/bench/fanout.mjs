@@ -1,10 +1,12 @@
 // Sync fan-out load generator for `cargo xtask bench`: opens N Server-Sent Events followers
 // on /api/sync (loopback only), then the presenter changes slide; reports when each
 // follower received the change (p50/p99 from the POST) and the server's resident memory.
+// Followers are raw sockets sending the same request as a browser's EventSource.
 // Bounded: at most 20,000 followers, gives up after 120 s. Prints one JSON object.
 // Usage: node bench/fanout.mjs <audience-url> <token> <server-pid> <followers>
 import { readFileSync } from "node:fs";
 import http from "node:http";
+import net from "node:net";
 
 const [base, token, pidText, countText] = process.argv.slice(2);
 const url = new URL(base);
@@ -30,35 +32,38 @@ function post(slide) {
   });
 }
 
-// Each follower resolves `ready` on its first state and records when it sees `target`.
+// Each follower is a raw socket (the generator must not be the bottleneck it measures:
+// Node's HTTP client costs far more per event than the server does). It resolves `ready`
+// on its first state and records when it sees `target`, searching the bytes as they come
+// (keeping a short tail, in case the marker straddles two reads).
 let target = null;
 let sentAt = 0;
 const received = [];
 const sockets = [];
 function follow() {
   return new Promise((resolve, reject) => {
-    const request = http.get(new URL("api/sync", url), { agent, headers: { accept: "text/event-stream" } }, (response) => {
-      sockets.push(response);
-      let buffer = "";
-      let ready = false;
-      response.setEncoding("utf8");
-      response.on("data", (chunk) => {
-        buffer += chunk;
-        let end;
-        while ((end = buffer.indexOf("\n\n")) >= 0) {
-          const event = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = event.split("\n").filter((line) => line.startsWith("data:")).map((line) => line.slice(5)).join("");
-          if (!data) continue;
-          if (!ready) { ready = true; resolve(); }
-          if (target && data.includes(`"slide":"${target}"`)) {
-            received.push(performance.now() - sentAt);
-            response.destroy();
-          }
-        }
-      });
+    const socket = net.connect({ host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port) || 80 });
+    sockets.push(socket);
+    let ready = false;
+    let done = false;
+    let tail = Buffer.alloc(0);
+    socket.on("connect", () => {
+      socket.write(`GET ${new URL("api/sync", url).pathname} HTTP/1.1\r\nHost: ${url.host}\r\nAccept: text/event-stream\r\n\r\n`);
     });
-    request.on("error", reject);
+    socket.on("data", (chunk) => {
+      if (done) return;
+      const data = tail.length ? Buffer.concat([tail, chunk]) : chunk;
+      if (!ready && data.includes("\ndata:")) { ready = true; resolve(); }
+      if (target && data.includes(target)) {
+        // Recorded only; sockets close after the measurement, so closing them does not
+        // delay the followers still waiting.
+        received.push(performance.now() - sentAt);
+        done = true;
+        return;
+      }
+      tail = data.subarray(Math.max(0, data.length - 64));
+    });
+    socket.on("error", (error) => { if (!ready) reject(error); });
   });
 }
 
@@ -72,7 +77,7 @@ for (let opened = 0; opened < count; opened += 500) {
 }
 const openMs = performance.now() - opening;
 const connectedRss = rssKib(pidText);
-target = slideB;
+target = Buffer.from(`"slide":"${slideB}"`);
 sentAt = performance.now();
 const status = await post(slideB);
 while (received.length < count && performance.now() - sentAt < 60000) {

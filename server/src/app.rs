@@ -49,6 +49,18 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const NO_CACHE: &str = "no-cache";
 /// How often an idle event stream sends a comment, so proxies keep it open.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// The Content-Security-Policy of every response but the HTML shell's. Scripts come only
+/// from this origin, and `'wasm-unsafe-eval'` lets them compile the WASM module (it
+/// allows WebAssembly compilation, not JavaScript `eval`). Styles allow inline
+/// `style` attributes: the app sizes and moves slides with them, and a style cannot run
+/// code. `data:` images are the browser's own favicon fallback and SVG data URIs in
+/// slides. Nothing may frame the talk but itself; no plugins, no `<base>` rewriting.
+pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
+object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'";
+/// `Referrer-Policy`: presenter pages carry the token in their URL, and a link followed
+/// from a slide must not send it to another site.
+pub const REFERRER_POLICY: &str = "no-referrer";
 
 /// What every request handler can reach.
 #[derive(Clone)]
@@ -148,6 +160,16 @@ impl AppState {
         });
     }
 
+    /// The presenter → audience sync hub.
+    pub fn sync_hub(&self) -> &SyncHub {
+        &self.inner.sync
+    }
+
+    /// A receiver that turns true when the server stops and every event stream must end.
+    pub fn stopping(&self) -> watch::Receiver<bool> {
+        self.inner.stopping.subscribe()
+    }
+
     /// Ends every open event stream (called when the server stops).
     pub fn stop_streams(&self) {
         self.inner.stopping.send_replace(true);
@@ -216,6 +238,60 @@ pub fn app(state: AppState) -> Router {
         .nest("/static", static_files)
         .with_state(state)
         .layer(CompressionLayer::new())
+        // Outermost, so that every response gets them, errors and 404s included; the
+        // HTML shell sets its own CSP (with its inline script's hash) first.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static(REFERRER_POLICY),
+        ))
+}
+
+/// The CSP for an HTML page: [`CSP`] with each inline `<script>` of `html` allowed by
+/// its SHA-256 hash. Computed from the rendered page, so the template stays a plain,
+/// self-contained file (the static export renders the same one) and no script runs
+/// inline unless the server rendered it.
+pub fn csp_for_page(html: &str) -> String {
+    let hashes: String = inline_scripts(html)
+        .map(|script| {
+            use base64::Engine as _;
+            use sha2::Digest as _;
+            let digest = sha2::Sha256::digest(script.as_bytes());
+            format!(
+                " 'sha256-{}'",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            )
+        })
+        .collect();
+    CSP.replacen(
+        "script-src 'self' 'wasm-unsafe-eval'",
+        &format!("script-src 'self' 'wasm-unsafe-eval'{hashes}"),
+        1,
+    )
+}
+
+/// The text of every `<script>` element of `html` without a `src` attribute.
+fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
+    let mut rest = html;
+    std::iter::from_fn(move || loop {
+        let start = rest.find("<script")?;
+        let after = &rest[start..];
+        let tag_end = after.find('>')?;
+        let tag = &after[..tag_end];
+        let body = &after[tag_end + 1..];
+        let close = body.find("</script>")?;
+        rest = &body[close..];
+        if !tag.contains(" src=") {
+            return Some(&body[..close]);
+        }
+    })
 }
 
 async fn index(State(state): State<AppState>) -> Result<Response, AppError> {
@@ -224,7 +300,15 @@ async fn index(State(state): State<AppState>) -> Result<Response, AppError> {
     let html = page
         .render()
         .map_err(|error| AppError::Internal(error.to_string()))?;
-    Ok(([(header::CACHE_CONTROL, NO_CACHE)], Html(html)).into_response())
+    let csp = csp_for_page(&html);
+    Ok((
+        [
+            (header::CACHE_CONTROL, NO_CACHE.to_owned()),
+            (header::CONTENT_SECURITY_POLICY, csp),
+        ],
+        Html(html),
+    )
+        .into_response())
 }
 
 async fn deck_json(State(state): State<AppState>) -> Response {

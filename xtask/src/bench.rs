@@ -19,8 +19,14 @@ const SOAK_END: &str = "<!-- soak:end -->";
 /// RaftScope's own model on this workload, on these machines (issue 3's reference).
 const RAFTSCOPE_MESSAGES_PER_SECOND: f64 = 25_000.0;
 
-/// Runs every benchmark and rewrites BENCHMARKS.md (keeping the soak section).
-pub fn bench(workspace: &Workspace) -> anyhow::Result<()> {
+/// Runs every benchmark and rewrites BENCHMARKS.md (keeping the soak section);
+/// `--only fanout` runs just the sync fan-out and rewrites just its section.
+pub fn bench(workspace: &Workspace, args: &[String]) -> anyhow::Result<()> {
+    match args {
+        [] => {}
+        [flag, what] if flag == "--only" && what == "fanout" => return fanout_only(workspace),
+        _ => bail!("unknown bench options {args:?} (expected nothing or `--only fanout`)"),
+    }
     step("native simulator benchmark (release)");
     let native = json_output(workspace.cargo().args([
         "run",
@@ -64,6 +70,55 @@ pub fn bench(workspace: &Workspace) -> anyhow::Result<()> {
     step(&format!("wrote {}", path.display()));
     Ok(())
 }
+
+/// `cargo xtask bench --only fanout`: the sync fan-out benchmark alone; its section of
+/// BENCHMARKS.md is replaced, the rest of the file is kept.
+fn fanout_only(workspace: &Workspace) -> anyhow::Result<()> {
+    crate::bundle::build_bundle(workspace)?;
+    step("building the release `raftdeck` binary");
+    run(workspace
+        .cargo()
+        .args(["build", "--release", "-p", "server", "--bin", "raftdeck"]))?;
+    let server_binary = workspace
+        .target
+        .join("release")
+        .join(crate::exe("raftdeck"));
+    let fanout = [1_000, 10_000]
+        .iter()
+        .map(|&followers| fanout_bench(workspace, &server_binary, followers))
+        .collect::<anyhow::Result<Vec<Value>>>()?;
+    let path = workspace.root.join("BENCHMARKS.md");
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "cannot read {} (run `cargo xtask bench` once)",
+            path.display()
+        )
+    })?;
+    let section = render_fanout(&fanout);
+    let begin = text
+        .find(FANOUT_HEADING)
+        .with_context(|| format!("{} has no `{FANOUT_HEADING}` section", path.display()))?;
+    let after = begin + FANOUT_HEADING.len();
+    let end = text[after..]
+        .find("\n## ")
+        .map_or(text.len(), |offset| after + offset + 1);
+    let date = command_line_output(Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"]))
+        .unwrap_or_else(|| "unknown date".to_owned());
+    let section = section.replacen(
+        "\n\n",
+        &format!("\n\nMeasured by `cargo xtask bench --only fanout` on {date}.\n"),
+        1,
+    );
+    std::fs::write(
+        &path,
+        format!("{}{section}{}", &text[..begin], &text[end..]),
+    )?;
+    step(&format!("wrote the fan-out section of {}", path.display()));
+    Ok(())
+}
+
+/// The heading of the fan-out section.
+const FANOUT_HEADING: &str = "## Sync fan-out";
 
 /// Runs `schedules` random fault schedules in release and records the outcome.
 pub fn soak(workspace: &Workspace, args: &[String]) -> anyhow::Result<()> {
@@ -255,7 +310,7 @@ fn fanout_bench(
 }
 
 fn render_fanout(runs: &[Value]) -> String {
-    let mut out = String::from("## Sync fan-out\n\nA load generator (`browser-tests/bench/fanout.mjs`, Node's `http`, loopback only, bounded to 20,000 connections and 120 s) opens N followers on `GET /api/sync` against a fresh release server, waits for each to receive the current state, then the presenter posts a slide change; latency is from the POST to each follower receiving the new slide. RSS is the server's `VmRSS` with every follower connected.\n\n| followers | delivered | p50 | p99 | max | server RSS idle → connected | targets (p99 ≤ 100 ms, RSS ≤ 100 MB at 10,000) |\n| --- | --- | --- | --- | --- | --- | --- |\n");
+    let mut out = String::from("## Sync fan-out\n\nA load generator (`browser-tests/bench/fanout.mjs`, raw Node sockets, loopback only, bounded to 20,000 connections and 120 s) opens N followers on `GET /api/sync` against a fresh release server, waits for each to receive the current state, then the presenter posts a slide change; latency is from the POST to each follower receiving the new slide. RSS is the server's `VmRSS` with every follower connected.\n\n| followers | delivered | p50 | p99 | max | server RSS idle → connected | targets (p99 ≤ 100 ms, RSS ≤ 100 MB at 10,000) |\n| --- | --- | --- | --- | --- | --- | --- |\n");
     for run in runs {
         let followers = number(&run["followers"]);
         let p99 = number(&run["p99_ms"]);

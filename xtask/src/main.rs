@@ -22,7 +22,9 @@ tasks:
   build            build the WASM bundle and the release `raftdeck` binary
   serve [ARGS…]    build, then run `raftdeck serve ARGS…` (http://127.0.0.1:8080)
   test             every check: fmt, clippy (native + wasm), cargo test, browser tests
-  bench            measure speed and size in release; writes BENCHMARKS.md
+  bench [--only fanout]
+                   measure speed and size in release; writes BENCHMARKS.md
+                   (`--only fanout`: just the sync fan-out section)
   soak [--schedules N] [--start S]
                    N random Raft fault schedules (default 1,000,000); records the result
 ";
@@ -46,7 +48,7 @@ fn try_main() -> anyhow::Result<()> {
         Some("build") => build(&workspace).map(|_| ()),
         Some("serve") => serve(&workspace, &rest),
         Some("test") => test(&workspace),
-        Some("bench") => bench::bench(&workspace),
+        Some("bench") => bench::bench(&workspace, &rest),
         Some("soak") => bench::soak(&workspace, &rest),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");
