@@ -243,6 +243,8 @@ const DICTIONARY: &[&str] = &[
     "\n---\n",
     "<!-- ",
     " -->",
+    "<!-->",
+    "<!---->",
     "<!-- id: x; minutes: 2; layout: two-columns; class: dense -->\n",
     "<!-- step -->\n",
     "<!-- steps -->\n",

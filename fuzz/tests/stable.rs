@@ -1,5 +1,5 @@
 //! The fuzz targets on stable Rust, deterministically: every seed-corpus entry, then
-//! `RAFTDECK_FUZZ_CASES` (default 1,500) seeded mutations of the corpus per target.
+//! `RAFTDECK_FUZZ_CASES` (default 4,000) seeded mutations of the corpus per target.
 //! A failing case is written to `target/fuzz-failures/<target>-<case>` and its seed is
 //! printed, so it replays with `cargo fuzz run <target> <file>` or this test again.
 
@@ -11,7 +11,7 @@ fn cases() -> usize {
     std::env::var("RAFTDECK_FUZZ_CASES")
         .ok()
         .and_then(|text| text.parse().ok())
-        .unwrap_or(1_500)
+        .unwrap_or(4_000)
 }
 
 /// Runs `target` over its corpus and `cases()` mutations; panics naming the first input
