@@ -265,6 +265,9 @@ async fn start_follower(
     )
     .into_bytes();
     response.extend_from_slice(&published.frame);
+    // Each frame is one small write that should leave at once, not wait for the ACK of
+    // the previous one (Nagle's algorithm) when the presenter clicks twice in a row.
+    stream.set_nodelay(true)?;
     stream.write_all(&response).await?;
     fan_out.add(stream.into_std()?, published.message.seq);
     Ok(())

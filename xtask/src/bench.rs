@@ -310,7 +310,7 @@ fn fanout_bench(
 }
 
 fn render_fanout(runs: &[Value]) -> String {
-    let mut out = String::from("## Sync fan-out\n\nA load generator (`browser-tests/bench/fanout.mjs`, raw Node sockets, loopback only, bounded to 20,000 connections and 120 s) opens N followers on `GET /api/sync` against a fresh release server, waits for each to receive the current state, then the presenter posts a slide change; latency is from the POST to each follower receiving the new slide. RSS is the server's `VmRSS` with every follower connected.\n\n| followers | delivered | p50 | p99 | max | server RSS idle → connected | targets (p99 ≤ 100 ms, RSS ≤ 100 MB at 10,000) |\n| --- | --- | --- | --- | --- | --- | --- |\n");
+    let mut out = String::from("## Sync fan-out\n\nA load generator (`browser-tests/bench/fanout.mjs`, raw Node sockets, loopback only, bounded to 20,000 connections and 120 s) opens N followers (raw sockets sending what EventSource sends, spread over one worker thread per core so the generator does not serialize them) on `GET /api/sync` against a fresh release server, waits for each to receive the current state, then the presenter posts a slide change; latency is from the POST to each follower receiving the new slide. RSS is the server's `VmRSS` with every follower connected.\n\n| followers | delivered | p50 | p99 | max | server RSS idle → connected | targets (p99 ≤ 100 ms, RSS ≤ 100 MB at 10,000) |\n| --- | --- | --- | --- | --- | --- | --- |\n");
     for run in runs {
         let followers = number(&run["followers"]);
         let p99 = number(&run["p99_ms"]);
