@@ -79,8 +79,28 @@ pub fn nightly_available() -> bool {
 /// The stable pass CI runs: the same target functions over the seed corpus and seeded
 /// mutations of it, under `cargo test` (no nightly, no libFuzzer).
 pub fn stable_pass(workspace: &Workspace) -> anyhow::Result<()> {
-    step("fuzz targets, stable deterministic pass (cargo test in fuzz/)");
     let manifest = workspace.root.join("fuzz").join("Cargo.toml");
+    // The fuzz crate is outside the workspace, so the workspace's fmt and clippy miss it.
+    step("cargo fmt --check and cargo clippy in fuzz/");
+    run(workspace
+        .cargo()
+        .arg("fmt")
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .args(["--", "--check"]))?;
+    run(workspace
+        .cargo()
+        .arg("clippy")
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .args([
+            "--all-targets",
+            "--no-default-features",
+            "--",
+            "-D",
+            "warnings",
+        ]))?;
+    step("fuzz targets, stable deterministic pass (cargo test in fuzz/)");
     run(workspace
         .cargo()
         .arg("test")
