@@ -22,7 +22,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use askama::Template;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -62,6 +62,43 @@ object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'";
 /// from a slide must not send it to another site.
 pub const REFERRER_POLICY: &str = "no-referrer";
 
+/// A live-reload status, numbered, with its JSON and SSE frame serialized once.
+#[derive(Debug)]
+pub struct LiveFrame {
+    /// Increases with every change (a new deck or new errors).
+    pub seq: u64,
+    /// The status.
+    pub status: LiveStatus,
+    /// `status` as JSON.
+    pub json: String,
+    /// The whole Server-Sent Event: `event: live`, `data: <json>`.
+    pub frame: Bytes,
+}
+
+impl LiveFrame {
+    fn new(seq: u64, status: LiveStatus) -> Arc<LiveFrame> {
+        // Plain data with string keys: serializing cannot fail; never panic anyway.
+        let json = serde_json::to_string(&status).unwrap_or_else(|_| "{}".to_owned());
+        let frame = Bytes::from(format!("event: live\ndata: {json}\n\n"));
+        Arc::new(LiveFrame {
+            seq,
+            status,
+            json,
+            frame,
+        })
+    }
+}
+
+impl crate::sync::Framed for LiveFrame {
+    fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    fn frame(&self) -> &Bytes {
+        &self.frame
+    }
+}
+
 /// What every request handler can reach.
 #[derive(Clone)]
 pub struct AppState {
@@ -79,7 +116,7 @@ struct Shared {
     /// The presenter's latest state, fanned out to followers.
     sync: SyncHub,
     /// The live-reload status; a watch channel because only the latest matters.
-    live: watch::Sender<Arc<LiveStatus>>,
+    live: watch::Sender<Arc<LiveFrame>>,
     /// Set when the server stops: event streams end, so graceful shutdown does not wait
     /// for followers that would never hang up.
     stopping: watch::Sender<bool>,
@@ -107,7 +144,7 @@ impl AppState {
                 deck_dir,
                 token,
                 sync: SyncHub::new(&first_slide),
-                live: watch::Sender::new(Arc::new(LiveStatus::default())),
+                live: watch::Sender::new(LiveFrame::new(0, LiveStatus::default())),
                 stopping: watch::Sender::new(false),
             }),
         }
@@ -142,21 +179,23 @@ impl AppState {
             };
             *slot = Arc::new(deck);
         }
-        self.inner.live.send_modify(|status| {
-            *status = Arc::new(LiveStatus {
-                version: status.version + 1,
+        self.inner.live.send_modify(|live| {
+            let status = LiveStatus {
+                version: live.status.version + 1,
                 errors: Vec::new(),
-            });
+            };
+            *live = LiveFrame::new(live.seq + 1, status);
         });
     }
 
     /// A broken edit: keep the last good deck, show `errors` over it.
     pub fn report_errors(&self, errors: Vec<String>) {
-        self.inner.live.send_modify(|status| {
-            *status = Arc::new(LiveStatus {
-                version: status.version,
+        self.inner.live.send_modify(|live| {
+            let status = LiveStatus {
+                version: live.status.version,
                 errors,
-            });
+            };
+            *live = LiveFrame::new(live.seq + 1, status);
         });
     }
 
@@ -191,8 +230,13 @@ impl AppState {
     }
 
     /// The live-reload status now.
-    pub fn live_status(&self) -> Arc<LiveStatus> {
+    pub fn live_status(&self) -> Arc<LiveFrame> {
         Arc::clone(&self.inner.live.borrow())
+    }
+
+    /// A receiver of the live-reload status and every change it keeps up with.
+    pub fn live_subscribe(&self) -> watch::Receiver<Arc<LiveFrame>> {
+        self.inner.live.subscribe()
     }
 
     /// Whether the request carries the presenter token, in its `Authorization: Bearer`
@@ -392,10 +436,8 @@ async fn sync_publish(
 async fn live_events(
     State(state): State<AppState>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let events = WatchStream::new(state.inner.live.subscribe()).map(|status| {
-        let json = serde_json::to_string(status.as_ref()).unwrap_or_else(|_| "{}".to_owned());
-        Event::default().event("live").data(json)
-    });
+    let events = WatchStream::new(state.inner.live.subscribe())
+        .map(|live| Event::default().event("live").data(live.json.clone()));
     Sse::new(state.until_stopping(events)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
 }
 

@@ -17,8 +17,28 @@ use crate::app::{app, AppState};
 use crate::bundle::Bundle;
 use crate::sync::FanOut;
 
-/// The request lines served by the sync fan-out instead of the HTTP stack.
-const SYNC_REQUEST_LINES: [&[u8]; 2] = [b"GET /api/sync ", b"GET /api/sync?"];
+/// The request lines served by a fan-out instead of the HTTP stack, and which one.
+const STREAM_REQUEST_LINES: [(&[u8], EventStream); 4] = [
+    (b"GET /api/sync ", EventStream::Sync),
+    (b"GET /api/sync?", EventStream::Sync),
+    (b"GET /api/live ", EventStream::Live),
+    (b"GET /api/live?", EventStream::Live),
+];
+
+/// The event streams served by a [`FanOut`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum EventStream {
+    /// `GET /api/sync`: the presenter's state.
+    Sync,
+    /// `GET /api/live`: the live-reload status.
+    Live,
+}
+
+/// One fan-out per event stream.
+struct FanOuts {
+    sync: FanOut,
+    live: FanOut,
+}
 /// How long a new connection may take to show its request line (then it goes to the
 /// HTTP stack, which handles slow clients its own way).
 const CLASSIFY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -109,11 +129,12 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
 /// Serves `state` on `listener` until `shutdown` resolves, then ends every event stream
 /// and finishes open requests.
 ///
-/// `GET /api/sync` requests (the followers) are recognised by their request line and
-/// served by the [`FanOut`]: their response head is written here and their socket joins a
-/// shard. Every other connection goes to the axum router, untouched (the bytes were only
-/// peeked at). The router still answers `GET /api/sync` itself for any request this
-/// misses (an absolute-form target, a request line split over packets for 10 s).
+/// `GET /api/sync` and `GET /api/live` requests (every audience browser opens both) are
+/// recognised by their request line and served by a [`FanOut`]: their response head is
+/// written here and their socket joins a shard. Every other connection goes to the axum
+/// router, untouched (the bytes were only peeked at). The router still answers both
+/// streams itself for any request this misses (an absolute-form target, a request line
+/// split over packets for 10 s, a second request on a kept-alive connection).
 pub async fn serve_on(
     listener: TcpListener,
     state: AppState,
@@ -123,7 +144,11 @@ pub async fn serve_on(
         .local_addr()
         .context("cannot read the bound address")?;
     let shards = std::thread::available_parallelism().map_or(2, |cores| cores.get());
-    let fan_out = Arc::new(FanOut::start(state.sync_hub(), &state.stopping(), shards));
+    let fan_out = Arc::new(FanOuts {
+        sync: FanOut::start(&state.sync_hub().subscribe(), &state.stopping(), shards),
+        // Live-reload changes are rare and small: one shard is plenty.
+        live: FanOut::start(&state.live_subscribe(), &state.stopping(), 1),
+    });
     let (to_http, connections) = mpsc::channel(1024);
     tokio::spawn(accept_loop(listener, state.clone(), fan_out, to_http));
     let stopping = state.clone();
@@ -165,7 +190,7 @@ impl axum::serve::Listener for SplitListener {
 async fn accept_loop(
     listener: TcpListener,
     state: AppState,
-    fan_out: Arc<FanOut>,
+    fan_out: Arc<FanOuts>,
     to_http: mpsc::Sender<(TcpStream, SocketAddr)>,
 ) {
     let mut stopping = state.stopping();
@@ -186,19 +211,19 @@ async fn accept_loop(
         };
         let (state, fan_out, to_http) = (state.clone(), Arc::clone(&fan_out), to_http.clone());
         tokio::spawn(async move {
-            let is_follower = tokio::time::timeout(CLASSIFY_TIMEOUT, is_sync_request(&stream))
+            let event_stream = tokio::time::timeout(CLASSIFY_TIMEOUT, event_stream(&stream))
                 .await
-                .unwrap_or(Ok(false));
-            match is_follower {
-                Ok(true) => {
+                .unwrap_or(Ok(None));
+            match event_stream {
+                Ok(Some(which)) => {
                     // A follower that cannot finish its handshake in time is dropped.
                     let _ = tokio::time::timeout(
                         FOLLOWER_HANDSHAKE_TIMEOUT,
-                        start_follower(stream, &state, &fan_out),
+                        start_follower(stream, &state, &fan_out, which),
                     )
                     .await;
                 }
-                Ok(false) => {
+                Ok(None) => {
                     // The receiver is gone only when the server stops.
                     let _ = to_http.send((stream, peer)).await;
                 }
@@ -208,9 +233,9 @@ async fn accept_loop(
     }
 }
 
-/// Whether the connection's first bytes are a `GET /api/sync` request line; they are only
-/// peeked at, so the HTTP stack can still read them.
-async fn is_sync_request(stream: &TcpStream) -> std::io::Result<bool> {
+/// Which event stream the connection's first bytes ask for, if any; they are only peeked
+/// at, so the HTTP stack can still read them.
+async fn event_stream(stream: &TcpStream) -> std::io::Result<Option<EventStream>> {
     let mut buffer = [0u8; 16];
     loop {
         let read = stream.peek(&mut buffer).await?;
@@ -218,14 +243,17 @@ async fn is_sync_request(stream: &TcpStream) -> std::io::Result<bool> {
             return Err(std::io::ErrorKind::UnexpectedEof.into());
         }
         let seen = &buffer[..read];
-        if SYNC_REQUEST_LINES.iter().any(|line| seen.starts_with(line)) {
-            return Ok(true);
-        }
-        let may_still_match = SYNC_REQUEST_LINES
+        if let Some((_, which)) = STREAM_REQUEST_LINES
             .iter()
-            .any(|line| seen.len() < line.len() && line.starts_with(seen));
+            .find(|(line, _)| seen.starts_with(line))
+        {
+            return Ok(Some(*which));
+        }
+        let may_still_match = STREAM_REQUEST_LINES
+            .iter()
+            .any(|(line, _)| seen.len() < line.len() && line.starts_with(seen));
         if !may_still_match {
-            return Ok(false);
+            return Ok(None);
         }
         // A request line split over packets: peek returns at once while those bytes are
         // there, so wait a little for the rest.
@@ -234,11 +262,12 @@ async fn is_sync_request(stream: &TcpStream) -> std::io::Result<bool> {
 }
 
 /// Reads a follower's request head, writes the event stream's head and current message,
-/// and hands the socket to the fan-out.
+/// and hands the socket to that stream's fan-out.
 async fn start_follower(
     mut stream: TcpStream,
     state: &AppState,
-    fan_out: &FanOut,
+    fan_outs: &FanOuts,
+    which: EventStream,
 ) -> std::io::Result<()> {
     let mut head = Vec::with_capacity(1024);
     let mut chunk = [0u8; 1024];
@@ -255,7 +284,20 @@ async fn start_follower(
         }
         head.extend_from_slice(&chunk[..read]);
     }
-    let published = state.sync_hub().latest();
+    let (frame, seq, fan_out) = match which {
+        EventStream::Sync => {
+            let published = state.sync_hub().latest();
+            (
+                published.frame.clone(),
+                published.message.seq,
+                &fan_outs.sync,
+            )
+        }
+        EventStream::Live => {
+            let live = state.live_status();
+            (live.frame.clone(), live.seq, &fan_outs.live)
+        }
+    };
     let mut response = format!(
         "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\n\
          x-content-type-options: nosniff\r\nreferrer-policy: {}\r\ncontent-security-policy: {}\r\n\
@@ -264,12 +306,12 @@ async fn start_follower(
         crate::app::CSP,
     )
     .into_bytes();
-    response.extend_from_slice(&published.frame);
+    response.extend_from_slice(&frame);
     // Each frame is one small write that should leave at once, not wait for the ACK of
     // the previous one (Nagle's algorithm) when the presenter clicks twice in a row.
     stream.set_nodelay(true)?;
     stream.write_all(&response).await?;
-    fan_out.add(stream.into_std()?, published.message.seq);
+    fan_out.add(stream.into_std()?, seq);
     Ok(())
 }
 

@@ -58,6 +58,25 @@ impl Published {
     }
 }
 
+/// A value followers receive as one pre-serialized SSE frame, numbered so a shard knows
+/// which followers already have it.
+pub trait Framed: Send + Sync + 'static {
+    /// Increases with every new value.
+    fn seq(&self) -> u64;
+    /// The whole Server-Sent Event for this value.
+    fn frame(&self) -> &Bytes;
+}
+
+impl Framed for Published {
+    fn seq(&self) -> u64 {
+        self.message.seq
+    }
+
+    fn frame(&self) -> &Bytes {
+        &self.frame
+    }
+}
+
 /// The sync hub.
 #[derive(Debug)]
 pub struct SyncHub {
@@ -101,7 +120,8 @@ impl SyncHub {
 }
 
 /// The followers' sockets, spread over a few shard tasks that write each new frame to
-/// all of theirs (see the module documentation).
+/// all of theirs (see the module documentation). Used for the sync stream and for the
+/// live-reload stream, which every served browser opens too.
 #[derive(Debug)]
 pub struct FanOut {
     shards: Vec<mpsc::UnboundedSender<(TcpStream, u64)>>,
@@ -109,13 +129,17 @@ pub struct FanOut {
 }
 
 impl FanOut {
-    /// Starts `shards` shard tasks (at least one) on the current tokio runtime; they end,
-    /// closing every follower's stream, when `stopping` turns true.
-    pub fn start(hub: &SyncHub, stopping: &watch::Receiver<bool>, shards: usize) -> FanOut {
+    /// Starts `shards` shard tasks (at least one) on the current tokio runtime, following
+    /// `source`; they end, closing every follower's stream, when `stopping` turns true.
+    pub fn start<T: Framed>(
+        source: &watch::Receiver<Arc<T>>,
+        stopping: &watch::Receiver<bool>,
+        shards: usize,
+    ) -> FanOut {
         let shards = (0..shards.max(1))
             .map(|_| {
                 let (sender, receiver) = mpsc::unbounded_channel();
-                tokio::spawn(shard(receiver, hub.subscribe(), stopping.clone()));
+                tokio::spawn(shard(receiver, source.clone(), stopping.clone()));
                 sender
             })
             .collect();
@@ -135,9 +159,9 @@ impl FanOut {
 }
 
 /// One shard: its followers, written to whenever the hub changes.
-async fn shard(
+async fn shard<T: Framed>(
     mut joining: mpsc::UnboundedReceiver<(TcpStream, u64)>,
-    mut latest: watch::Receiver<Arc<Published>>,
+    mut latest: watch::Receiver<Arc<T>>,
     mut stopping: watch::Receiver<bool>,
 ) {
     let mut followers: Vec<Follower> = Vec::new();
@@ -146,7 +170,7 @@ async fn shard(
     let mut retry = tokio::time::interval(RETRY);
     retry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        let newest = latest.borrow().message.seq;
+        let newest = latest.borrow().seq();
         let behind = followers.iter().any(|follower| follower.is_behind(newest));
         tokio::select! {
             joined = joining.recv() => {
@@ -154,7 +178,7 @@ async fn shard(
                 let mut follower = Follower { stream, sent_seq, pending: None };
                 // A message may have been published since its first one was written.
                 let published = Arc::clone(&latest.borrow());
-                if follower.send(&published) {
+                if follower.send(published.as_ref()) {
                     followers.push(follower);
                 }
             }
@@ -163,11 +187,11 @@ async fn shard(
                     break;
                 }
                 let published = Arc::clone(&latest.borrow_and_update());
-                followers.retain_mut(|follower| follower.send(&published));
+                followers.retain_mut(|follower| follower.send(published.as_ref()));
             }
             _ = retry.tick(), if behind => {
                 let published = Arc::clone(&latest.borrow());
-                followers.retain_mut(|follower| follower.send(&published));
+                followers.retain_mut(|follower| follower.send(published.as_ref()));
             }
             _ = keep_alive.tick() => {
                 followers.retain_mut(Follower::keep_alive);
@@ -208,14 +232,14 @@ impl Follower {
 
     /// Finishes a pending frame, then writes `published` if it is newer than what the
     /// follower has. False when the follower is gone.
-    fn send(&mut self, published: &Published) -> bool {
+    fn send(&mut self, published: &impl Framed) -> bool {
         if !self.finish_pending() {
             return false;
         }
-        if self.pending.is_some() || published.message.seq <= self.sent_seq {
+        if self.pending.is_some() || published.seq() <= self.sent_seq {
             return true;
         }
-        self.write_frame(published.frame.clone(), published.message.seq)
+        self.write_frame(published.frame().clone(), published.seq())
     }
 
     /// Sends the keep-alive comment unless a frame is still pending. False when gone.

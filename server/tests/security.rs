@@ -479,6 +479,8 @@ fn every_response_carries_the_security_headers() {
     check("/api/sync", &head);
     let (_, head) = open_stream(addr, "/api/live");
     check("/api/live", &head);
+    let (_, head) = open_stream(addr, &format!("http://{addr}/api/sync"));
+    check("/api/sync through the router", &head);
 
     // The shell's inline module loader is allowed by its hash, and only by it.
     let index = get(addr, "/");
@@ -589,22 +591,32 @@ fn shutdown_ends_event_streams_cleanly() {
     let _serial = one_at_a_time();
     let mut server = Server::start();
     let addr = server.addr;
+    // Both streams through the fan-out …
     let (mut follower, _) = open_stream(addr, "/api/sync");
     assert_eq!(next_data(&mut follower)["seq"].as_u64(), Some(0));
-    let (mut live, live_head) = open_stream(addr, "/api/live");
-    assert!(live_head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked"));
+    let (mut live, _) = open_stream(addr, "/api/live");
+    assert_eq!(next_data(&mut live)["version"].as_u64(), Some(0));
+    // … and one through the router (an absolute-form target is not recognised by the
+    // accept loop, so axum serves it, chunked).
+    let (mut routed, routed_head) = open_stream(addr, &format!("http://{addr}/api/live"));
+    assert!(
+        routed_head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked"),
+        "{routed_head}"
+    );
     let mut first = String::new();
-    live.read_line(&mut first).unwrap();
+    routed.read_line(&mut first).unwrap();
     // Graceful shutdown returns (it does not wait forever on open streams) …
     server.shut_down().unwrap();
-    // … the follower's stream ends with the end of the connection (it is close-delimited) …
+    // … the fan-out's streams end with their connection (they are close-delimited) …
+    for reader in [&mut follower, &mut live] {
+        let mut rest = Vec::new();
+        reader.read_to_end(&mut rest).unwrap();
+    }
+    // … and the router's with HTTP's last chunk, not a reset.
     let mut rest = Vec::new();
-    follower.read_to_end(&mut rest).unwrap();
-    // … and the live-reload stream with HTTP's last chunk, not a reset.
-    let mut rest = Vec::new();
-    live.read_to_end(&mut rest).unwrap();
+    routed.read_to_end(&mut rest).unwrap();
     assert!(
         rest.ends_with(b"0\r\n\r\n"),
         "the chunked stream did not end cleanly: {:?}",
