@@ -58,18 +58,15 @@ const simMs = async (widget) => Number(await widget.getAttribute("data-sim-ms"))
 /** Waits until `predicate(root)` holds in the page, or the widget passed `limitMs` of
  *  simulated time; returns whether the predicate held. */
 async function waitInSim(page, predicate, limitMs) {
-  const handle = await page.waitForFunction(
-    ([source, limit]) => {
-      const root = document.querySelector('[data-widget="raft"]');
-      if (!root) return false;
-      // eslint-disable-next-line no-new-func
-      const holds = new Function("root", `return (${source})(root)`)(root);
-      if (holds) return "held";
-      return Number(root.dataset.simMs) > limit ? "timeout" : false;
-    },
-    [predicate.toString(), limitMs],
-    { ...WAIT, polling: 50 },
-  );
+  // The check is assembled here, in Node, and handed to Playwright as a function: the
+  // page's Content-Security-Policy forbids `new Function` / eval in the page itself.
+  // eslint-disable-next-line no-new-func
+  const check = new Function("limit", `
+    const root = document.querySelector('[data-widget="raft"]');
+    if (!root) return false;
+    if ((${predicate.toString()})(root)) return "held";
+    return Number(root.dataset.simMs) > limit ? "timeout" : false;`);
+  const handle = await page.waitForFunction(check, limitMs, { ...WAIT, polling: 50 });
   return (await handle.jsonValue()) === "held";
 }
 

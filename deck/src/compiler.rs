@@ -274,7 +274,8 @@ fn parse_attributes<'a>(
     if !body.starts_with("<!--") || is_marker(body.lines().next().unwrap_or("")) {
         return (attributes, source.text, 0);
     }
-    let Some(end) = body.find("-->") else {
+    // Searched after `<!--`: in `<!-->` the `-->` overlaps the opening.
+    let Some(end) = body[4..].find("-->").map(|end| end + 4) else {
         errors.push(context.error(
             comment_line,
             "unterminated attribute comment (missing `-->`)",
@@ -972,6 +973,18 @@ mod tests {
             .err()
             .map(|errors| errors.0.iter().map(ToString::to_string).collect())
             .unwrap_or_default()
+    }
+
+    #[test]
+    fn an_attribute_comment_closing_inside_its_opening_is_an_error_not_a_panic() {
+        // Found by fuzzing: `<!-->` used to slice `body[4..2]`.
+        let found = messages("<!-->\n# Titre\n");
+        assert!(
+            found
+                .iter()
+                .any(|message| message.contains("slides/01-test.md:1:")),
+            "{found:?}"
+        );
     }
 
     #[test]

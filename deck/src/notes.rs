@@ -52,34 +52,65 @@ pub fn compile_notes(
                 continue;
             }
         };
-        for section in split_sections(&file, &text, errors) {
-            if !slides.iter().any(|slide| slide.id == section.id) {
-                errors.push(DeckError {
-                    file: file.clone(),
-                    line: section.line,
-                    message: format!(
-                        "notes for unknown slide id `{}` (no slide has this id)",
-                        section.id
-                    ),
-                });
-                continue;
-            }
-            if let Some((first_file, first_line)) = seen.get(&section.id) {
-                errors.push(DeckError {
-                    file: file.clone(),
-                    line: section.line,
-                    message: format!(
-                        "second notes section for `{}` (first at {first_file}:{first_line})",
-                        section.id
-                    ),
-                });
-                continue;
-            }
-            seen.insert(section.id.clone(), (file.clone(), section.line));
-            notes.insert(section.id, render_markdown(&section.body));
-        }
+        let ids: Vec<&str> = slides.iter().map(|slide| slide.id.as_str()).collect();
+        add_sections(&file, &text, &ids, &mut seen, &mut notes, errors);
     }
     notes
+}
+
+/// Compiles one notes file's `text` on its own (for tests and fuzzing), against the
+/// slide ids `slide_ids`: the notes HTML keyed by slide id, or every error found, each
+/// with `file` and a line.
+pub fn compile_notes_text(
+    file: &str,
+    text: &str,
+    slide_ids: &[&str],
+) -> Result<BTreeMap<String, String>, crate::compiler::DeckErrors> {
+    let (mut notes, mut seen, mut errors) = (BTreeMap::new(), BTreeMap::new(), Vec::new());
+    add_sections(file, text, slide_ids, &mut seen, &mut notes, &mut errors);
+    if errors.is_empty() {
+        Ok(notes)
+    } else {
+        Err(crate::compiler::DeckErrors(errors))
+    }
+}
+
+/// Adds the sections of one notes file to `notes`; `seen` records where each id's notes
+/// were first written, to point at both places of a duplicate.
+fn add_sections(
+    file: &str,
+    text: &str,
+    slide_ids: &[&str],
+    seen: &mut BTreeMap<String, (String, u32)>,
+    notes: &mut BTreeMap<String, String>,
+    errors: &mut Vec<DeckError>,
+) {
+    for section in split_sections(file, text, errors) {
+        if !slide_ids.contains(&section.id.as_str()) {
+            errors.push(DeckError {
+                file: file.to_owned(),
+                line: section.line,
+                message: format!(
+                    "notes for unknown slide id `{}` (no slide has this id)",
+                    section.id
+                ),
+            });
+            continue;
+        }
+        if let Some((first_file, first_line)) = seen.get(&section.id) {
+            errors.push(DeckError {
+                file: file.to_owned(),
+                line: section.line,
+                message: format!(
+                    "second notes section for `{}` (first at {first_file}:{first_line})",
+                    section.id
+                ),
+            });
+            continue;
+        }
+        seen.insert(section.id.clone(), (file.to_owned(), section.line));
+        notes.insert(section.id, render_markdown(&section.body));
+    }
 }
 
 /// One `## <slide-id>` section of a notes file.

@@ -22,7 +22,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use askama::Template;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -49,6 +49,55 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const NO_CACHE: &str = "no-cache";
 /// How often an idle event stream sends a comment, so proxies keep it open.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// The Content-Security-Policy of every response but the HTML shell's. Scripts come only
+/// from this origin, and `'wasm-unsafe-eval'` lets them compile the WASM module (it
+/// allows WebAssembly compilation, not JavaScript `eval`). Styles allow inline
+/// `style` attributes: the app sizes and moves slides with them, and a style cannot run
+/// code. `data:` images are the browser's own favicon fallback and SVG data URIs in
+/// slides. Nothing may frame the talk but itself; no plugins, no `<base>` rewriting.
+pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
+object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'";
+/// `Referrer-Policy`: presenter pages carry the token in their URL, and a link followed
+/// from a slide must not send it to another site.
+pub const REFERRER_POLICY: &str = "no-referrer";
+
+/// A live-reload status, numbered, with its JSON and SSE frame serialized once.
+#[derive(Debug)]
+pub struct LiveFrame {
+    /// Increases with every change (a new deck or new errors).
+    pub seq: u64,
+    /// The status.
+    pub status: LiveStatus,
+    /// `status` as JSON.
+    pub json: String,
+    /// The whole Server-Sent Event: `event: live`, `data: <json>`.
+    pub frame: Bytes,
+}
+
+impl LiveFrame {
+    fn new(seq: u64, status: LiveStatus) -> Arc<LiveFrame> {
+        // Plain data with string keys: serializing cannot fail; never panic anyway.
+        let json = serde_json::to_string(&status).unwrap_or_else(|_| "{}".to_owned());
+        let frame = Bytes::from(format!("event: live\ndata: {json}\n\n"));
+        Arc::new(LiveFrame {
+            seq,
+            status,
+            json,
+            frame,
+        })
+    }
+}
+
+impl crate::sync::Framed for LiveFrame {
+    fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    fn frame(&self) -> &Bytes {
+        &self.frame
+    }
+}
 
 /// What every request handler can reach.
 #[derive(Clone)]
@@ -67,7 +116,7 @@ struct Shared {
     /// The presenter's latest state, fanned out to followers.
     sync: SyncHub,
     /// The live-reload status; a watch channel because only the latest matters.
-    live: watch::Sender<Arc<LiveStatus>>,
+    live: watch::Sender<Arc<LiveFrame>>,
     /// Set when the server stops: event streams end, so graceful shutdown does not wait
     /// for followers that would never hang up.
     stopping: watch::Sender<bool>,
@@ -95,7 +144,7 @@ impl AppState {
                 deck_dir,
                 token,
                 sync: SyncHub::new(&first_slide),
-                live: watch::Sender::new(Arc::new(LiveStatus::default())),
+                live: watch::Sender::new(LiveFrame::new(0, LiveStatus::default())),
                 stopping: watch::Sender::new(false),
             }),
         }
@@ -130,22 +179,34 @@ impl AppState {
             };
             *slot = Arc::new(deck);
         }
-        self.inner.live.send_modify(|status| {
-            *status = Arc::new(LiveStatus {
-                version: status.version + 1,
+        self.inner.live.send_modify(|live| {
+            let status = LiveStatus {
+                version: live.status.version + 1,
                 errors: Vec::new(),
-            });
+            };
+            *live = LiveFrame::new(live.seq + 1, status);
         });
     }
 
     /// A broken edit: keep the last good deck, show `errors` over it.
     pub fn report_errors(&self, errors: Vec<String>) {
-        self.inner.live.send_modify(|status| {
-            *status = Arc::new(LiveStatus {
-                version: status.version,
+        self.inner.live.send_modify(|live| {
+            let status = LiveStatus {
+                version: live.status.version,
                 errors,
-            });
+            };
+            *live = LiveFrame::new(live.seq + 1, status);
         });
+    }
+
+    /// The presenter → audience sync hub.
+    pub fn sync_hub(&self) -> &SyncHub {
+        &self.inner.sync
+    }
+
+    /// A receiver that turns true when the server stops and every event stream must end.
+    pub fn stopping(&self) -> watch::Receiver<bool> {
+        self.inner.stopping.subscribe()
     }
 
     /// Ends every open event stream (called when the server stops).
@@ -169,8 +230,13 @@ impl AppState {
     }
 
     /// The live-reload status now.
-    pub fn live_status(&self) -> Arc<LiveStatus> {
+    pub fn live_status(&self) -> Arc<LiveFrame> {
         Arc::clone(&self.inner.live.borrow())
+    }
+
+    /// A receiver of the live-reload status and every change it keeps up with.
+    pub fn live_subscribe(&self) -> watch::Receiver<Arc<LiveFrame>> {
+        self.inner.live.subscribe()
     }
 
     /// Whether the request carries the presenter token, in its `Authorization: Bearer`
@@ -216,6 +282,60 @@ pub fn app(state: AppState) -> Router {
         .nest("/static", static_files)
         .with_state(state)
         .layer(CompressionLayer::new())
+        // Outermost, so that every response gets them, errors and 404s included; the
+        // HTML shell sets its own CSP (with its inline script's hash) first.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static(REFERRER_POLICY),
+        ))
+}
+
+/// The CSP for an HTML page: [`CSP`] with each inline `<script>` of `html` allowed by
+/// its SHA-256 hash. Computed from the rendered page, so the template stays a plain,
+/// self-contained file (the static export renders the same one) and no script runs
+/// inline unless the server rendered it.
+pub fn csp_for_page(html: &str) -> String {
+    let hashes: String = inline_scripts(html)
+        .map(|script| {
+            use base64::Engine as _;
+            use sha2::Digest as _;
+            let digest = sha2::Sha256::digest(script.as_bytes());
+            format!(
+                " 'sha256-{}'",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            )
+        })
+        .collect();
+    CSP.replacen(
+        "script-src 'self' 'wasm-unsafe-eval'",
+        &format!("script-src 'self' 'wasm-unsafe-eval'{hashes}"),
+        1,
+    )
+}
+
+/// The text of every `<script>` element of `html` without a `src` attribute.
+fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
+    let mut rest = html;
+    std::iter::from_fn(move || loop {
+        let start = rest.find("<script")?;
+        let after = &rest[start..];
+        let tag_end = after.find('>')?;
+        let tag = &after[..tag_end];
+        let body = &after[tag_end + 1..];
+        let close = body.find("</script>")?;
+        rest = &body[close..];
+        if !tag.contains(" src=") {
+            return Some(&body[..close]);
+        }
+    })
 }
 
 async fn index(State(state): State<AppState>) -> Result<Response, AppError> {
@@ -224,7 +344,15 @@ async fn index(State(state): State<AppState>) -> Result<Response, AppError> {
     let html = page
         .render()
         .map_err(|error| AppError::Internal(error.to_string()))?;
-    Ok(([(header::CACHE_CONTROL, NO_CACHE)], Html(html)).into_response())
+    let csp = csp_for_page(&html);
+    Ok((
+        [
+            (header::CACHE_CONTROL, NO_CACHE.to_owned()),
+            (header::CONTENT_SECURITY_POLICY, csp),
+        ],
+        Html(html),
+    )
+        .into_response())
 }
 
 async fn deck_json(State(state): State<AppState>) -> Response {
@@ -308,10 +436,8 @@ async fn sync_publish(
 async fn live_events(
     State(state): State<AppState>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let events = WatchStream::new(state.inner.live.subscribe()).map(|status| {
-        let json = serde_json::to_string(status.as_ref()).unwrap_or_else(|_| "{}".to_owned());
-        Event::default().event("live").data(json)
-    });
+    let events = WatchStream::new(state.inner.live.subscribe())
+        .map(|live| Event::default().event("live").data(live.json.clone()));
     Sse::new(state.until_stopping(events)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
 }
 

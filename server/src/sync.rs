@@ -4,19 +4,41 @@
 //! `tokio::sync::watch` channel: a follower that reads slowly skips straight to the newest
 //! state (it is resynced, never queued), and a late joiner gets the current state at once.
 //! Publishing never waits on any reader.
+//!
+//! Every message is serialized once, into the exact Server-Sent Events frame followers
+//! receive ([`Published::frame`], shared `Bytes`). `raftdeck serve` hands each follower's
+//! socket to a [`FanOut`] shard: a few tasks that write that one frame to every socket
+//! with non-blocking writes, instead of one HTTP connection task, buffer set and JSON
+//! encoding per follower. A follower is a socket, a sequence number and at most one
+//! unfinished frame, which is what keeps 10,000 of them within a few megabytes.
 
+use std::io::Write;
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
+use axum::body::Bytes;
 use deck::sync::{SyncMessage, SyncState};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
-/// A published message and its JSON, serialized once for every follower.
+/// How often an idle follower gets an SSE comment, so proxies keep the stream open and
+/// followers that hung up are found (their next write fails).
+pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// How often a shard retries followers whose socket was full (slow or idle readers).
+const RETRY: Duration = Duration::from_millis(250);
+/// The SSE comment sent as keep-alive.
+const KEEP_ALIVE_FRAME: &[u8] = b":\n\n";
+
+/// A published message, its JSON and its SSE frame, serialized once for every follower.
 #[derive(Debug)]
 pub struct Published {
     /// The message.
     pub message: SyncMessage,
-    /// `message` as JSON.
+    /// `message` as JSON (one line: JSON strings escape newlines).
     pub json: String,
+    /// The whole Server-Sent Event: `event: state`, `id: <seq>`, `data: <json>`.
+    pub frame: Bytes,
 }
 
 impl Published {
@@ -24,7 +46,34 @@ impl Published {
         // Serializing plain data with string keys cannot fail; fall back to an empty
         // object rather than panicking anyway.
         let json = serde_json::to_string(&message).unwrap_or_else(|_| "{}".to_owned());
-        Arc::new(Published { message, json })
+        let frame = Bytes::from(format!(
+            "event: state\nid: {}\ndata: {json}\n\n",
+            message.seq
+        ));
+        Arc::new(Published {
+            message,
+            json,
+            frame,
+        })
+    }
+}
+
+/// A value followers receive as one pre-serialized SSE frame, numbered so a shard knows
+/// which followers already have it.
+pub trait Framed: Send + Sync + 'static {
+    /// Increases with every new value.
+    fn seq(&self) -> u64;
+    /// The whole Server-Sent Event for this value.
+    fn frame(&self) -> &Bytes;
+}
+
+impl Framed for Published {
+    fn seq(&self) -> u64 {
+        self.message.seq
+    }
+
+    fn frame(&self) -> &Bytes {
+        &self.frame
     }
 }
 
@@ -68,4 +117,192 @@ impl SyncHub {
     pub fn subscribe(&self) -> watch::Receiver<Arc<Published>> {
         self.latest.subscribe()
     }
+}
+
+/// The followers' sockets, spread over a few shard tasks that write each new frame to
+/// all of theirs (see the module documentation). Used for the sync stream and for the
+/// live-reload stream, which every served browser opens too.
+#[derive(Debug)]
+pub struct FanOut {
+    shards: Vec<mpsc::UnboundedSender<(TcpStream, u64)>>,
+    next: AtomicUsize,
+}
+
+impl FanOut {
+    /// Starts `shards` shard tasks (at least one) on the current tokio runtime, following
+    /// `source`; they end, closing every follower's stream, when `stopping` turns true.
+    pub fn start<T: Framed>(
+        source: &watch::Receiver<Arc<T>>,
+        stopping: &watch::Receiver<bool>,
+        shards: usize,
+    ) -> FanOut {
+        let shards = (0..shards.max(1))
+            .map(|_| {
+                let (sender, receiver) = mpsc::unbounded_channel();
+                tokio::spawn(shard(receiver, source.clone(), stopping.clone()));
+                sender
+            })
+            .collect();
+        FanOut {
+            shards,
+            next: AtomicUsize::new(0),
+        }
+    }
+
+    /// Adds a follower whose response head and message `sent_seq` are already written;
+    /// `stream` must be in non-blocking mode. After shutdown the stream is just closed.
+    pub fn add(&self, stream: TcpStream, sent_seq: u64) {
+        let index = self.next.fetch_add(1, Ordering::Relaxed) % self.shards.len();
+        // A closed shard means the server is stopping: dropping the stream closes it.
+        let _ = self.shards[index].send((stream, sent_seq));
+    }
+}
+
+/// One shard: its followers, written to whenever the hub changes.
+async fn shard<T: Framed>(
+    mut joining: mpsc::UnboundedReceiver<(TcpStream, u64)>,
+    mut latest: watch::Receiver<Arc<T>>,
+    mut stopping: watch::Receiver<bool>,
+) {
+    let mut followers: Vec<Follower> = Vec::new();
+    let mut keep_alive = tokio::time::interval(KEEP_ALIVE);
+    keep_alive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut retry = tokio::time::interval(RETRY);
+    retry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let newest = latest.borrow().seq();
+        let behind = followers.iter().any(|follower| follower.is_behind(newest));
+        tokio::select! {
+            joined = joining.recv() => {
+                let Some((stream, sent_seq)) = joined else { break };
+                let mut follower = Follower { stream, sent_seq, pending: None };
+                // A message may have been published since its first one was written.
+                let published = Arc::clone(&latest.borrow());
+                if follower.send(published.as_ref()) {
+                    followers.push(follower);
+                }
+            }
+            changed = latest.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                let published = Arc::clone(&latest.borrow_and_update());
+                followers.retain_mut(|follower| follower.send(published.as_ref()));
+            }
+            _ = retry.tick(), if behind => {
+                let published = Arc::clone(&latest.borrow());
+                followers.retain_mut(|follower| follower.send(published.as_ref()));
+            }
+            _ = keep_alive.tick() => {
+                followers.retain_mut(Follower::keep_alive);
+            }
+            _ = stopping.wait_for(|stopping| *stopping) => break,
+        }
+    }
+    // Dropping the sockets closes them: each follower's response simply ends (it was sent
+    // with `Connection: close` and no length, so the end of the stream is its end).
+    drop(followers);
+}
+
+/// One follower of the fast path.
+struct Follower {
+    /// Its socket, non-blocking.
+    stream: TcpStream,
+    /// The sequence number of the last frame written (or started) to it.
+    sent_seq: u64,
+    /// The unwritten end of a frame the socket could not take whole: it must be finished
+    /// before anything else, or the event stream would be corrupt.
+    pending: Option<Bytes>,
+}
+
+/// What a non-blocking write achieved.
+enum Written {
+    /// Everything.
+    All,
+    /// Part or nothing: the socket is full; the rest is kept.
+    Blocked,
+    /// The follower is gone.
+    Failed,
+}
+
+impl Follower {
+    fn is_behind(&self, newest: u64) -> bool {
+        self.pending.is_some() || self.sent_seq < newest
+    }
+
+    /// Finishes a pending frame, then writes `published` if it is newer than what the
+    /// follower has. False when the follower is gone.
+    fn send(&mut self, published: &impl Framed) -> bool {
+        if !self.finish_pending() {
+            return false;
+        }
+        if self.pending.is_some() || published.seq() <= self.sent_seq {
+            return true;
+        }
+        self.write_frame(published.frame().clone(), published.seq())
+    }
+
+    /// Sends the keep-alive comment unless a frame is still pending. False when gone.
+    fn keep_alive(&mut self) -> bool {
+        if !self.finish_pending() {
+            return false;
+        }
+        if self.pending.is_some() {
+            return true;
+        }
+        self.write_frame(Bytes::from_static(KEEP_ALIVE_FRAME), self.sent_seq)
+    }
+
+    /// Writes `frame` (message `seq`); a partly written frame stays pending.
+    fn write_frame(&mut self, mut frame: Bytes, seq: u64) -> bool {
+        let whole = frame.len();
+        match write_some(&mut self.stream, &mut frame) {
+            Written::All => {
+                self.sent_seq = seq;
+                true
+            }
+            Written::Blocked => {
+                // Nothing written: the follower stays behind and gets the newest message
+                // later. Part written: that frame must be completed first.
+                if frame.len() < whole {
+                    self.sent_seq = seq;
+                    self.pending = Some(frame);
+                }
+                true
+            }
+            Written::Failed => false,
+        }
+    }
+
+    /// Writes what it can of the pending frame. False when the follower is gone.
+    fn finish_pending(&mut self) -> bool {
+        let Some(mut rest) = self.pending.take() else {
+            return true;
+        };
+        match write_some(&mut self.stream, &mut rest) {
+            Written::All => true,
+            Written::Blocked => {
+                self.pending = Some(rest);
+                true
+            }
+            Written::Failed => false,
+        }
+    }
+}
+
+/// Writes as much of `buffer` as the socket takes without blocking; `buffer` keeps the
+/// rest.
+fn write_some(stream: &mut TcpStream, buffer: &mut Bytes) -> Written {
+    while !buffer.is_empty() {
+        match stream.write(buffer) {
+            Ok(0) => return Written::Failed,
+            Ok(written) => *buffer = buffer.slice(written..),
+            Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {
+                return Written::Blocked
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return Written::Failed,
+        }
+    }
+    Written::All
 }

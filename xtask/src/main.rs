@@ -8,6 +8,7 @@
 
 mod bench;
 mod bundle;
+mod fuzz;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -22,7 +23,12 @@ tasks:
   build            build the WASM bundle and the release `raftdeck` binary
   serve [ARGS…]    build, then run `raftdeck serve ARGS…` (http://127.0.0.1:8080)
   test             every check: fmt, clippy (native + wasm), cargo test, browser tests
-  bench            measure speed and size in release; writes BENCHMARKS.md
+  bench [--only fanout]
+                   measure speed and size in release; writes BENCHMARKS.md
+                   (`--only fanout`: just the sync fan-out section)
+  fuzz [--seconds N] [--target T]
+                   each fuzz target (or T) for N seconds (default 60) with cargo fuzz
+                   on nightly; installs cargo-fuzz into .tools/ when missing
   soak [--schedules N] [--start S]
                    N random Raft fault schedules (default 1,000,000); records the result
 ";
@@ -46,8 +52,9 @@ fn try_main() -> anyhow::Result<()> {
         Some("build") => build(&workspace).map(|_| ()),
         Some("serve") => serve(&workspace, &rest),
         Some("test") => test(&workspace),
-        Some("bench") => bench::bench(&workspace),
+        Some("bench") => bench::bench(&workspace, &rest),
         Some("soak") => bench::soak(&workspace, &rest),
+        Some("fuzz") => fuzz::fuzz(&workspace, &rest),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");
             Ok(())
@@ -166,6 +173,13 @@ fn test(workspace: &Workspace) -> anyhow::Result<()> {
     ]))?;
     step("cargo test --workspace");
     run(workspace.cargo().args(["test", "--workspace"]))?;
+    fuzz::stable_pass(workspace)?;
+    if fuzz::nightly_available() {
+        // A short libFuzzer pass on top of the stable one, where nightly is installed.
+        fuzz::fuzz(workspace, &["--seconds".to_owned(), "10".to_owned()])?;
+    } else {
+        step("no nightly toolchain: skipping the cargo-fuzz pass (the stable pass ran)");
+    }
     bundle::build_bundle(workspace)?;
     step("building the `raftdeck` binary for the browser tests");
     run(workspace
