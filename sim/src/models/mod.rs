@@ -10,6 +10,7 @@
 //!   awareness, cluster health.
 //! - `multisite`: two clusters active/passive, DNS/GSLB, async DB replication, the runbook.
 //! - `matrix`: computed tables (placement × failure, etcd's fault tolerance).
+//! - `live`: one steppable interface over the four models and what a widget draws.
 //!
 //! A scenario's `"system"` field picks the model (`etcd` when absent); [`run_any`] parses
 //! and runs it. Every model is pure: no clock, no I/O, one seeded RNG (inside the Raft
@@ -19,6 +20,7 @@ pub mod common;
 pub mod elasticsearch;
 pub mod kafka;
 pub mod kubernetes;
+pub mod live;
 pub mod matrix;
 pub mod multisite;
 
