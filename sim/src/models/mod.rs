@@ -69,6 +69,43 @@ impl SystemKind {
     }
 }
 
+impl SystemKind {
+    /// The `"system"` name.
+    pub fn name(self) -> &'static str {
+        match self {
+            SystemKind::Etcd => "etcd",
+            SystemKind::Kubernetes => "kubernetes",
+            SystemKind::Elasticsearch => "elasticsearch",
+            SystemKind::Kafka => "kafka",
+            SystemKind::Multisite => "multisite",
+        }
+    }
+}
+
+impl AnyScenario {
+    /// Which system it describes.
+    pub fn system(&self) -> SystemKind {
+        match self {
+            AnyScenario::Etcd(_) => SystemKind::Etcd,
+            AnyScenario::Kubernetes(_) => SystemKind::Kubernetes,
+            AnyScenario::Elasticsearch(_) => SystemKind::Elasticsearch,
+            AnyScenario::Kafka(_) => SystemKind::Kafka,
+            AnyScenario::Multisite(_) => SystemKind::Multisite,
+        }
+    }
+
+    /// When the run ends (simulated ms).
+    pub fn end_ms(&self) -> u64 {
+        match self {
+            AnyScenario::Etcd(s) => s.end_ms(),
+            AnyScenario::Kubernetes(s) => s.header.until_ms,
+            AnyScenario::Elasticsearch(s) => s.header.until_ms,
+            AnyScenario::Kafka(s) => s.header.until_ms,
+            AnyScenario::Multisite(s) => s.header.until_ms,
+        }
+    }
+}
+
 /// A parsed scenario of any system.
 #[derive(Clone, Debug, PartialEq)]
 pub enum AnyScenario {
