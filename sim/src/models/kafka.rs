@@ -965,6 +965,29 @@ impl KafkaModel {
         }
     }
 
+    /// Acknowledged messages held by exactly one replica now: one disk away from loss
+    /// (for the producer-settings table).
+    pub fn acknowledged_on_one_replica(&self) -> u64 {
+        let mut count = 0;
+        for (w, record) in self.writes.iter().enumerate() {
+            if record.outcome != WriteOutcome::Acknowledged {
+                continue;
+            }
+            let Some((p, _)) = self.placed[w] else {
+                continue;
+            };
+            let copies = self.partitions[p]
+                .logs
+                .iter()
+                .filter(|log| log.iter().any(|e| e.write == w as u32))
+                .count();
+            if copies == 1 {
+                count += 1;
+            }
+        }
+        count
+    }
+
     /// Write availability (for the matrix).
     pub fn write_availability(&self) -> &Availability {
         &self.writable
