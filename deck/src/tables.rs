@@ -241,25 +241,31 @@ fn fault_tolerance(max: Option<(&str, u32)>, errors: &mut Vec<TableError>) -> Op
     Some(html)
 }
 
-/// A cell of the Kafka settings table: what happened to the messages.
+/// A cell of the Kafka settings table: acknowledged messages lost on the first line,
+/// then (smaller) those left on a single copy and those refused.
 fn kafka_cell(lost: u64, single_copy: u64, refused: u64) -> String {
-    let mut parts = Vec::new();
-    if lost > 0 {
-        parts.push(format!("<strong>{lost} acquittés perdus</strong>"));
-    } else if single_copy > 0 {
-        parts.push(format!("0 perdu, mais {single_copy} sur le leader seul"));
+    let headline = if lost > 0 {
+        format!("<strong>{lost} acquitté(s) perdu(s)</strong>")
     } else {
-        parts.push("0 perdu".to_string());
+        "0 perdu".to_string()
+    };
+    let mut details = Vec::new();
+    if single_copy > 0 {
+        details.push(format!("{single_copy} sur une seule copie"));
     }
     if refused > 0 {
-        parts.push(format!("{refused} refusés"));
+        details.push(format!("{refused} refusés"));
     }
-    parts.join(" · ")
+    if details.is_empty() {
+        headline
+    } else {
+        format!("{headline}<br><small>{}</small>", details.join(" · "))
+    }
 }
 
 fn kafka_settings() -> String {
     let mut html = String::from(
-        "<table class=\"computed\"><thead><tr><th>acks</th><th>min.insync</th><th>unclean</th><th>perte du site du leader</th><th>ISR réduit au leader, puis il tombe</th></tr></thead><tbody>",
+        "<table class=\"computed kafka-settings\"><thead><tr><th>acks</th><th>min.insync</th><th>unclean</th><th>site du leader perdu</th><th>ISR réduit au leader, qui tombe</th></tr></thead><tbody>",
     );
     for row in kafka_settings_rows() {
         let _ = write!(
@@ -533,7 +539,7 @@ mod tests {
             .split("<tr>")
             .find(|row| row.contains("<td>oui</td>"))
             .expect("the unclean row");
-        assert!(unclean.contains("acquittés perdus"), "{unclean}");
+        assert!(unclean.contains("acquitté(s) perdu(s)"), "{unclean}");
         assert_eq!(
             messages("name: kafka-settings\nmax: 3\n"),
             ["12: table parameter `max` does not apply to the `kafka-settings` table"]

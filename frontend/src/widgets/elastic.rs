@@ -125,7 +125,15 @@ pub fn draw(view: &EsView, hooks: &Hooks, height: f64) -> Html {
         Awareness::Forced => "allocation : awareness forcée",
     };
     let voters = view.voting_configuration.len();
-    let rows = (((height - 330.0) / 24.0).floor().max(1.0)) as usize;
+    // The rows between the client box and the tally line; a short widget drops the
+    // tally for the last document.
+    let show_tally = height >= 330.0;
+    let bottom = if show_tally {
+        height - 40.0
+    } else {
+        height - 8.0
+    };
+    let rows = (((bottom - 240.0) / 24.0).floor().max(0.0)) as usize;
     html! {
         <>
             { draw_sites(&geometry, &view.sites, &view.links, hooks, "Zone") }
@@ -158,9 +166,11 @@ pub fn draw(view: &EsView, hooks: &Hooks, height: f64) -> Html {
                 { draw_client(x + 12.0, 190.0, width - 24.0, "✎ Indexer un document", hooks,
                     "Cliquer : un client indexe un document (touche W)") }
                 { draw_writes(x + 16.0, 240.0, width - 32.0, &view.writes, rows) }
-                <text class="model-panel-line" x={n(x + 14.0)} y={n(height - 22.0)}>
-                    { format!("Indexés {} · refusés {}", view.tally.acknowledged, view.tally.refused) }
-                </text>
+                if show_tally {
+                    <text class="model-panel-line" x={n(x + 14.0)} y={n(height - 22.0)}>
+                        { format!("Indexés {} · refusés {}", view.tally.acknowledged, view.tally.refused) }
+                    </text>
+                }
             </g>
         </>
     }

@@ -141,7 +141,11 @@ pub fn draw(view: &MultisiteView, hooks: &Hooks, height: f64) -> Html {
     let replication = [
         "réplication".to_string(),
         format!("asynchrone, {}", duration_text(view.replication_lag_ms)),
-        format!("{} en transit", view.unreplicated),
+        if view.primary == view.passive {
+            format!("{} jamais arrivée(s)", view.lost.len())
+        } else {
+            format!("{} en transit", view.unreplicated)
+        },
     ];
     let panel_x = VIEW_WIDTH - PANEL_WIDTH;
     let outage = view.outage_ms.unwrap_or(0);
@@ -150,7 +154,7 @@ pub fn draw(view: &MultisiteView, hooks: &Hooks, height: f64) -> Html {
             <g class="model-flow">
                 { boxed("model-box-users", users_x, 6.0, 220.0, 34.0, &["Utilisateurs".to_string()]) }
                 { boxed("model-box-dns", users_x - 40.0, 66.0, 300.0, 54.0,
-                    &["DNS / GSLB (health checks)".to_string(), format!("répond : site {} · TTL", view.dns_site)]) }
+                    &["DNS / GSLB (health checks)".to_string(), format!("répond : site {}", view.dns_site)]) }
                 <path class="model-arrow" d={format!("M{} 40 L{} 66", n(users_x + 110.0), n(users_x + 110.0))} />
                 <path class={classes!("model-arrow", "model-arrow-traffic")} data-traffic-arrow={view.traffic_site.clone()}
                       d={format!("M{} 120 L{} {}", n(users_x + 110.0), n(target_x), n(site_top + 40.0))} />
