@@ -247,3 +247,30 @@ test("multisite: failing over to B measures the RTO and the writes lost in the r
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("a model widget's moment travels in the URL and keys act while it is focused", async () => {
+  const { page, context, errors } = await openPage(browser);
+  const widget = await openWidget(page, "kafka", "kafka-isr");
+  await widget.focus();
+  // « 2 » fails the second site (B), « w » writes, « ] » moves a twentieth of the run on.
+  await widget.press("2");
+  assert.equal(await widget.locator('[data-site="B"]').getAttribute("data-state"), "down");
+  await widget.press("w");
+  await widget.press("]");
+  await widget.press("]");
+  const shared = await picture(widget);
+  await page.waitForFunction(() => location.hash.includes("?w0="));
+  const url = page.url();
+  // Escape hands the keys back to the deck.
+  await widget.press("Escape");
+  // The same address in a fresh page shows the same moment.
+  const second = await openPage(browser);
+  await second.page.goto(url);
+  const again = second.page.locator('[data-widget="kafka"]');
+  await again.locator(`xpath=self::*[@data-sim-ms="${shared.ms}"]`).waitFor(WAIT);
+  assert.deepEqual(await picture(again), shared);
+  assert.deepEqual(second.errors, []);
+  await second.context.close();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
