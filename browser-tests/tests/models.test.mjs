@@ -274,3 +274,24 @@ test("a model widget's moment travels in the URL and keys act while it is focuse
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("presenter sync: a site failed on the presenter's widget fails on the followers' too", async () => {
+  const presenter = await openPage(browser, { width: 1440, height: 900 });
+  const follower = await openPage(browser);
+  await presenter.page.goto(`${server.url}?presenter&token=test-token`);
+  await presenter.page.locator('[data-view="presenter"]').waitFor(WAIT);
+  await follower.page.goto(`${server.url}?follow`);
+  await follower.page.locator("main [data-slide-id]").waitFor(WAIT);
+  // The presenter moves to the Kafka slide; the follower follows.
+  await presenter.page.evaluate(() => { location.hash = "#/kafka-isr"; });
+  await follower.page.locator('main [data-slide-id="kafka-isr"]').waitFor(WAIT);
+  const current = presenter.page.locator('.presenter-current [data-widget="kafka"]');
+  await current.waitFor(WAIT);
+  await clickSite(current, "B");
+  await current.locator('[data-site="B"][data-state="down"]').waitFor(WAIT);
+  await follower.page.locator('main [data-widget="kafka"] [data-site="B"][data-state="down"]').waitFor(WAIT);
+  assert.deepEqual(follower.errors, []);
+  assert.deepEqual(presenter.errors, []);
+  await presenter.context.close();
+  await follower.context.close();
+});

@@ -106,7 +106,7 @@ pub fn draw(view: &KubeView, hooks: &Hooks, height: f64) -> Html {
             .collect();
         let top = spot.y + 116.0;
         let room = (spot.y + spot.height - top - 8.0).max(40.0);
-        let row = (room / here_workers.len().max(1) as f64).min(92.0);
+        let row = (room / here_workers.len().max(1) as f64).min(104.0);
         for (k, worker) in here_workers.iter().enumerate() {
             let y = top + k as f64 * row;
             let onclick = hooks.node.clone().map(|callback| {
@@ -150,11 +150,11 @@ pub fn draw(view: &KubeView, hooks: &Hooks, height: f64) -> Html {
                     <text class="model-card-title" x={n(spot.x + 26.0)} y={n(y + 22.0)}>{ worker.name.clone() }</text>
                     <text class="model-card-status" x={n(spot.x + 26.0 + 44.0)} y={n(y + 22.0)}>{ status }</text>
                     { for worker.pods.iter().enumerate().map(|(p, pod)| {
-                        let px = spot.x + 26.0 + p as f64 * 76.0;
+                        let px = spot.x + 26.0 + p as f64 * 86.0;
                         html! {
                             <g class="model-pod" data-pod={pod.clone()}>
-                                <rect x={n(px)} y={n(y + 32.0)} width="70" height="26" rx="13" />
-                                <text x={n(px + 35.0)} y={n(y + 50.0)}>{ pod.clone() }</text>
+                                <rect x={n(px)} y={n(y + 34.0)} width="80" height="30" rx="15" />
+                                <text x={n(px + 40.0)} y={n(y + 54.0)}>{ pod.clone() }</text>
                             </g>
                         }
                     }) }
