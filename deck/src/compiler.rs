@@ -656,6 +656,10 @@ fn compile_slide(
 fn widget_kind(info: &str) -> Option<WidgetKind> {
     match info.split_whitespace().next()? {
         "raft" => Some(WidgetKind::Raft),
+        "controlplane" => Some(WidgetKind::Controlplane),
+        "elastic" => Some(WidgetKind::Elastic),
+        "kafka" => Some(WidgetKind::Kafka),
+        "multisite" => Some(WidgetKind::Multisite),
         _ => None,
     }
 }
@@ -673,6 +677,29 @@ const WIDGET_CONTROLS: [&str; 8] = [
     "member_remove",
 ];
 const WIDGET_TOGGLES: [&str; 2] = ["pre_vote", "check_quorum"];
+/// The clicks the other systems' widgets offer: fail/restore a site, cut/heal a link,
+/// send a write, crash/restart a node.
+const MODEL_WIDGET_CONTROLS: [&str; 5] = ["site", "link", "propose", "crash", "restart"];
+
+/// Validates a widget's scenario text: the Raft parser for `raft`, the any-system parser
+/// for the others, whose `"system"` must be the widget's. Gives the run's end (ms).
+fn check_widget_scenario(kind: WidgetKind, text: &str) -> Result<u64, String> {
+    if kind == WidgetKind::Raft {
+        return sim::parse_scenario(text)
+            .map(|parsed| parsed.end_ms())
+            .map_err(|error| error.to_string());
+    }
+    let parsed = sim::parse_any(text).map_err(|error| error.to_string())?;
+    let system = parsed.system().name();
+    if system != kind.system() {
+        return Err(format!(
+            "$.system: the `{}` widget needs a `{}` scenario, not `{system}`",
+            kind.name(),
+            kind.system()
+        ));
+    }
+    Ok(parsed.end_ms())
+}
 
 /// Parses a widget block's `key: value` lines, checking each value and that the scenario
 /// exists and is valid. `fence_line` is the line of the opening fence.
@@ -727,8 +754,8 @@ fn parse_widget(
                 }
                 let path = context.scenarios_dir.join(value);
                 match std::fs::read_to_string(&path) {
-                    Ok(text) => match sim::parse_scenario(&text) {
-                        Ok(parsed) => scenario = Some((value.to_owned(), text, parsed.end_ms())),
+                    Ok(text) => match check_widget_scenario(kind, &text) {
+                        Ok(end_ms) => scenario = Some((value.to_owned(), text, end_ms)),
                         Err(error) => errors.push(context.error(
                             line_number,
                             format!("widget scenario `slides/scenarios/{value}`: {error}"),
@@ -765,15 +792,24 @@ fn parse_widget(
             }
             "controls" => {
                 controls = list(value);
+                let known: &[&str] = if kind == WidgetKind::Raft {
+                    &WIDGET_CONTROLS
+                } else {
+                    &MODEL_WIDGET_CONTROLS
+                };
                 for control in &controls {
-                    if !WIDGET_CONTROLS.contains(&control.as_str()) {
+                    if !known.contains(&control.as_str()) {
                         errors.push(context.error(
                             line_number,
-                            format!("unknown widget control `{control}` (expected: {})", WIDGET_CONTROLS.join(", ")),
+                            format!("unknown `{}` widget control `{control}` (expected: {})", kind.name(), known.join(", ")),
                         ));
                     }
                 }
             }
+            "toggles" if kind != WidgetKind::Raft => errors.push(context.error(
+                line_number,
+                format!("the `{}` widget has no toggles (only `raft` has)", kind.name()),
+            )),
             "toggles" => {
                 toggles = list(value);
                 for toggle in &toggles {
@@ -1114,7 +1150,13 @@ mod tests {
     }
 
     fn deck_with_scenario() -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("raftdeck-deck-widget-{}", std::process::id()));
+        // One folder per call: tests run in parallel and would rewrite each other's files.
+        static CALLS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!(
+            "raftdeck-deck-widget-{}-{call}",
+            std::process::id()
+        ));
         std::fs::create_dir_all(dir.join("static")).unwrap();
         std::fs::create_dir_all(dir.join("slides/scenarios")).unwrap();
         std::fs::write(
@@ -1127,7 +1169,105 @@ mod tests {
             r#"{"cluster":{"sites":{"A":["n1"]}},"steps":[{"at_ms":1,"do":"crash","node":"n7"}]}"#,
         )
         .unwrap();
+        std::fs::write(
+            dir.join("slides/scenarios/kafka.json"),
+            r#"{"system":"kafka","cluster":{"brokers":{"A":["b1"],"B":["b2"],"C":["b3"]}},"until_ms":30000}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("slides/scenarios/kafka-bad.json"),
+            r#"{"system":"kafka","cluster":{"brokers":{"A":["b1"]},"replication_factor":3}}"#,
+        )
+        .unwrap();
         dir
+    }
+
+    #[test]
+    fn system_widget_blocks_take_their_own_scenarios() {
+        let dir = deck_with_scenario();
+        let slides = compile_chapter_text(
+            "slides/01-test.md",
+            "# T
+
+```kafka
+scenario: kafka.json
+height: 500
+checkpoints: 10000, 30000
+controls: site, propose
+speed: 2
+```
+",
+            &dir.join("static"),
+        )
+        .unwrap();
+        let widget = &slides[0].widgets[0];
+        assert_eq!(widget.kind, WidgetKind::Kafka);
+        assert_eq!(widget.checkpoints, vec![10_000, 30_000]);
+        assert_eq!(widget.controls, vec!["site", "propose"]);
+        assert_eq!(widget.speed, 2.0);
+        assert_eq!(slides[0].steps, 2);
+    }
+
+    #[test]
+    fn system_widget_errors_name_the_line_and_the_reason() {
+        let dir = deck_with_scenario();
+        let text = "# T
+
+```elastic
+scenario: kafka.json
+```
+---
+# U
+
+```kafka
+scenario: ok.json
+```
+---
+# V
+
+```raft
+scenario: kafka.json
+```
+---
+# W
+
+```multisite
+scenario: kafka-bad.json
+```
+---
+# X
+
+```controlplane
+scenario: kafka.json
+controls: isolate
+toggles: pre_vote
+checkpoints: 40000
+```
+";
+        let errors = compile_chapter_text("slides/01-test.md", text, &dir.join("static"))
+            .unwrap_err()
+            .0
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>();
+        assert_eq!(errors.len(), 7, "{errors:#?}");
+        assert!(errors[0].starts_with("slides/01-test.md:4: widget scenario `slides/scenarios/kafka.json`: $.system: the `elastic` widget needs a `elasticsearch` scenario, not `kafka`"), "{}", errors[0]);
+        assert!(errors[1].starts_with("slides/01-test.md:10: widget scenario `slides/scenarios/ok.json`: $.system: the `kafka` widget needs a `kafka` scenario, not `etcd`"), "{}", errors[1]);
+        assert!(
+            errors[2].starts_with(
+                "slides/01-test.md:16: widget scenario `slides/scenarios/kafka.json`: $.system"
+            ),
+            "{}",
+            errors[2]
+        );
+        assert!(errors[3].starts_with("slides/01-test.md:22: widget scenario `slides/scenarios/kafka-bad.json`: $.cluster.replication_factor"), "{}", errors[3]);
+        assert!(errors[4].starts_with("slides/01-test.md:28: widget scenario `slides/scenarios/kafka.json`: $.system: the `controlplane` widget needs a `kubernetes` scenario"), "{}", errors[4]);
+        assert!(errors[5].starts_with("slides/01-test.md:29: unknown `controlplane` widget control `isolate` (expected: site, link, propose, crash, restart)"), "{}", errors[5]);
+        assert!(
+            errors[6].starts_with("slides/01-test.md:30: the `controlplane` widget has no toggles"),
+            "{}",
+            errors[6]
+        );
     }
 
     #[test]
@@ -1176,7 +1316,9 @@ mod tests {
         );
         assert!(errors[1].starts_with("slides/01-test.md:5: widget `height`"));
         assert!(errors[2].starts_with("slides/01-test.md:6: unknown widget parameter `foo`"));
-        assert!(errors[3].starts_with("slides/01-test.md:7: unknown widget control `explode`"));
+        assert!(
+            errors[3].starts_with("slides/01-test.md:7: unknown `raft` widget control `explode`")
+        );
         assert!(errors[4].starts_with(
             "slides/01-test.md:13: widget scenario `slides/scenarios/absent.json` not found"
         ));

@@ -139,6 +139,14 @@ pub struct Slide {
 pub enum WidgetKind {
     /// An etcd/Raft cluster over sites, driven by the `sim` crate.
     Raft,
+    /// A Kubernetes control plane over sites (`"system": "kubernetes"`).
+    Controlplane,
+    /// An Elasticsearch cluster over zones (`"system": "elasticsearch"`).
+    Elastic,
+    /// Kafka brokers, partitions and the KRaft quorum (`"system": "kafka"`).
+    Kafka,
+    /// Two clusters active/passive with DNS/GSLB and the runbook (`"system": "multisite"`).
+    Multisite,
 }
 
 impl WidgetKind {
@@ -146,6 +154,21 @@ impl WidgetKind {
     pub fn name(self) -> &'static str {
         match self {
             WidgetKind::Raft => "raft",
+            WidgetKind::Controlplane => "controlplane",
+            WidgetKind::Elastic => "elastic",
+            WidgetKind::Kafka => "kafka",
+            WidgetKind::Multisite => "multisite",
+        }
+    }
+
+    /// The scenario `"system"` this widget draws.
+    pub fn system(self) -> &'static str {
+        match self {
+            WidgetKind::Raft => "etcd",
+            WidgetKind::Controlplane => "kubernetes",
+            WidgetKind::Elastic => "elasticsearch",
+            WidgetKind::Kafka => "kafka",
+            WidgetKind::Multisite => "multisite",
         }
     }
 }
@@ -157,7 +180,8 @@ pub struct WidgetSpec {
     pub kind: WidgetKind,
     /// The scenario file name under `slides/scenarios/`.
     pub scenario_file: String,
-    /// The scenario's JSON text (already validated by `sim::parse_scenario`), so the
+    /// The scenario's JSON text (already validated by `sim::parse_scenario`, or
+    /// `sim::models::parse_any` for the other systems' widgets), so the
     /// browser needs no second request.
     pub scenario: String,
     /// Height on the 1280×720 canvas, in pixels.

@@ -19,7 +19,9 @@
 //! ````
 //!
 //! - `name`: `etcd-fault-tolerance` (cluster size → quorum → failures tolerated, as in
-//!   the etcd FAQ) or `failure-matrix` (placement × failure);
+//!   the etcd FAQ), `failure-matrix` (placement × failure) or `kafka-settings` (producer
+//!   `acks` × `min.insync.replicas` × unclean election against two failures, computed by
+//!   the Kafka model; no other parameter);
 //! - `max` (etcd-fault-tolerance): sizes 1 to `max`, 1–9, default 5;
 //! - `system` (failure-matrix, required): `etcd` or `kubernetes` (the same rows: stacked
 //!   etcd), `elasticsearch`, `kafka`;
@@ -35,7 +37,7 @@
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
-use sim::models::matrix::{self, Failure, MatrixRow, ToleranceRow};
+use sim::models::matrix::{self, Failure, KafkaSettingsRow, MatrixRow, ToleranceRow};
 
 /// The info string of a computed table's fenced block.
 pub const TABLE_INFO: &str = "table";
@@ -54,7 +56,7 @@ pub struct TableError {
     pub message: String,
 }
 
-const NAMES: &str = "etcd-fault-tolerance, failure-matrix";
+const NAMES: &str = "etcd-fault-tolerance, failure-matrix, kafka-settings";
 const KEYS: &str = "name, max, system, placements, failures, form";
 const SYSTEMS: &str = "etcd, kubernetes, elasticsearch, kafka";
 const FAILURE_KEYS: [(&str, Failure); 5] = [
@@ -70,6 +72,11 @@ const MAX_SIZE: u32 = 9;
 fn tolerance_rows() -> &'static [ToleranceRow] {
     static ROWS: OnceLock<Vec<ToleranceRow>> = OnceLock::new();
     ROWS.get_or_init(|| matrix::fault_tolerance_table(MAX_SIZE))
+}
+
+fn kafka_settings_rows() -> &'static [KafkaSettingsRow] {
+    static ROWS: OnceLock<Vec<KafkaSettingsRow>> = OnceLock::new();
+    ROWS.get_or_init(matrix::kafka_settings_table)
 }
 
 fn matrix_rows() -> &'static [MatrixRow] {
@@ -158,6 +165,15 @@ pub fn render_table(fence_line: u32, body: &str) -> Result<String, Vec<TableErro
             refuse_keys(&params, &["max"], "failure-matrix", &mut errors);
             failure_matrix(fence_line, &get, &mut errors)
         }
+        Some(("kafka-settings", _)) => {
+            refuse_keys(
+                &params,
+                &["max", "system", "placements", "failures", "form"],
+                "kafka-settings",
+                &mut errors,
+            );
+            Some(kafka_settings())
+        }
         Some((other, line)) => {
             errors.push(error(
                 line,
@@ -223,6 +239,47 @@ fn fault_tolerance(max: Option<(&str, u32)>, errors: &mut Vec<TableError>) -> Op
     }
     html.push_str("</tbody></table>\n<p class=\"source computed-source\">Calculé par la simulation raftdeck (on arrête des membres, leader d’abord, et on écrit) : identique à la FAQ etcd</p>\n");
     Some(html)
+}
+
+/// A cell of the Kafka settings table: acknowledged messages lost on the first line,
+/// then (smaller) those left on a single copy and those refused.
+fn kafka_cell(lost: u64, single_copy: u64, refused: u64) -> String {
+    let headline = if lost > 0 {
+        format!("<strong>{lost} acquitté(s) perdu(s)</strong>")
+    } else {
+        "0 perdu".to_string()
+    };
+    let mut details = Vec::new();
+    if single_copy > 0 {
+        details.push(format!("{single_copy} sur une seule copie"));
+    }
+    if refused > 0 {
+        details.push(format!("{refused} refusés"));
+    }
+    if details.is_empty() {
+        headline
+    } else {
+        format!("{headline}<br><small>{}</small>", details.join(" · "))
+    }
+}
+
+fn kafka_settings() -> String {
+    let mut html = String::from(
+        "<table class=\"computed kafka-settings\"><thead><tr><th>acks</th><th>min.insync</th><th>unclean</th><th>site du leader perdu</th><th>ISR réduit au leader, qui tombe</th></tr></thead><tbody>",
+    );
+    for row in kafka_settings_rows() {
+        let _ = write!(
+            html,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            row.acks,
+            row.min_insync,
+            if row.unclean { "oui" } else { "non" },
+            kafka_cell(row.site_lost, 0, row.site_refused),
+            kafka_cell(row.alone_lost, row.alone_single_copy, row.alone_refused),
+        );
+    }
+    html.push_str("</tbody></table>\n<p class=\"source computed-source\">Calculé par le modèle Kafka de raftdeck : RF=3, un broker par site, un message par seconde pendant 90 s</p>\n");
+    html
 }
 
 type Get<'a> = dyn Fn(&str) -> Option<(&'a str, u32)> + 'a;
@@ -467,6 +524,29 @@ mod tests {
     }
 
     #[test]
+    fn the_kafka_settings_table_is_computed_by_the_model() {
+        let html = render_table(1, "name: kafka-settings\n").unwrap();
+        assert_eq!(html.matches("<tr><td>").count(), 4);
+        // acks=all + min.insync=2: nothing lost in either failure, refusals instead.
+        let safe = html
+            .split("<tr>")
+            .find(|row| row.starts_with("<td>all</td><td>2</td>"))
+            .expect("the safe row");
+        assert_eq!(safe.matches("0 perdu").count(), 2, "{safe}");
+        assert!(safe.contains("refusés"), "{safe}");
+        // Unclean election: acknowledged messages lost.
+        let unclean = html
+            .split("<tr>")
+            .find(|row| row.contains("<td>oui</td>"))
+            .expect("the unclean row");
+        assert!(unclean.contains("acquitté(s) perdu(s)"), "{unclean}");
+        assert_eq!(
+            messages("name: kafka-settings\nmax: 3\n"),
+            ["12: table parameter `max` does not apply to the `kafka-settings` table"]
+        );
+    }
+
+    #[test]
     fn errors_name_the_line_of_the_parameter() {
         assert_eq!(
             messages("name: failure-matrix\nsystem: mongodb\n"),
@@ -486,7 +566,7 @@ mod tests {
         );
         assert_eq!(
             messages("name: etcd-quorum\n"),
-            ["11: unknown table `etcd-quorum` (expected etcd-fault-tolerance, failure-matrix)"]
+            ["11: unknown table `etcd-quorum` (expected etcd-fault-tolerance, failure-matrix, kafka-settings)"]
         );
         assert!(messages("max: 3\n")[0].starts_with("10: a `table` block needs `name:`"));
         assert!(messages("name: etcd-fault-tolerance\nmax: 12\n")[0]

@@ -9,6 +9,7 @@ use wasm_bindgen::JsCast;
 use web_sys::Element;
 use yew::prelude::*;
 
+use crate::widgets::model_widget::ModelWidget;
 use crate::widgets::raft::RaftWidget;
 
 /// Props of [`SlideView`].
@@ -76,6 +77,22 @@ pub fn slide_view(props: &SlideProps) -> Html {
                 let widget = match spec.kind {
                     WidgetKind::Raft => html! {
                         <RaftWidget
+                            key={key.clone()}
+                            spec={Rc::new(spec.clone())}
+                            key_name={key.clone()}
+                            step={props.step}
+                            external={props.widget_states.get(&key).cloned()}
+                            on_state={props.on_widget_state.clone()}
+                            preview={props.preview}
+                        />
+                    },
+                    // One component for the other systems; it draws through the
+                    // system's module (controlplane, elastic, kafka, multisite).
+                    WidgetKind::Controlplane
+                    | WidgetKind::Elastic
+                    | WidgetKind::Kafka
+                    | WidgetKind::Multisite => html! {
+                        <ModelWidget
                             key={key.clone()}
                             spec={Rc::new(spec.clone())}
                             key_name={key.clone()}

@@ -410,6 +410,32 @@ impl Topology {
         self.site_up(a) && self.site_up(b) && self.linked(a, b)
     }
 
+    /// Every site and whether it is up (what a widget draws).
+    pub fn site_views(&self) -> Vec<SiteView> {
+        self.sites
+            .iter()
+            .map(|name| SiteView {
+                name: name.clone(),
+                up: self.site_up(name),
+            })
+            .collect()
+    }
+
+    /// Every pair of sites and whether its link is up.
+    pub fn link_views(&self) -> Vec<LinkView> {
+        let mut links = Vec::new();
+        for (position, a) in self.sites.iter().enumerate() {
+            for b in &self.sites[position + 1..] {
+                links.push(LinkView {
+                    a: a.clone(),
+                    b: b.clone(),
+                    up: self.linked(a, b),
+                });
+            }
+        }
+        links
+    }
+
     /// Applies a site or link action; false for other actions (left to the model).
     pub fn apply(&mut self, action: &SystemAction) -> bool {
         match action {
@@ -437,6 +463,63 @@ impl Topology {
         }
         true
     }
+}
+
+/// A site as a widget draws it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SiteView {
+    /// Name.
+    pub name: String,
+    /// Whether it is up.
+    pub up: bool,
+}
+
+/// The link between two sites as a widget draws it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LinkView {
+    /// First site (alphabetical).
+    pub a: String,
+    /// Second site.
+    pub b: String,
+    /// Whether it is up.
+    pub up: bool,
+}
+
+/// How many client writes ended each way so far (a widget's counters).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct WriteTally {
+    /// Acknowledged (and not lost).
+    pub acknowledged: u32,
+    /// Refused.
+    pub refused: u32,
+    /// Still waiting.
+    pub pending: u32,
+    /// Sent without acknowledgement (`acks=0`).
+    pub unconfirmed: u32,
+    /// Acknowledged, then lost.
+    pub lost: u32,
+}
+
+impl WriteTally {
+    /// Counts a list of writes.
+    pub fn of(writes: &[WriteRecord]) -> WriteTally {
+        let mut tally = WriteTally::default();
+        for write in writes {
+            match write.outcome {
+                _ if write.lost && write.outcome == WriteOutcome::Acknowledged => tally.lost += 1,
+                WriteOutcome::Acknowledged => tally.acknowledged += 1,
+                WriteOutcome::Refused => tally.refused += 1,
+                WriteOutcome::Pending => tally.pending += 1,
+                WriteOutcome::Unconfirmed => tally.unconfirmed += 1,
+            }
+        }
+        tally
+    }
+}
+
+/// The last `count` writes (what fits in a widget's panel).
+pub fn last_writes(writes: &[WriteRecord], count: usize) -> Vec<WriteRecord> {
+    writes[writes.len().saturating_sub(count)..].to_vec()
 }
 
 /// A time window `[from_ms, to_ms)`; `to_ms` null when still open at the end of the run.

@@ -24,8 +24,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::common::{
-    check_names, fail, parse_header, push_event, root_and_cluster, Availability, Header,
-    ModelEvent, SystemAction, Topology, Window, WriteOutcome, WriteRecord,
+    check_names, fail, last_writes, parse_header, push_event, root_and_cluster, Availability,
+    Header, LinkView, ModelEvent, SiteView, SystemAction, Topology, Window, WriteOutcome,
+    WriteRecord, WriteTally,
 };
 use crate::scenario::ScenarioError;
 
@@ -220,6 +221,65 @@ pub struct EsResult {
     /// Timeline: `master_elected`, `master_lost`, `voting_config`, `replica_promoted`,
     /// `copy_unassigned`, `copy_allocated`…
     pub events: Vec<ModelEvent>,
+}
+
+/// A shard copy as a widget draws it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct CopyView {
+    /// Shard number.
+    pub shard: u32,
+    /// Primary (else replica).
+    pub primary: bool,
+}
+
+/// A node as a widget draws it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EsNodeView {
+    /// Name.
+    pub name: String,
+    /// Zone.
+    pub zone: String,
+    /// Whether it runs.
+    pub up: bool,
+    /// Master-eligible and electable.
+    pub master_eligible: bool,
+    /// A voting-only node (tiebreaker).
+    pub voting_only: bool,
+    /// Holds data.
+    pub data: bool,
+    /// In the voting configuration now.
+    pub in_voting_configuration: bool,
+    /// The elected master.
+    pub master: bool,
+    /// Copies it holds.
+    pub copies: Vec<CopyView>,
+}
+
+/// An Elasticsearch cluster at one instant, for a widget.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EsView {
+    /// Simulated time.
+    pub now_ms: u64,
+    /// Zones.
+    pub sites: Vec<SiteView>,
+    /// Links between zones.
+    pub links: Vec<LinkView>,
+    /// Elected master.
+    pub master: Option<String>,
+    /// Voting configuration.
+    pub voting_configuration: Vec<String>,
+    /// `green`, `yellow` or `red`.
+    pub health: &'static str,
+    /// Allocation awareness.
+    pub awareness: Awareness,
+    /// Nodes.
+    pub nodes: Vec<EsNodeView>,
+    /// Unassigned copies.
+    pub unassigned: Vec<CopyView>,
+    /// Documents indexed so far, counted.
+    pub tally: WriteTally,
+    /// The last documents.
+    pub writes: Vec<WriteRecord>,
 }
 
 #[derive(Clone, Debug)]
@@ -631,6 +691,64 @@ impl EsModel {
     /// Whether a document indexed now would be acknowledged.
     pub fn writable(&self) -> bool {
         self.master.is_some() && self.health != "red"
+    }
+
+    /// Current simulated time.
+    pub fn now_ms(&self) -> u64 {
+        self.now
+    }
+
+    /// Timeline so far.
+    pub fn events(&self) -> &[ModelEvent] {
+        &self.events
+    }
+
+    /// What a widget draws at the current instant: zones, nodes with their roles and
+    /// shard copies, the master, the voting configuration, the health, the writes.
+    pub fn view(&self) -> EsView {
+        let copies_of = |node: Option<usize>| -> Vec<CopyView> {
+            self.copies
+                .iter()
+                .filter(|copy| copy.node == node)
+                .map(|copy| CopyView {
+                    shard: copy.shard as u32,
+                    primary: copy.primary,
+                })
+                .collect()
+        };
+        let nodes = (0..self.nodes.len())
+            .map(|n| {
+                let node = &self.nodes[n];
+                EsNodeView {
+                    name: node.name.clone(),
+                    zone: node.zone.clone(),
+                    up: self.alive(n),
+                    master_eligible: node.electable,
+                    voting_only: node.voter && !node.electable,
+                    data: node.data,
+                    in_voting_configuration: self.voting.contains(&n),
+                    master: self.master == Some(n),
+                    copies: copies_of(Some(n)),
+                }
+            })
+            .collect();
+        EsView {
+            now_ms: self.now,
+            sites: self.topology.site_views(),
+            links: self.topology.link_views(),
+            master: self.master.map(|m| self.nodes[m].name.clone()),
+            voting_configuration: self
+                .voting
+                .iter()
+                .map(|&v| self.nodes[v].name.clone())
+                .collect(),
+            health: self.health,
+            awareness: self.cluster.awareness,
+            nodes,
+            unassigned: copies_of(None),
+            tally: WriteTally::of(&self.writes),
+            writes: last_writes(&self.writes, 6),
+        }
     }
 
     /// The result so far.

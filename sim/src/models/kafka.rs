@@ -24,8 +24,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::common::{
-    check_names, fail, parse_header, push_event, root_and_cluster, Availability, Header,
-    ModelEvent, SystemAction, Topology, Window, WriteOutcome, WriteRecord,
+    check_names, fail, last_writes, parse_header, push_event, root_and_cluster, Availability,
+    Header, LinkView, ModelEvent, SiteView, SystemAction, Topology, Window, WriteOutcome,
+    WriteRecord, WriteTally,
 };
 use crate::invariants::Violation;
 use crate::scenario::{LatencySpec, ScenarioError};
@@ -251,6 +252,65 @@ pub struct KafkaResult {
     pub events: Vec<ModelEvent>,
     /// Raft safety violations of the controllers (must be empty).
     pub violations: Vec<Violation>,
+}
+
+/// A broker as a widget draws it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BrokerView {
+    /// Name.
+    pub name: String,
+    /// Site (`broker.rack`).
+    pub site: String,
+    /// Whether it runs.
+    pub up: bool,
+    /// Fenced by the controller.
+    pub fenced: bool,
+}
+
+/// A KRaft controller as a widget draws it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ControllerView {
+    /// Name.
+    pub name: String,
+    /// Site.
+    pub site: String,
+    /// Raft role (`leader`, `follower`, `candidate`, `pre_candidate`, `down`).
+    pub role: &'static str,
+}
+
+/// A Kafka cluster at one instant, for a widget.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct KafkaView {
+    /// Simulated time.
+    pub now_ms: u64,
+    /// Sites.
+    pub sites: Vec<SiteView>,
+    /// Links between sites.
+    pub links: Vec<LinkView>,
+    /// Producer `acks`.
+    pub acks: &'static str,
+    /// `min.insync.replicas`.
+    pub min_insync_replicas: u32,
+    /// `unclean.leader.election.enable`.
+    pub unclean_leader_election: bool,
+    /// Whether the KRaft quorum can commit.
+    pub controller_up: bool,
+    /// Whether a new write would be acknowledged.
+    pub writable: bool,
+    /// Brokers.
+    pub brokers: Vec<BrokerView>,
+    /// KRaft controllers.
+    pub controllers: Vec<ControllerView>,
+    /// Combined mode (the brokers are the controllers).
+    pub combined: bool,
+    /// Partitions.
+    pub partitions: Vec<PartitionResult>,
+    /// Messages so far, counted.
+    pub tally: WriteTally,
+    /// The last messages.
+    pub writes: Vec<WriteRecord>,
+    /// Every acknowledged message lost so far.
+    pub lost: Vec<LostMessage>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -847,6 +907,85 @@ impl KafkaModel {
             events: self.events.clone(),
             violations: self.controllers.violations(),
         }
+    }
+
+    /// Current simulated time.
+    pub fn now_ms(&self) -> u64 {
+        self.now
+    }
+
+    /// Timeline so far.
+    pub fn events(&self) -> &[ModelEvent] {
+        &self.events
+    }
+
+    /// What a widget draws at the current instant: sites, brokers, the KRaft quorum,
+    /// partitions with leader and ISR, the producer's settings and every acknowledged
+    /// message lost.
+    pub fn view(&self, header: &Header) -> KafkaView {
+        let result = self.result(header);
+        let brokers = (0..self.brokers.len())
+            .map(|b| BrokerView {
+                name: self.brokers[b].name.clone(),
+                site: self.brokers[b].site.clone(),
+                up: self.alive(b),
+                fenced: self.brokers[b].fenced,
+            })
+            .collect();
+        let controllers = self
+            .controllers
+            .nodes()
+            .into_iter()
+            .map(|node| ControllerView {
+                name: node.id,
+                site: node.site,
+                role: node.role.as_str(),
+            })
+            .collect();
+        KafkaView {
+            now_ms: self.now,
+            sites: self.topology.site_views(),
+            links: self.topology.link_views(),
+            acks: match self.cluster.acks {
+                Acks::Zero => "0",
+                Acks::One => "1",
+                Acks::All => "all",
+            },
+            min_insync_replicas: self.cluster.min_insync_replicas,
+            unclean_leader_election: self.cluster.unclean_leader_election,
+            controller_up: self.controller_up.is_up(),
+            writable: self.writable.is_up(),
+            brokers,
+            controllers,
+            combined: self.cluster.controllers.is_none(),
+            partitions: result.partitions,
+            tally: WriteTally::of(&result.writes),
+            writes: last_writes(&result.writes, 6),
+            lost: result.lost,
+        }
+    }
+
+    /// Acknowledged messages held by exactly one replica now: one disk away from loss
+    /// (for the producer-settings table).
+    pub fn acknowledged_on_one_replica(&self) -> u64 {
+        let mut count = 0;
+        for (w, record) in self.writes.iter().enumerate() {
+            if record.outcome != WriteOutcome::Acknowledged {
+                continue;
+            }
+            let Some((p, _)) = self.placed[w] else {
+                continue;
+            };
+            let copies = self.partitions[p]
+                .logs
+                .iter()
+                .filter(|log| log.iter().any(|e| e.write == w as u32))
+                .count();
+            if copies == 1 {
+                count += 1;
+            }
+        }
+        count
     }
 
     /// Write availability (for the matrix).

@@ -21,8 +21,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::common::{
-    check_names, fail, parse_header, push_event, root_and_cluster, Availability, Header,
-    ModelEvent, SystemAction, Topology, Window, WriteOutcome, WriteRecord,
+    check_names, fail, last_writes, parse_header, push_event, root_and_cluster, Availability,
+    Header, LinkView, ModelEvent, SiteView, SystemAction, Topology, Window, WriteOutcome,
+    WriteRecord, WriteTally,
 };
 use crate::invariants::Violation;
 use crate::result::Outcome;
@@ -223,6 +224,66 @@ pub struct KubeResult {
     pub events: Vec<ModelEvent>,
     /// Raft safety violations of the etcd members (must be empty).
     pub violations: Vec<Violation>,
+}
+
+/// A control-plane member as a widget draws it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ControlPlaneView {
+    /// Name.
+    pub name: String,
+    /// Site it runs on now (a restarted VM moves).
+    pub site: String,
+    /// Stacked: the etcd member's role (`leader`, `follower`, `candidate`,
+    /// `pre_candidate`, `down`); single: the VM (`up`, `down`, `restarting`).
+    pub state: &'static str,
+}
+
+/// A worker as a widget draws it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WorkerView {
+    /// Name.
+    pub name: String,
+    /// Site.
+    pub site: String,
+    /// Whether it runs (its site is up and it is not crashed).
+    pub running: bool,
+    /// Whether the control plane sees it Ready.
+    pub ready: bool,
+    /// When it will be marked NotReady if nothing changes (countdown).
+    pub not_ready_at_ms: Option<u64>,
+    /// When its pods will be evicted if nothing changes (countdown).
+    pub evict_at_ms: Option<u64>,
+    /// Pods bound to it.
+    pub pods: Vec<String>,
+}
+
+/// A Kubernetes cluster at one instant, for a widget.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct KubeView {
+    /// Simulated time.
+    pub now_ms: u64,
+    /// `stacked` or `single`.
+    pub mode: ControlPlaneMode,
+    /// Whether the API accepts writes now.
+    pub api_up: bool,
+    /// Sites.
+    pub sites: Vec<SiteView>,
+    /// Links between sites.
+    pub links: Vec<LinkView>,
+    /// Control-plane members.
+    pub control_plane: Vec<ControlPlaneView>,
+    /// Single mode: when the hypervisor restarts the VM elsewhere.
+    pub vm_restart_at_ms: Option<u64>,
+    /// Workers.
+    pub workers: Vec<WorkerView>,
+    /// Pods waiting for a worker.
+    pub pending_pods: Vec<String>,
+    /// Operator writes so far, counted.
+    pub tally: WriteTally,
+    /// The last operator writes.
+    pub writes: Vec<WriteRecord>,
+    /// API outages so far.
+    pub api_outages: Vec<Window>,
 }
 
 #[derive(Clone, Debug)]
@@ -658,6 +719,89 @@ impl KubeModel {
             pods_running,
             events: self.events.clone(),
             violations,
+        }
+    }
+
+    /// Timeline so far.
+    pub fn events(&self) -> &[ModelEvent] {
+        &self.events
+    }
+
+    /// What a widget draws at the current instant: sites, control-plane members and their
+    /// roles, the API, workers with their NotReady/eviction countdowns, pods, writes.
+    pub fn view(&self, header: &Header) -> KubeView {
+        let result = self.result(header);
+        let control_plane = match (&self.etcd, &self.vm) {
+            (Some(etcd), _) => etcd
+                .nodes()
+                .into_iter()
+                .map(|node| ControlPlaneView {
+                    name: node.id,
+                    site: node.site,
+                    state: node.role.as_str(),
+                })
+                .collect(),
+            (None, Some(vm)) => {
+                let state = if vm.up && self.topology.site_up(&vm.site) {
+                    "up"
+                } else if vm.restart_at.is_some() {
+                    "restarting"
+                } else {
+                    "down"
+                };
+                vec![ControlPlaneView {
+                    name: vm.name.clone(),
+                    site: vm.site.clone(),
+                    state,
+                }]
+            }
+            (None, None) => Vec::new(),
+        };
+        let grace = self.cluster.node_monitor_grace_ms;
+        let toleration = self.cluster.toleration_ms;
+        let workers = self
+            .workers
+            .iter()
+            .enumerate()
+            .map(|(index, worker)| WorkerView {
+                name: worker.name.clone(),
+                site: worker.site.clone(),
+                running: worker.up && self.topology.site_up(&worker.site),
+                ready: !worker.not_ready,
+                not_ready_at_ms: worker
+                    .unheard_since
+                    .filter(|_| !worker.not_ready)
+                    .map(|since| since + grace),
+                evict_at_ms: worker
+                    .unheard_since
+                    .filter(|_| !worker.evicted)
+                    .map(|since| since + grace + toleration),
+                pods: self
+                    .pods
+                    .iter()
+                    .filter(|pod| pod.node == Some(index))
+                    .map(|pod| pod.name.clone())
+                    .collect(),
+            })
+            .collect();
+        KubeView {
+            now_ms: self.now,
+            mode: self.cluster.mode,
+            api_up: self.api_available(),
+            sites: self.topology.site_views(),
+            links: self.topology.link_views(),
+            control_plane,
+            vm_restart_at_ms: self.vm.as_ref().and_then(|vm| vm.restart_at),
+            workers,
+            pending_pods: self
+                .pods
+                .iter()
+                .filter(|pod| pod.node.is_none())
+                .map(|pod| pod.name.clone())
+                .collect(),
+            tally: WriteTally::of(&result.writes),
+            writes: last_writes(&result.writes, 6),
+            api_outages: result.api_outages,
         }
     }
 

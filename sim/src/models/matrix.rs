@@ -404,3 +404,135 @@ pub fn matrix_markdown(rows: &[MatrixRow]) -> String {
     }
     text
 }
+
+/// One row of the Kafka producer-settings table: a setting, and what two failures do to
+/// the messages a producer sends once a second (replication factor 3, one broker per
+/// site, KRaft controllers on their own nodes on the three sites).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct KafkaSettingsRow {
+    /// Producer `acks`.
+    pub acks: &'static str,
+    /// `min.insync.replicas`.
+    pub min_insync: u32,
+    /// `unclean.leader.election.enable`.
+    pub unclean: bool,
+    /// Site A (the leader's) lost: acknowledged messages lost.
+    pub site_lost: u64,
+    /// Site A lost: messages refused.
+    pub site_refused: u64,
+    /// Both followers down, then the leader, then a stale follower back: acknowledged
+    /// messages lost.
+    pub alone_lost: u64,
+    /// Same failure: acknowledged messages on the leader alone when it died (lost with
+    /// its disk; unavailable until it returns).
+    pub alone_single_copy: u64,
+    /// Same failure: messages refused.
+    pub alone_refused: u64,
+}
+
+/// The settings the table compares, in its order: (`acks`, `min.insync.replicas`,
+/// unclean election).
+pub const KAFKA_SETTINGS: [(&str, u32, bool); 4] = [
+    ("1", 1, false),
+    ("all", 1, false),
+    ("all", 2, false),
+    ("1", 1, true),
+];
+
+fn kafka_settings_scenario(acks: &str, min_insync: u32, unclean: bool, steps: &str) -> String {
+    format!(
+        r#"{{"system":"kafka","name":"kafka-settings","cluster":{{"brokers":{{"A":["b1"],"B":["b2"],"C":["b3"]}},"controllers":{{"A":["c1"],"B":["c2"],"C":["c3"]}},"replication_factor":3,"acks":"{acks}","min_insync_replicas":{min_insync},"unclean_leader_election":{unclean}}},"steps":[{{"at_ms":1000,"do":"write","value":"m{{n}}","every_ms":1000}},{steps}],"until_ms":90000}}"#
+    )
+}
+
+/// Runs both failures for each of [`KAFKA_SETTINGS`] (see [`KafkaSettingsRow`]).
+pub fn kafka_settings_table() -> Vec<KafkaSettingsRow> {
+    KAFKA_SETTINGS
+        .iter()
+        .map(|&(acks, min_insync, unclean)| {
+            let count = |writes: &[super::common::WriteRecord]| {
+                let lost = writes.iter().filter(|w| w.lost).count() as u64;
+                let refused = writes
+                    .iter()
+                    .filter(|w| w.outcome == super::common::WriteOutcome::Refused)
+                    .count() as u64;
+                (lost, refused)
+            };
+            // 5 ms after a write: acknowledged by the leader, not yet on the followers.
+            let site = kafka_settings_scenario(
+                acks,
+                min_insync,
+                unclean,
+                r#"{"at_ms":20005,"do":"fail_site","site":"A"}"#,
+            );
+            let (site_lost, site_refused) = match super::parse_any(&site) {
+                Ok(super::AnyScenario::Kafka(scenario)) => count(&kafka::run(&scenario).writes),
+                _ => (0, 0),
+            };
+            let alone = kafka_settings_scenario(
+                acks,
+                min_insync,
+                unclean,
+                r#"{"at_ms":5000,"do":"crash","node":"b2"},{"at_ms":5000,"do":"crash","node":"b3"},{"at_ms":60000,"do":"crash","node":"b1"},{"at_ms":60000,"do":"restart","node":"b2"}"#,
+            );
+            let (alone_lost, alone_refused, alone_single_copy) = match super::parse_any(&alone) {
+                Ok(super::AnyScenario::Kafka(scenario)) => {
+                    let mut model = kafka::KafkaModel::new(&scenario);
+                    let mut single = 0;
+                    for (at, action) in scenario.header.expanded() {
+                        model.run_until(at);
+                        if at == 60_000 && single == 0 {
+                            single = model.acknowledged_on_one_replica();
+                        }
+                        model.apply(&action);
+                    }
+                    model.run_until(scenario.header.until_ms);
+                    let (lost, refused) = count(&model.result(&scenario.header).writes);
+                    (lost, refused, single)
+                }
+                _ => (0, 0, 0),
+            };
+            KafkaSettingsRow {
+                acks,
+                min_insync,
+                unclean,
+                site_lost,
+                site_refused,
+                alone_lost,
+                alone_single_copy,
+                alone_refused,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod kafka_settings_tests {
+    use super::*;
+
+    #[test]
+    fn only_safe_settings_never_lose_an_acknowledged_message() {
+        // domain-facts.md §5: acks=all + min.insync.replicas=2 never loses an
+        // acknowledged message (it refuses instead); unclean election may lose data.
+        let rows = kafka_settings_table();
+        let row = |acks: &str, min: u32, unclean: bool| {
+            rows.iter()
+                .find(|r| r.acks == acks && r.min_insync == min && r.unclean == unclean)
+                .expect("row")
+                .clone()
+        };
+        let safe = row("all", 2, false);
+        assert_eq!(
+            (safe.site_lost, safe.alone_lost, safe.alone_single_copy),
+            (0, 0, 0)
+        );
+        assert!(safe.alone_refused > 0, "{safe:?}");
+        let unclean = row("1", 1, true);
+        assert!(unclean.alone_lost > 0, "{unclean:?}");
+        let leader_alone = row("all", 1, false);
+        assert_eq!(leader_alone.alone_lost, 0);
+        assert!(leader_alone.alone_single_copy > 0, "{leader_alone:?}");
+        let acks_one = row("1", 1, false);
+        assert!(acks_one.alone_single_copy > 0, "{acks_one:?}");
+    }
+}

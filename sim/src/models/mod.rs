@@ -10,6 +10,7 @@
 //!   awareness, cluster health.
 //! - `multisite`: two clusters active/passive, DNS/GSLB, async DB replication, the runbook.
 //! - `matrix`: computed tables (placement × failure, etcd's fault tolerance).
+//! - `live`: one steppable interface over the four models and what a widget draws.
 //!
 //! A scenario's `"system"` field picks the model (`etcd` when absent); [`run_any`] parses
 //! and runs it. Every model is pure: no clock, no I/O, one seeded RNG (inside the Raft
@@ -19,6 +20,7 @@ pub mod common;
 pub mod elasticsearch;
 pub mod kafka;
 pub mod kubernetes;
+pub mod live;
 pub mod matrix;
 pub mod multisite;
 
@@ -63,6 +65,43 @@ impl SystemKind {
                 "$.system",
                 "expected one of: etcd, kubernetes, elasticsearch, kafka, multisite",
             ),
+        }
+    }
+}
+
+impl SystemKind {
+    /// The `"system"` name.
+    pub fn name(self) -> &'static str {
+        match self {
+            SystemKind::Etcd => "etcd",
+            SystemKind::Kubernetes => "kubernetes",
+            SystemKind::Elasticsearch => "elasticsearch",
+            SystemKind::Kafka => "kafka",
+            SystemKind::Multisite => "multisite",
+        }
+    }
+}
+
+impl AnyScenario {
+    /// Which system it describes.
+    pub fn system(&self) -> SystemKind {
+        match self {
+            AnyScenario::Etcd(_) => SystemKind::Etcd,
+            AnyScenario::Kubernetes(_) => SystemKind::Kubernetes,
+            AnyScenario::Elasticsearch(_) => SystemKind::Elasticsearch,
+            AnyScenario::Kafka(_) => SystemKind::Kafka,
+            AnyScenario::Multisite(_) => SystemKind::Multisite,
+        }
+    }
+
+    /// When the run ends (simulated ms).
+    pub fn end_ms(&self) -> u64 {
+        match self {
+            AnyScenario::Etcd(s) => s.end_ms(),
+            AnyScenario::Kubernetes(s) => s.header.until_ms,
+            AnyScenario::Elasticsearch(s) => s.header.until_ms,
+            AnyScenario::Kafka(s) => s.header.until_ms,
+            AnyScenario::Multisite(s) => s.header.until_ms,
         }
     }
 }

@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::common::{
-    fail, parse_header, push_event, root_and_cluster, Availability, Header, ModelEvent,
-    SystemAction, Topology, Window, WriteOutcome, WriteRecord,
+    fail, parse_header, push_event, root_and_cluster, Availability, Header, LinkView, ModelEvent,
+    SiteView, SystemAction, Topology, Window, WriteOutcome, WriteRecord, WriteTally,
 };
 use crate::scenario::ScenarioError;
 
@@ -195,6 +195,57 @@ pub struct MultisiteResult {
     pub lost: Vec<String>,
     /// Timeline.
     pub events: Vec<ModelEvent>,
+}
+
+/// Two clusters at one instant, for a widget.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MultisiteView {
+    /// Simulated time.
+    pub now_ms: u64,
+    /// Sites.
+    pub sites: Vec<SiteView>,
+    /// The link between them.
+    pub links: Vec<LinkView>,
+    /// Active site (A).
+    pub active: String,
+    /// Passive site (B).
+    pub passive: String,
+    /// The site the DNS/GSLB answers.
+    pub dns_site: String,
+    /// The site users' requests reach (clients keep the old answer for the TTL).
+    pub traffic_site: String,
+    /// Site holding the database primary.
+    pub primary: String,
+    /// GitOps has synced the application on the passive cluster.
+    pub gitops_synced_passive: bool,
+    /// Whether a user write would succeed now.
+    pub serving: bool,
+    /// Why it would fail (`site_down`, `db_read_only`, `app_not_deployed`, `fenced`).
+    pub refusal: Option<&'static str>,
+    /// The replication lag (the bound on data lost).
+    pub replication_lag_ms: u64,
+    /// Acknowledged writes not yet on the replica (lost if promoted now).
+    pub unreplicated: u32,
+    /// The runbook's steps (planned once the failure is detected).
+    pub runbook: Vec<RunbookStep>,
+    /// The step in progress.
+    pub runbook_step: Option<&'static str>,
+    /// The site came back before the decision: nothing moved.
+    pub runbook_aborted: bool,
+    /// When the active site failed.
+    pub failed_at_ms: Option<u64>,
+    /// When the health checks declared it down.
+    pub detected_at_ms: Option<u64>,
+    /// Service outage so far (after a failure).
+    pub outage_ms: Option<u64>,
+    /// Failure → users served again (measured).
+    pub recovery_ms: Option<u64>,
+    /// Failure → end of smoke tests (measured RTO).
+    pub rto_ms: Option<u64>,
+    /// User writes so far, counted.
+    pub tally: WriteTally,
+    /// Acknowledged writes lost (measured RPO, in writes).
+    pub lost: Vec<String>,
 }
 
 const STEPS: [&str; 6] = [
@@ -427,6 +478,68 @@ impl MultisiteModel {
                 _ => {}
             }
             push_event(&mut self.events, now, step, &passive, "");
+        }
+    }
+
+    /// Current simulated time.
+    pub fn now_ms(&self) -> u64 {
+        self.now
+    }
+
+    /// Timeline so far.
+    pub fn events(&self) -> &[ModelEvent] {
+        &self.events
+    }
+
+    /// What a widget draws at the current instant: where DNS points and where users
+    /// land, the database primary and the replication backlog, the runbook step in
+    /// progress, the recovery time and the data lost.
+    pub fn view(&self, header: &Header) -> MultisiteView {
+        let result = self.result(header);
+        let backlog = self
+            .writes
+            .iter()
+            .zip(&self.replicated)
+            .filter(|(record, replicated)| {
+                record.outcome == WriteOutcome::Acknowledged && !**replicated
+            })
+            .count() as u32;
+        let step_now = self
+            .runbook
+            .iter()
+            .find(|step| step.from_ms <= self.now && self.now < step.to_ms)
+            .map(|step| step.step);
+        let failed = self.failed_at.is_some();
+        MultisiteView {
+            now_ms: self.now,
+            sites: self.topology.site_views(),
+            links: self.topology.link_views(),
+            active: self.cluster.active.clone(),
+            passive: self.cluster.passive.clone(),
+            dns_site: self.dns_site.clone(),
+            traffic_site: self.user_site().to_string(),
+            primary: self.primary.clone(),
+            gitops_synced_passive: self.gitops_synced,
+            serving: self.refusal().is_none(),
+            refusal: self.refusal(),
+            replication_lag_ms: self.cluster.replication_lag_ms,
+            unreplicated: backlog,
+            runbook: result.runbook,
+            runbook_step: step_now,
+            runbook_aborted: self.aborted,
+            failed_at_ms: self.failed_at,
+            detected_at_ms: self.detected_at,
+            outage_ms: failed.then(|| {
+                result
+                    .service_outages
+                    .iter()
+                    .map(|w| w.to_ms.unwrap_or(self.now).saturating_sub(w.from_ms))
+                    .sum()
+            }),
+            recovery_ms: result.recovery_ms,
+            rto_ms: result.rto_ms,
+            tally: WriteTally::of(&result.writes),
+            lost: result.lost,
         }
     }
 

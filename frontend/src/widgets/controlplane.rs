@@ -1,0 +1,213 @@
+//! The `controlplane` widget's drawing: a Kubernetes control plane over sites (stacked
+//! etcd members with their Raft roles, or one VM restarted by the hypervisor), the
+//! workers with their NotReady and eviction countdowns, the pods, and the API's state.
+
+use sim::models::kubernetes::{ControlPlaneMode, KubeView};
+use yew::prelude::*;
+
+use super::layout::{Geometry, VIEW_WIDTH};
+use super::model_widget::{draw_client, draw_sites, draw_writes, duration_text, n, Hooks};
+
+/// The root's data attributes: `api` (`up|down`), `pods-running`.
+pub fn attributes(view: &KubeView) -> Vec<(&'static str, String)> {
+    let running: usize = view
+        .workers
+        .iter()
+        .filter(|w| w.running)
+        .map(|w| w.pods.len())
+        .sum();
+    vec![
+        ("api", if view.api_up { "up" } else { "down" }.to_string()),
+        ("pods-running", running.to_string()),
+    ]
+}
+
+fn member_text(state: &str) -> &'static str {
+    match state {
+        "leader" => "leader",
+        "follower" => "follower",
+        "candidate" | "pre_candidate" => "candidat",
+        "up" => "en marche",
+        "restarting" => "redémarrage…",
+        _ => "arrêté",
+    }
+}
+
+/// Draws the cluster (see the module doc).
+pub fn draw(view: &KubeView, hooks: &Hooks, height: f64) -> Html {
+    let sites: Vec<(String, Vec<String>)> = view
+        .sites
+        .iter()
+        .map(|s| (s.name.clone(), Vec::new()))
+        .collect();
+    let geometry = Geometry::new(&sites, height);
+    let now = view.now_ms;
+    let mut members = Vec::new();
+    let mut workers = Vec::new();
+    for spot in &geometry.sites {
+        let here: Vec<_> = view
+            .control_plane
+            .iter()
+            .filter(|m| m.site == spot.name)
+            .collect();
+        let cp_y = spot.y + 48.0;
+        for (k, member) in here.iter().enumerate() {
+            let up = !matches!(member.state, "down" | "restarting");
+            let onclick = hooks.node.clone().map(|callback| {
+                let name = member.name.clone();
+                Callback::from(move |event: MouseEvent| {
+                    event.stop_propagation();
+                    callback.emit((name.clone(), up));
+                })
+            });
+            let x = spot.x + 14.0 + k as f64 * 92.0;
+            let role_class = match member.state {
+                "leader" => "role-leader",
+                "follower" | "up" => "role-follower",
+                "candidate" | "pre_candidate" => "role-candidate",
+                _ => "role-down",
+            };
+            let label = if view.mode == ControlPlaneMode::Single {
+                format!("VM {}", member.name)
+            } else {
+                member.name.clone()
+            };
+            members.push(html! {
+                <g key={member.name.clone()} class="model-node model-cp" data-node={member.name.clone()}
+                   data-state={member.state} role="button" {onclick}>
+                    <title>{ format!("{} : {} — cliquer pour l'arrêter ou le redémarrer", label, member_text(member.state)) }</title>
+                    <rect class={classes!("raft-node-shape", role_class)} x={n(x)} y={n(cp_y)} width="84" height="52" rx="10" />
+                    if member.state == "leader" {
+                        <text class="raft-leader-mark" x={n(x + 74.0)} y={n(cp_y + 18.0)}>{ "★" }</text>
+                    }
+                    <text class="model-node-name" x={n(x + 42.0)} y={n(cp_y + 22.0)}>{ label }</text>
+                    <text class="model-node-role" x={n(x + 42.0)} y={n(cp_y + 43.0)}>{ member_text(member.state) }</text>
+                </g>
+            });
+        }
+        if let (Some(restart), ControlPlaneMode::Single) = (view.vm_restart_at_ms, view.mode) {
+            if here.iter().any(|m| m.state == "restarting") {
+                members.push(html! {
+                    <text class="model-countdown" x={n(spot.x + 110.0)} y={n(cp_y + 32.0)}>
+                        { format!("l'hyperviseur la redémarre ailleurs dans {}", duration_text(restart.saturating_sub(now))) }
+                    </text>
+                });
+            }
+        }
+        if here.is_empty() {
+            members.push(html! {
+                <text class="model-empty" x={n(spot.x + 14.0)} y={n(cp_y + 32.0)}>{ "pas de plan de contrôle" }</text>
+            });
+        }
+        let here_workers: Vec<_> = view
+            .workers
+            .iter()
+            .filter(|w| w.site == spot.name)
+            .collect();
+        let top = spot.y + 116.0;
+        let room = (spot.y + spot.height - top - 8.0).max(40.0);
+        let row = (room / here_workers.len().max(1) as f64).min(104.0);
+        for (k, worker) in here_workers.iter().enumerate() {
+            let y = top + k as f64 * row;
+            let onclick = hooks.node.clone().map(|callback| {
+                let name = worker.name.clone();
+                let up = worker.running;
+                Callback::from(move |event: MouseEvent| {
+                    event.stop_propagation();
+                    callback.emit((name.clone(), up));
+                })
+            });
+            let status = match (
+                worker.running,
+                worker.ready,
+                worker.evict_at_ms,
+                worker.not_ready_at_ms,
+            ) {
+                (_, true, _, Some(at)) => {
+                    format!("NotReady dans {}", duration_text(at.saturating_sub(now)))
+                }
+                (_, false, Some(at), _) => format!(
+                    "NotReady · éviction dans {}",
+                    duration_text(at.saturating_sub(now))
+                ),
+                (_, false, None, _) => "NotReady · pods évincés".to_string(),
+                (true, true, _, None) => "Ready".to_string(),
+                (false, true, _, None) => "arrêté (pas encore vu)".to_string(),
+            };
+            let state = if !worker.running {
+                "down"
+            } else if worker.ready {
+                "ready"
+            } else {
+                "not_ready"
+            };
+            let width = spot.width - 28.0;
+            workers.push(html! {
+                <g key={worker.name.clone()} class={classes!("model-node", "model-worker", format!("model-worker-{state}"))}
+                   data-node={worker.name.clone()} data-state={state} role="button" {onclick}>
+                    <title>{ format!("Nœud {} : {status}", worker.name) }</title>
+                    <rect class="model-card" x={n(spot.x + 14.0)} y={n(y)} width={n(width)} height={n(row - 10.0)} rx="10" />
+                    <text class="model-card-title" x={n(spot.x + 26.0)} y={n(y + 22.0)}>{ worker.name.clone() }</text>
+                    <text class="model-card-status" x={n(spot.x + 26.0 + 44.0)} y={n(y + 22.0)}>{ status }</text>
+                    { for worker.pods.iter().enumerate().map(|(p, pod)| {
+                        let px = spot.x + 26.0 + p as f64 * 86.0;
+                        html! {
+                            <g class="model-pod" data-pod={pod.clone()}>
+                                <rect x={n(px)} y={n(y + 34.0)} width="80" height="30" rx="15" />
+                                <text x={n(px + 40.0)} y={n(y + 54.0)}>{ pod.clone() }</text>
+                            </g>
+                        }
+                    }) }
+                </g>
+            });
+        }
+    }
+    let x = geometry.panel_x;
+    let width = VIEW_WIDTH - x;
+    let running: usize = view
+        .workers
+        .iter()
+        .filter(|w| w.running)
+        .map(|w| w.pods.len())
+        .sum();
+    let total = running
+        + view.pending_pods.len()
+        + view
+            .workers
+            .iter()
+            .filter(|w| !w.running)
+            .map(|w| w.pods.len())
+            .sum::<usize>();
+    let outage: u64 = view
+        .api_outages
+        .iter()
+        .map(|w| w.to_ms.unwrap_or(now).saturating_sub(w.from_ms))
+        .sum();
+    let rows = (((height - 260.0) / 24.0).floor().max(1.0)) as usize;
+    html! {
+        <>
+            { draw_sites(&geometry, &view.sites, &view.links, hooks, "Site") }
+            <g class="model-members">{ for members }</g>
+            <g class="model-workers">{ for workers }</g>
+            <g class="raft-panel">
+                <rect class="raft-panel-box" x={n(x)} y="6" width={n(width)} height={n(height - 12.0)} rx="12" />
+                <g class={classes!("model-badge", if view.api_up { "model-badge-ok" } else { "model-badge-bad" })} data-api-badge="">
+                    <rect x={n(x + 12.0)} y="16" width={n(width - 24.0)} height="40" rx="20" />
+                    <text x={n(x + width / 2.0)} y="43">{ if view.api_up { "✔ API disponible" } else { "✘ API indisponible" } }</text>
+                </g>
+                { draw_client(x + 12.0, 66.0, width - 24.0, "✎ kubectl apply", hooks,
+                    "Cliquer : un opérateur modifie un objet (touche W)") }
+                { draw_writes(x + 16.0, 118.0, width - 32.0, &view.writes, rows) }
+                <text class="model-panel-line" x={n(x + 14.0)} y={n(height - 76.0)}>
+                    { format!("Pods en marche : {running}/{total}") }
+                </text>
+                <text class="model-panel-line" x={n(x + 14.0)} y={n(height - 50.0)}>
+                    { format!("En attente d'un nœud : {}", view.pending_pods.len()) }
+                </text>
+                <text class={classes!("model-panel-line", (outage > 0).then_some("model-panel-bad"))} x={n(x + 14.0)} y={n(height - 24.0)}>
+                    { format!("API coupée : {}", duration_text(outage)) }
+                </text>
+            </g>
+        </>
+    }
+}

@@ -1,0 +1,177 @@
+//! The `elastic` widget's drawing: zones, nodes with their roles (master-eligible,
+//! voting-only tiebreaker, in the voting configuration or not, the elected master), the
+//! shard copies on each node (primary solid, replica outlined, one colour per shard),
+//! the cluster health and the documents indexed.
+
+use sim::models::elasticsearch::{Awareness, CopyView, EsView};
+use yew::prelude::*;
+
+use super::layout::{Geometry, VIEW_WIDTH};
+use super::model_widget::{draw_client, draw_sites, draw_writes, n, Hooks};
+
+/// Colours of shards (cycled), readable on white.
+const SHARD_COLOURS: [&str; 6] = [
+    "#2563eb", "#9333ea", "#0891b2", "#db2777", "#65a30d", "#d97706",
+];
+
+/// The root's data attributes: `health`, `master` (empty when none).
+pub fn attributes(view: &EsView) -> Vec<(&'static str, String)> {
+    vec![
+        ("health", view.health.to_string()),
+        ("master", view.master.clone().unwrap_or_default()),
+    ]
+}
+
+fn health_text(health: &str) -> &'static str {
+    match health {
+        "green" => "● Santé : verte",
+        "yellow" => "● Santé : jaune",
+        _ => "● Santé : rouge",
+    }
+}
+
+fn chip(copy: &CopyView, x: f64, y: f64) -> Html {
+    let colour = SHARD_COLOURS[copy.shard as usize % SHARD_COLOURS.len()];
+    let label = format!("{}{}", if copy.primary { "P" } else { "R" }, copy.shard);
+    let (fill, ink) = if copy.primary {
+        (colour, "#ffffff")
+    } else {
+        ("#ffffff", colour)
+    };
+    html! {
+        <g class="model-shard" data-shard={copy.shard.to_string()} data-primary={copy.primary.to_string()}>
+            <rect x={n(x)} y={n(y)} width="40" height="26" rx="6" fill={fill} stroke={colour} stroke-width="3" />
+            <text x={n(x + 20.0)} y={n(y + 19.0)} fill={ink}>{ label }</text>
+        </g>
+    }
+}
+
+/// Draws the cluster (see the module doc).
+pub fn draw(view: &EsView, hooks: &Hooks, height: f64) -> Html {
+    let sites: Vec<(String, Vec<String>)> = view
+        .sites
+        .iter()
+        .map(|s| (s.name.clone(), Vec::new()))
+        .collect();
+    let geometry = Geometry::new(&sites, height);
+    let mut cards = Vec::new();
+    for spot in &geometry.sites {
+        let here: Vec<_> = view
+            .nodes
+            .iter()
+            .filter(|node| node.zone == spot.name)
+            .collect();
+        let top = spot.y + 40.0;
+        let room = (spot.y + spot.height - top - 6.0).max(60.0);
+        let row = (room / here.len().max(1) as f64).min(120.0);
+        for (k, node) in here.iter().enumerate() {
+            let y = top + k as f64 * row;
+            let onclick = hooks.node.clone().map(|callback| {
+                let name = node.name.clone();
+                let up = node.up;
+                Callback::from(move |event: MouseEvent| {
+                    event.stop_propagation();
+                    callback.emit((name.clone(), up));
+                })
+            });
+            let role = if node.master {
+                "★ master élu"
+            } else if node.voting_only {
+                "arbitre (voting-only)"
+            } else if node.master_eligible {
+                "éligible master"
+            } else {
+                "données"
+            };
+            let state = if !node.up {
+                "down"
+            } else if node.master {
+                "master"
+            } else {
+                "up"
+            };
+            let vote = if node.in_voting_configuration {
+                "vote ✔"
+            } else if node.master_eligible || node.voting_only {
+                "hors vote"
+            } else {
+                ""
+            };
+            let width = spot.width - 28.0;
+            cards.push(html! {
+                <g key={node.name.clone()} class={classes!("model-node", "model-es-node", format!("model-es-{state}"))}
+                   data-node={node.name.clone()} data-state={state}
+                   data-voter={node.in_voting_configuration.to_string()} role="button" {onclick}>
+                    <title>{ format!("{} : {role}, {vote}", node.name) }</title>
+                    <rect class="model-card" x={n(spot.x + 14.0)} y={n(y)} width={n(width)} height={n(row - 10.0)} rx="10" />
+                    <text class="model-card-title" x={n(spot.x + 26.0)} y={n(y + 23.0)}>{ node.name.clone() }</text>
+                    <text class="model-card-status" x={n(spot.x + 26.0)} y={n(y + 46.0)}>{ role }</text>
+                    <text class={classes!("model-vote", node.in_voting_configuration.then_some("model-vote-in"))}
+                          x={n(spot.x + 14.0 + width - 12.0)} y={n(y + 23.0)}>{ vote }</text>
+                    if !node.up {
+                        <text class="model-down-mark" x={n(spot.x + 14.0 + width - 12.0)} y={n(y + 46.0)}>{ "✕ arrêté" }</text>
+                    }
+                    { for node.copies.iter().enumerate().map(|(c, copy)| chip(copy, spot.x + 26.0 + c as f64 * 46.0, y + 56.0)) }
+                </g>
+            });
+        }
+    }
+    let x = geometry.panel_x;
+    let width = VIEW_WIDTH - x;
+    let health_class = format!("model-health-{}", view.health);
+    let awareness = match view.awareness {
+        Awareness::None => "allocation : sans awareness",
+        Awareness::Zone => "allocation : awareness par zone",
+        Awareness::Forced => "allocation : awareness forcée",
+    };
+    let voters = view.voting_configuration.len();
+    // The rows between the client box and the tally line; a short widget drops the
+    // tally for the last document.
+    let show_tally = height >= 330.0;
+    let bottom = if show_tally {
+        height - 40.0
+    } else {
+        height - 8.0
+    };
+    let rows = (((bottom - 240.0) / 24.0).floor().max(0.0)) as usize;
+    html! {
+        <>
+            { draw_sites(&geometry, &view.sites, &view.links, hooks, "Zone") }
+            <g class="model-es-nodes">{ for cards }</g>
+            <g class="raft-panel">
+                <rect class="raft-panel-box" x={n(x)} y="6" width={n(width)} height={n(height - 12.0)} rx="12" />
+                <g class={classes!("model-badge", health_class)} data-health-badge={view.health}>
+                    <rect x={n(x + 12.0)} y="16" width={n(width - 24.0)} height="40" rx="20" />
+                    <text x={n(x + width / 2.0)} y="43">{ health_text(view.health) }</text>
+                </g>
+                <text class="model-panel-line" x={n(x + 14.0)} y="82">
+                    { format!("Master : {}", view.master.clone().unwrap_or_else(|| "aucun !".to_string())) }
+                </text>
+                <text class="model-panel-small" x={n(x + 14.0)} y="106">
+                    { format!("Votants ({voters}, majorité {}) :", voters / 2 + 1) }
+                </text>
+                <text class="model-panel-small model-mono" x={n(x + 14.0)} y="128">
+                    { view.voting_configuration.join(", ") }
+                </text>
+                <text class="model-panel-small" x={n(x + 14.0)} y="152">{ awareness }</text>
+                <text class="model-panel-small" x={n(x + 14.0)} y="176">
+                    { if view.unassigned.is_empty() {
+                        "Toutes les copies sont assignées".to_string()
+                    } else {
+                        format!("Non assignées : {}", view.unassigned.iter()
+                            .map(|c| format!("{}{}", if c.primary { "P" } else { "R" }, c.shard))
+                            .collect::<Vec<_>>().join(" "))
+                    } }
+                </text>
+                { draw_client(x + 12.0, 190.0, width - 24.0, "✎ Indexer un document", hooks,
+                    "Cliquer : un client indexe un document (touche W)") }
+                { draw_writes(x + 16.0, 240.0, width - 32.0, &view.writes, rows) }
+                if show_tally {
+                    <text class="model-panel-line" x={n(x + 14.0)} y={n(height - 22.0)}>
+                        { format!("Indexés {} · refusés {}", view.tally.acknowledged, view.tally.refused) }
+                    </text>
+                }
+            </g>
+        </>
+    }
+}

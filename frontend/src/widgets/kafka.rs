@@ -1,0 +1,191 @@
+//! The `kafka` widget's drawing: sites (`broker.rack`), brokers with the partition
+//! replicas they hold (leader, in the ISR, out of it), the KRaft controllers with their
+//! Raft roles, the producer's settings, and every acknowledged message lost.
+
+use sim::models::kafka::KafkaView;
+use yew::prelude::*;
+
+use super::layout::{Geometry, VIEW_WIDTH};
+use super::model_widget::{draw_client, draw_sites, draw_writes, n, Hooks};
+
+/// The root's data attributes: `lost` (acknowledged messages lost), `writable`.
+pub fn attributes(view: &KafkaView) -> Vec<(&'static str, String)> {
+    vec![
+        ("lost", view.lost.len().to_string()),
+        ("writable", view.writable.to_string()),
+    ]
+}
+
+fn role_text(role: &str) -> &'static str {
+    match role {
+        "leader" => "actif",
+        "follower" => "suiveur",
+        "candidate" | "pre_candidate" => "candidat",
+        _ => "arrêté",
+    }
+}
+
+/// Draws the cluster (see the module doc).
+pub fn draw(view: &KafkaView, hooks: &Hooks, height: f64) -> Html {
+    let sites: Vec<(String, Vec<String>)> = view
+        .sites
+        .iter()
+        .map(|s| (s.name.clone(), Vec::new()))
+        .collect();
+    let geometry = Geometry::new(&sites, height);
+    let mut cards = Vec::new();
+    for spot in &geometry.sites {
+        let brokers: Vec<_> = view
+            .brokers
+            .iter()
+            .filter(|b| b.site == spot.name)
+            .collect();
+        let controllers: Vec<_> = view
+            .controllers
+            .iter()
+            .filter(|c| c.site == spot.name)
+            .collect();
+        let top = spot.y + 40.0;
+        let controller_room = if view.combined || controllers.is_empty() {
+            0.0
+        } else {
+            64.0
+        };
+        let room = (spot.y + spot.height - top - 6.0 - controller_room).max(60.0);
+        let row = (room / brokers.len().max(1) as f64).min(130.0);
+        for (k, broker) in brokers.iter().enumerate() {
+            let y = top + k as f64 * row;
+            let width = spot.width - 28.0;
+            let onclick = hooks.node.clone().map(|callback| {
+                let name = broker.name.clone();
+                let up = broker.up;
+                Callback::from(move |event: MouseEvent| {
+                    event.stop_propagation();
+                    callback.emit((name.clone(), up));
+                })
+            });
+            let state = if !broker.up {
+                "down"
+            } else if broker.fenced {
+                "fenced"
+            } else {
+                "up"
+            };
+            let status = match state {
+                "down" => "✕ arrêté",
+                "fenced" => "isolé (fenced)",
+                _ => "en marche",
+            };
+            // Combined mode: the broker is also a KRaft controller.
+            let controller = view
+                .controllers
+                .iter()
+                .find(|c| view.combined && c.name == broker.name)
+                .map(|c| format!("contrôleur {}", role_text(c.role)));
+            let replicas: Vec<_> = view
+                .partitions
+                .iter()
+                .filter_map(|p| {
+                    let position = p.replicas.iter().position(|r| r == &broker.name)?;
+                    let leader = p.leader.as_deref() == Some(broker.name.as_str());
+                    let in_isr = p.isr.contains(&broker.name);
+                    Some((p.partition, leader, in_isr, p.log_end_offsets[position]))
+                })
+                .collect();
+            cards.push(html! {
+                <g key={broker.name.clone()} class={classes!("model-node", "model-broker", format!("model-broker-{state}"))}
+                   data-node={broker.name.clone()} data-state={state} role="button" {onclick}>
+                    <title>{ format!("Broker {} : {status} — cliquer pour l'arrêter ou le redémarrer", broker.name) }</title>
+                    <rect class="model-card" x={n(spot.x + 14.0)} y={n(y)} width={n(width)} height={n(row - 10.0)} rx="10" />
+                    <text class="model-card-title" x={n(spot.x + 26.0)} y={n(y + 23.0)}>{ broker.name.clone() }</text>
+                    <text class="model-card-status" x={n(spot.x + 14.0 + width - 12.0)} y={n(y + 23.0)} text-anchor="end">{ status }</text>
+                    if let Some(text) = controller {
+                        <text class="model-panel-small" x={n(spot.x + 26.0)} y={n(y + 45.0)}>{ text }</text>
+                    }
+                    { for replicas.iter().enumerate().map(|(r, (partition, leader, in_isr, end))| {
+                        let cx = spot.x + 26.0 + (r % 3) as f64 * 70.0;
+                        let cy = y + 54.0 + (r / 3) as f64 * 34.0;
+                        let class = if *leader {
+                            "model-replica model-replica-leader"
+                        } else if *in_isr {
+                            "model-replica model-replica-isr"
+                        } else {
+                            "model-replica model-replica-out"
+                        };
+                        html! {
+                            <g class={class} data-partition={partition.to_string()}
+                               data-leader={leader.to_string()} data-isr={in_isr.to_string()}>
+                                <title>{ format!("Partition {partition} : {} , {end} messages",
+                                    if *leader { "leader" } else if *in_isr { "dans l'ISR" } else { "hors ISR" }) }</title>
+                                <rect x={n(cx)} y={n(cy)} width="64" height="28" rx="6" />
+                                <text x={n(cx + 32.0)} y={n(cy + 20.0)}>{ format!("{}P{partition}·{end}", if *leader { "★" } else { "" }) }</text>
+                            </g>
+                        }
+                    }) }
+                </g>
+            });
+        }
+        if controller_room > 0.0 {
+            let y = spot.y + spot.height - controller_room;
+            for (k, controller) in controllers.iter().enumerate() {
+                let cx = spot.x + 40.0 + k as f64 * 96.0;
+                let class = match controller.role {
+                    "leader" => "role-leader",
+                    "follower" => "role-follower",
+                    "candidate" | "pre_candidate" => "role-candidate",
+                    _ => "role-down",
+                };
+                cards.push(html! {
+                    <g key={controller.name.clone()} class="model-controller" data-node={controller.name.clone()}
+                       data-role={controller.role}>
+                        <title>{ format!("Contrôleur KRaft {} : {}", controller.name, role_text(controller.role)) }</title>
+                        <circle class={classes!("raft-node-shape", class)} cx={n(cx)} cy={n(y + 26.0)} r="20" />
+                        <text class="model-node-name" x={n(cx)} y={n(y + 32.0)}>{ controller.name.clone() }</text>
+                        <text class="model-controller-role" x={n(cx + 26.0)} y={n(y + 32.0)}>{ role_text(controller.role) }</text>
+                    </g>
+                });
+            }
+        }
+    }
+    let x = geometry.panel_x;
+    let width = VIEW_WIDTH - x;
+    let lost = view.lost.len();
+    let lost_rows = 3usize;
+    let rows = (((height - 300.0) / 24.0).floor().max(1.0)) as usize;
+    html! {
+        <>
+            { draw_sites(&geometry, &view.sites, &view.links, hooks, "Site") }
+            <g class="model-brokers">{ for cards }</g>
+            <g class="raft-panel">
+                <rect class="raft-panel-box" x={n(x)} y="6" width={n(width)} height={n(height - 12.0)} rx="12" />
+                <text class="model-panel-line model-mono" x={n(x + 14.0)} y="34">
+                    { format!("acks={} · min.insync={}", view.acks, view.min_insync_replicas) }
+                </text>
+                <text class="model-panel-small model-mono" x={n(x + 14.0)} y="58">
+                    { format!("élection unclean : {}", if view.unclean_leader_election { "oui" } else { "non" }) }
+                </text>
+                <text class={classes!("model-panel-small", (!view.controller_up).then_some("model-panel-bad"))} x={n(x + 14.0)} y="82">
+                    { if view.controller_up { "Quorum KRaft : OK" } else { "Quorum KRaft : perdu" } }
+                </text>
+                { draw_client(x + 12.0, 94.0, width - 24.0, "✎ Produire un message", hooks,
+                    "Cliquer : le producteur envoie un message (touche W)") }
+                { draw_writes(x + 16.0, 144.0, width - 32.0, &view.writes, rows) }
+                <g class={classes!("model-lost", (lost > 0).then_some("model-lost-some"))} data-lost-box={lost.to_string()}>
+                    <rect x={n(x + 12.0)} y={n(height - 130.0)} width={n(width - 24.0)} height="118" rx="10" />
+                    <text class="model-lost-title" x={n(x + 24.0)} y={n(height - 104.0)}>
+                        { if lost == 0 { "Aucun message acquitté perdu".to_string() } else { format!("⚠ {lost} acquitté(s) perdu(s) :") } }
+                    </text>
+                    { for view.lost.iter().take(lost_rows).enumerate().map(|(k, message)| html! {
+                        <text class="model-lost-item" x={n(x + 24.0)} y={n(height - 80.0 + k as f64 * 22.0)}>
+                            { format!("{} (P{}, offset {})", message.value, message.partition, message.offset) }
+                        </text>
+                    }) }
+                    <text class="model-panel-small" x={n(x + 24.0)} y={n(height - 80.0 + lost_rows as f64 * 22.0)}>
+                        { if lost > lost_rows { format!("… et {} autre(s)", lost - lost_rows) }
+                          else { format!("Acquittés {} · refusés {}", view.tally.acknowledged, view.tally.refused) } }
+                    </text>
+                </g>
+            </g>
+        </>
+    }
+}

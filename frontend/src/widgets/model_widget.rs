@@ -1,0 +1,881 @@
+//! The component shared by the `controlplane`, `elastic`, `kafka` and `multisite`
+//! widgets: a [`ModelPlayer`], playback (requestAnimationFrame only while playing,
+//! reduced motion honoured), the controls, keys while focused, the French caption line,
+//! and the SVG drawn by the system's module from the model's view.
+//!
+//! Same interaction style and DOM hooks as the raft widget (it reuses its CSS classes):
+//! the root carries `data-widget` and `data-sim-ms`, plus the state tests read
+//! (`data-api`, `data-health`, `data-master`, `data-lost`, `data-traffic-site`…); sites
+//! `[data-site][data-state]` fail/restore on click, links `[data-link][data-state]`
+//! cut/heal, `[data-action="propose"]` sends a write.
+
+use std::rc::Rc;
+
+use deck::{WidgetKind, WidgetSpec};
+use sim::models::common::{LinkView, SiteView, SystemAction, WriteOutcome, WriteRecord};
+use sim::models::live::LiveView;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlElement, HtmlInputElement};
+use yew::html::Scope;
+use yew::prelude::*;
+
+use super::layout::{Geometry, VIEW_WIDTH};
+use super::model_narration::reason_text;
+use super::model_player::ModelPlayer;
+use super::player::checkpoint_for_step;
+use super::state::{WidgetState, MAX_SPEED, MIN_SPEED};
+
+/// Height taken by the controls and the caption line under the SVG (canvas pixels).
+const CHROME_HEIGHT: f64 = 96.0;
+/// With reduced motion, playing jumps from one told event to the next at this pace.
+const REDUCED_MOTION_PACE_MS: f64 = 1200.0;
+
+/// Props of [`ModelWidget`] (the same as the raft widget's).
+#[derive(Properties, PartialEq)]
+pub struct ModelWidgetProps {
+    /// The block's spec (kind, scenario text, checkpoints, controls…).
+    pub spec: Rc<WidgetSpec>,
+    /// `"<slide-id>/<k>"`: the key of this widget's state in sync messages and URLs.
+    pub key_name: AttrValue,
+    /// The slide's current step (drives the checkpoints).
+    pub step: u32,
+    /// A state from elsewhere (presenter sync, shared URL), adopted when it changes.
+    #[prop_or_default]
+    pub external: Option<serde_json::Value>,
+    /// Called with (key, state) when the user acts on the widget.
+    #[prop_or_default]
+    pub on_state: Callback<(String, serde_json::Value)>,
+    /// A static render (presenter preview, overview): no animation, no listeners.
+    #[prop_or_default]
+    pub preview: bool,
+}
+
+/// What changes the widget.
+pub enum Msg {
+    /// An animation frame, with its timestamp (ms).
+    Frame(f64),
+    /// Play or pause.
+    TogglePlay,
+    /// To the next instant where something happens.
+    Step,
+    /// To the next told event.
+    Jump,
+    /// Back to the start, inputs forgotten.
+    Reset,
+    /// Seek to a simulated instant.
+    Seek(u64),
+    /// Speed slider moved (log10 of the speed).
+    SpeedLog(f64),
+    /// Multiply the speed.
+    SpeedBy(f64),
+    /// A site was clicked: fail it, or restore it.
+    Site(String),
+    /// A link was clicked: cut it, or heal it.
+    Link(String, String),
+    /// A node was clicked: crash it, or restart it.
+    Node(String, bool),
+    /// The client sends a write.
+    Write,
+    /// Show or hide the key list.
+    Help,
+    /// A key pressed while the widget has focus.
+    Key(KeyboardEvent),
+}
+
+/// What a drawing may call back (none in a preview or when the slide's `controls`
+/// leave that click out).
+#[derive(Clone, Default)]
+pub struct Hooks {
+    /// Fail or restore a site.
+    pub site: Option<Callback<String>>,
+    /// Cut or heal a link (its two sites).
+    pub link: Option<Callback<(String, String)>>,
+    /// Crash (`true`: it is up) or restart a node.
+    pub node: Option<Callback<(String, bool)>>,
+    /// Send a write.
+    pub write: Option<Callback<()>>,
+}
+
+struct FrameRequest {
+    id: i32,
+    _closure: Closure<dyn FnMut(f64)>,
+}
+
+impl Drop for FrameRequest {
+    fn drop(&mut self) {
+        if let Some(window) = web_sys::window() {
+            let _ = window.cancel_animation_frame(self.id);
+        }
+    }
+}
+
+fn request_frame(link: &Scope<ModelWidget>) -> Option<FrameRequest> {
+    let link = link.clone();
+    let closure = Closure::<dyn FnMut(f64)>::new(move |timestamp: f64| {
+        link.send_message(Msg::Frame(timestamp));
+    });
+    let id = web_sys::window()?
+        .request_animation_frame(closure.as_ref().unchecked_ref())
+        .ok()?;
+    Some(FrameRequest {
+        id,
+        _closure: closure,
+    })
+}
+
+fn prefers_reduced_motion() -> bool {
+    web_sys::window()
+        .and_then(|window| {
+            window
+                .match_media("(prefers-reduced-motion: reduce)")
+                .ok()
+                .flatten()
+        })
+        .is_some_and(|query| query.matches())
+}
+
+/// `3,25 s` under a minute, `4 min 05 s` above: French, legible.
+pub fn duration_text(ms: u64) -> String {
+    if ms < 60_000 {
+        format!("{:.1} s", ms as f64 / 1000.0).replace('.', ",")
+    } else {
+        let seconds = ms / 1000;
+        format!("{} min {:02} s", seconds / 60, seconds % 60)
+    }
+}
+
+fn speed_text(speed: f64) -> String {
+    if (speed - 1.0).abs() < 0.05 {
+        "temps réel".to_string()
+    } else if speed < 1.0 {
+        format!("ralenti ×{:.0}", 1.0 / speed)
+    } else {
+        format!("accéléré ×{speed:.0}")
+    }
+}
+
+/// The `x` of a number for SVG attributes.
+pub fn n(value: f64) -> String {
+    format!("{value:.1}")
+}
+
+/// The sites' boxes and the links between them, as the raft widget draws them; the
+/// geometry comes from its layout (no nodes: each system places its own).
+pub fn draw_sites(
+    geometry: &Geometry,
+    sites: &[SiteView],
+    links: &[LinkView],
+    hooks: &Hooks,
+    site_word: &str,
+) -> Html {
+    html! {
+        <>
+            <g class="raft-sites">
+                { for geometry.sites.iter().map(|spot| {
+                    let up = sites.iter().find(|s| s.name == spot.name).is_none_or(|s| s.up);
+                    let onclick = hooks.site.clone().map(|callback| {
+                        let name = spot.name.clone();
+                        Callback::from(move |_: MouseEvent| callback.emit(name.clone()))
+                    });
+                    let title = if up {
+                        format!("{site_word} {} — cliquer pour le faire tomber", spot.name)
+                    } else {
+                        format!("{site_word} {} en panne — cliquer pour le rétablir", spot.name)
+                    };
+                    html! {
+                        <g key={spot.name.clone()} class={classes!("raft-site", "model-site", (!up).then_some("model-site-down"))}
+                           data-site={spot.name.clone()} data-state={if up { "up" } else { "down" }}
+                           role="button" aria-label={title.clone()} {onclick}>
+                            <title>{ title }</title>
+                            <rect x={n(spot.x)} y={n(spot.y)} width={n(spot.width)} height={n(spot.height)} rx="12" />
+                            <text class="raft-site-name" x={n(spot.x + 14.0)} y={n(spot.y + 24.0)}>
+                                { format!("{site_word} {}", spot.name) }
+                            </text>
+                            if !up {
+                                <text class="model-site-down-mark" x={n(spot.x + spot.width - 14.0)} y={n(spot.y + 24.0)}>{ "✕ en panne" }</text>
+                            }
+                        </g>
+                    }
+                }) }
+            </g>
+            <g class="raft-links">
+                { for geometry.links.iter().map(|spot| {
+                    let up = links.iter().find(|l| l.a == spot.a && l.b == spot.b).is_none_or(|l| l.up);
+                    let name = format!("{}-{}", spot.a, spot.b);
+                    let onclick = hooks.link.clone().map(|callback| {
+                        let pair = (spot.a.clone(), spot.b.clone());
+                        Callback::from(move |_: MouseEvent| callback.emit(pair.clone()))
+                    });
+                    let (lx, ly) = spot.label;
+                    let title = if up {
+                        format!("Lien {}–{} — cliquer pour le couper", spot.a, spot.b)
+                    } else {
+                        format!("Lien {}–{} coupé — cliquer pour le rétablir", spot.a, spot.b)
+                    };
+                    html! {
+                        <g key={name.clone()} class={classes!("raft-link", (!up).then_some("raft-link-down"))}
+                           data-link={name} data-state={if up { "up" } else { "down" }}
+                           role="button" aria-label={title.clone()} {onclick}>
+                            <title>{ title }</title>
+                            <path class="raft-link-hit" d={spot.path.clone()} />
+                            if up {
+                                <path class="raft-link-line" d={spot.path.clone()} />
+                            } else {
+                                <path class="raft-link-line" d={spot.broken.0.clone()} />
+                                <path class="raft-link-line" d={spot.broken.1.clone()} />
+                                <text class="raft-link-cut" x={n(lx)} y={n(ly + 7.0)}>{ "✕" }</text>
+                            }
+                        </g>
+                    }
+                }) }
+            </g>
+        </>
+    }
+}
+
+/// The client button of a panel (`[data-action="propose"]`).
+pub fn draw_client(x: f64, y: f64, width: f64, label: &str, hooks: &Hooks, hint: &str) -> Html {
+    let enabled = hooks.write.is_some();
+    let onclick = hooks
+        .write
+        .clone()
+        .map(|callback| Callback::from(move |_: MouseEvent| callback.emit(())));
+    html! {
+        <g class={classes!("raft-client", (!enabled).then_some("raft-client-disabled"))}
+           data-action="propose" role="button" aria-label={label.to_string()} {onclick}>
+            <title>{ hint.to_string() }</title>
+            <rect x={n(x)} y={n(y)} width={n(width)} height="42" rx="10" />
+            <text x={n(x + width / 2.0)} y={n(y + 28.0)}>{ label.to_string() }</text>
+        </g>
+    }
+}
+
+/// A write's value cut to what fits beside its outcome in a panel row.
+fn short_value(value: &str) -> String {
+    if value.chars().count() <= 10 {
+        value.to_string()
+    } else {
+        let mut short: String = value.chars().take(9).collect();
+        short.push('…');
+        short
+    }
+}
+
+/// The last writes as rows of a panel: value and outcome.
+pub fn draw_writes(x: f64, y: f64, width: f64, writes: &[WriteRecord], rows: usize) -> Html {
+    let first = writes.len().saturating_sub(rows);
+    html! {
+        <g class="model-writes">
+            { for writes.iter().skip(first).enumerate().map(|(k, write)| {
+                let row_y = y + k as f64 * 24.0;
+                let (outcome, label) = match write.outcome {
+                    _ if write.lost => ("lost", "✘ perdue !".to_string()),
+                    WriteOutcome::Acknowledged => ("committed", "✔ acquittée".to_string()),
+                    WriteOutcome::Refused => ("failed", format!("✘ {}", reason_text(write.reason.as_deref().unwrap_or("")))),
+                    WriteOutcome::Pending => ("pending", "… en attente".to_string()),
+                    WriteOutcome::Unconfirmed => ("pending", "? sans accusé".to_string()),
+                };
+                html! {
+                    <g class={classes!("raft-write", format!("raft-write-{outcome}"))} data-write={k.to_string()} data-outcome={outcome}>
+                        <text class="raft-write-value" x={n(x)} y={n(row_y + 16.0)}>{ short_value(&write.value) }</text>
+                        <text class="raft-write-outcome" x={n(x + width)} y={n(row_y + 16.0)}>{ label }</text>
+                    </g>
+                }
+            }) }
+        </g>
+    }
+}
+
+/// The shared component (see the module doc).
+pub struct ModelWidget {
+    player: Option<ModelPlayer>,
+    error: Option<String>,
+    playing: bool,
+    speed: f64,
+    stop_at: Option<u64>,
+    clock_ms: f64,
+    last_frame: Option<f64>,
+    reduced_wait: f64,
+    frame: Option<FrameRequest>,
+    /// The frame request that just fired: kept until the next one, because dropping a
+    /// closure while it runs is an error.
+    spent_frame: Option<FrameRequest>,
+    reduced_motion: bool,
+    help: bool,
+    last_external: Option<serde_json::Value>,
+    root: NodeRef,
+}
+
+impl ModelWidget {
+    fn svg_height(spec: &WidgetSpec) -> f64 {
+        (f64::from(spec.height) - CHROME_HEIGHT).max(120.0)
+    }
+
+    fn emit(&self, ctx: &Context<Self>) {
+        if ctx.props().preview {
+            return;
+        }
+        if let Some(player) = &self.player {
+            let state = player.state(self.playing, self.speed);
+            ctx.props()
+                .on_state
+                .emit((ctx.props().key_name.to_string(), state.to_json()));
+        }
+    }
+
+    fn start(&mut self, ctx: &Context<Self>) {
+        if ctx.props().preview {
+            return;
+        }
+        self.playing = true;
+        self.last_frame = None;
+        self.reduced_wait = 0.0;
+        if self.frame.is_none() {
+            self.frame = request_frame(ctx.link());
+        }
+    }
+
+    fn pause(&mut self) {
+        self.playing = false;
+        self.frame = None;
+        self.last_frame = None;
+        if let Some(player) = &self.player {
+            self.clock_ms = player.now_ms() as f64;
+        }
+    }
+
+    /// Applies the slide step: forward plays to its checkpoint, backward seeks there.
+    fn follow_step(&mut self, ctx: &Context<Self>, old_step: Option<u32>) {
+        let spec = &ctx.props().spec;
+        let Some(target) =
+            checkpoint_for_step(&spec.checkpoints, spec.first_step, ctx.props().step)
+        else {
+            return;
+        };
+        let Some(player) = &mut self.player else {
+            return;
+        };
+        let forward = old_step.is_some_and(|old| ctx.props().step > old);
+        if forward && target > player.now_ms() && !ctx.props().preview {
+            self.stop_at = Some(target);
+            if self.reduced_motion {
+                player.seek(target);
+                self.pause();
+            } else {
+                self.start(ctx);
+            }
+        } else {
+            self.stop_at = None;
+            player.seek(target);
+            self.pause();
+        }
+    }
+
+    fn adopt(&mut self, ctx: &Context<Self>, value: &serde_json::Value) {
+        let Ok(state) = WidgetState::from_json(value) else {
+            return;
+        };
+        if let Some(player) = &mut self.player {
+            player.adopt(&state);
+        }
+        self.speed = state.speed;
+        self.stop_at = None;
+        self.pause();
+        if state.playing {
+            self.start(ctx);
+        }
+    }
+
+    fn allowed(spec: &WidgetSpec, control: &str) -> bool {
+        spec.controls.is_empty() || spec.controls.iter().any(|c| c == control)
+    }
+
+    fn hooks(&self, ctx: &Context<Self>) -> Hooks {
+        let props = ctx.props();
+        if props.preview {
+            return Hooks::default();
+        }
+        let link = ctx.link();
+        let spec = &props.spec;
+        Hooks {
+            site: ModelWidget::allowed(spec, "site").then(|| link.callback(Msg::Site)),
+            link: ModelWidget::allowed(spec, "link")
+                .then(|| link.callback(|(a, b): (String, String)| Msg::Link(a, b))),
+            node: (ModelWidget::allowed(spec, "crash") || ModelWidget::allowed(spec, "restart"))
+                .then(|| link.callback(|(name, up): (String, bool)| Msg::Node(name, up))),
+            write: ModelWidget::allowed(spec, "propose").then(|| link.callback(|_| Msg::Write)),
+        }
+    }
+
+    fn key(&mut self, ctx: &Context<Self>, event: &KeyboardEvent) -> bool {
+        if event.ctrl_key() || event.meta_key() || event.alt_key() {
+            return false;
+        }
+        let in_input = event
+            .target()
+            .and_then(|target| target.dyn_into::<HtmlInputElement>().ok())
+            .is_some();
+        let key = event.key();
+        // Arrows move a focused slider; they must not also turn the slide.
+        if in_input && key.starts_with("Arrow") {
+            event.stop_propagation();
+            return false;
+        }
+        let now = self.player.as_ref().map_or(0, ModelPlayer::now_ms);
+        // « [ » and « ] » move by a twentieth of the run: half a second means nothing
+        // on a half-hour failover.
+        let nudge = self
+            .player
+            .as_ref()
+            .map_or(500, |p| (p.end_ms() / 20).max(500));
+        let message = match key.as_str() {
+            " " | "k" | "K" => Some(Msg::TogglePlay),
+            "s" | "S" | "." => Some(Msg::Step),
+            "j" | "J" => Some(Msg::Jump),
+            "r" | "R" => Some(Msg::Reset),
+            "w" | "W" => Some(Msg::Write),
+            "+" | "=" => Some(Msg::SpeedBy(2.0)),
+            "-" | "_" => Some(Msg::SpeedBy(0.5)),
+            "[" => Some(Msg::Seek(now.saturating_sub(nudge))),
+            "]" => Some(Msg::Seek(now + nudge)),
+            "?" | "h" | "H" => Some(Msg::Help),
+            digit if digit.len() == 1 && digit.as_bytes()[0].is_ascii_digit() => {
+                // 1 to 9: fail or restore the site in that position.
+                let position = usize::from(digit.as_bytes()[0] - b'0');
+                self.player.as_ref().and_then(|player| {
+                    let sites = match player.view() {
+                        LiveView::Kubernetes(v) => v.sites,
+                        LiveView::Elasticsearch(v) => v.sites,
+                        LiveView::Kafka(v) => v.sites,
+                        LiveView::Multisite(v) => v.sites,
+                    };
+                    position
+                        .checked_sub(1)
+                        .and_then(|index| sites.get(index))
+                        .map(|site| Msg::Site(site.name.clone()))
+                })
+            }
+            "Escape" => {
+                if self.help {
+                    Some(Msg::Help)
+                } else {
+                    if let Some(element) = self.root.cast::<HtmlElement>() {
+                        let _ = element.blur();
+                    }
+                    None
+                }
+            }
+            _ => None,
+        };
+        let handled = message.is_some() || key == "Escape";
+        if handled {
+            event.prevent_default();
+            event.stop_propagation();
+        }
+        if let Some(message) = message {
+            ctx.link().send_message(message);
+        }
+        false
+    }
+}
+
+impl Component for ModelWidget {
+    type Message = Msg;
+    type Properties = ModelWidgetProps;
+
+    fn create(ctx: &Context<Self>) -> Self {
+        let props = ctx.props();
+        let (player, error) = match sim::parse_any(&props.spec.scenario) {
+            Ok(scenario) => match ModelPlayer::new(&scenario) {
+                Some(player) => (Some(player), None),
+                None => (
+                    None,
+                    Some(format!(
+                        "Le scénario {} décrit etcd : utiliser le widget raft",
+                        props.spec.scenario_file
+                    )),
+                ),
+            },
+            Err(error) => (
+                None,
+                Some(format!(
+                    "Le scénario {} est illisible : {error}",
+                    props.spec.scenario_file
+                )),
+            ),
+        };
+        let mut widget = ModelWidget {
+            player,
+            error,
+            playing: false,
+            speed: props.spec.speed.clamp(MIN_SPEED, MAX_SPEED),
+            stop_at: None,
+            clock_ms: 0.0,
+            last_frame: None,
+            reduced_wait: 0.0,
+            frame: None,
+            spent_frame: None,
+            reduced_motion: !props.preview && prefers_reduced_motion(),
+            help: false,
+            last_external: None,
+            root: NodeRef::default(),
+        };
+        if let Some(external) = &props.external {
+            widget.last_external = Some(external.clone());
+            widget.adopt(ctx, external);
+        } else {
+            widget.follow_step(ctx, None);
+        }
+        widget
+    }
+
+    fn changed(&mut self, ctx: &Context<Self>, old_props: &Self::Properties) -> bool {
+        let props = ctx.props();
+        if props.external != self.last_external {
+            self.last_external = props.external.clone();
+            if let Some(external) = &props.external {
+                self.adopt(ctx, external);
+            }
+        } else if props.step != old_props.step {
+            self.follow_step(ctx, Some(old_props.step));
+        }
+        true
+    }
+
+    fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
+        let mut user_action = true;
+        match msg {
+            Msg::Frame(timestamp) => {
+                user_action = false;
+                self.spent_frame = self.frame.take();
+                if !self.playing {
+                    return false;
+                }
+                let elapsed = self
+                    .last_frame
+                    .map_or(0.0, |last| (timestamp - last).clamp(0.0, 100.0));
+                self.last_frame = Some(timestamp);
+                if let Some(player) = &mut self.player {
+                    if self.reduced_motion {
+                        self.reduced_wait += elapsed;
+                        if self.reduced_wait >= REDUCED_MOTION_PACE_MS {
+                            self.reduced_wait = 0.0;
+                            player.jump_to_interesting(self.stop_at);
+                        }
+                    } else {
+                        self.clock_ms =
+                            self.clock_ms.max(player.now_ms() as f64) + elapsed * self.speed;
+                        if let Some(stop) = self.stop_at {
+                            self.clock_ms = self.clock_ms.min(stop as f64);
+                        }
+                        player.advance_to(self.clock_ms.floor() as u64);
+                    }
+                    let reached = self.stop_at.is_some_and(|stop| player.now_ms() >= stop);
+                    let at_limit = player.now_ms() >= player.limit_ms();
+                    if reached || at_limit {
+                        self.stop_at = None;
+                        self.pause();
+                    } else {
+                        self.frame = request_frame(ctx.link());
+                    }
+                }
+            }
+            Msg::TogglePlay => {
+                self.stop_at = None;
+                if self.playing {
+                    self.pause();
+                } else {
+                    self.start(ctx);
+                }
+            }
+            Msg::Step => {
+                self.pause();
+                self.stop_at = None;
+                if let Some(player) = &mut self.player {
+                    player.step_event();
+                    self.clock_ms = player.now_ms() as f64;
+                }
+            }
+            Msg::Jump => {
+                self.pause();
+                self.stop_at = None;
+                if let Some(player) = &mut self.player {
+                    player.jump_to_interesting(None);
+                    self.clock_ms = player.now_ms() as f64;
+                }
+            }
+            Msg::Reset => {
+                self.pause();
+                self.stop_at = None;
+                if let Some(player) = &mut self.player {
+                    player.reset();
+                    self.clock_ms = 0.0;
+                }
+            }
+            Msg::Seek(target) => {
+                self.stop_at = None;
+                if let Some(player) = &mut self.player {
+                    player.seek(target);
+                    self.clock_ms = player.now_ms() as f64;
+                }
+            }
+            Msg::SpeedLog(value) => {
+                self.speed = 10f64.powf(value).clamp(MIN_SPEED, MAX_SPEED);
+            }
+            Msg::SpeedBy(factor) => {
+                self.speed = (self.speed * factor).clamp(MIN_SPEED, MAX_SPEED);
+            }
+            Msg::Site(site) => {
+                if !ModelWidget::allowed(&ctx.props().spec, "site") {
+                    return false;
+                }
+                if let Some(player) = &mut self.player {
+                    let up = match player.view() {
+                        LiveView::Kubernetes(v) => v.sites,
+                        LiveView::Elasticsearch(v) => v.sites,
+                        LiveView::Kafka(v) => v.sites,
+                        LiveView::Multisite(v) => v.sites,
+                    }
+                    .iter()
+                    .any(|s| s.name == site && s.up);
+                    let action = if up {
+                        SystemAction::FailSite { site }
+                    } else {
+                        SystemAction::RestoreSite { site }
+                    };
+                    player.act(&action);
+                }
+            }
+            Msg::Link(a, b) => {
+                if !ModelWidget::allowed(&ctx.props().spec, "link") {
+                    return false;
+                }
+                if let Some(player) = &mut self.player {
+                    let links = match player.view() {
+                        LiveView::Kubernetes(v) => v.links,
+                        LiveView::Elasticsearch(v) => v.links,
+                        LiveView::Kafka(v) => v.links,
+                        LiveView::Multisite(v) => v.links,
+                    };
+                    let up = links.iter().any(|l| l.a == a && l.b == b && l.up);
+                    let action = if up {
+                        SystemAction::CutLink { from: a, to: b }
+                    } else {
+                        SystemAction::RestoreLink { from: a, to: b }
+                    };
+                    player.act(&action);
+                }
+            }
+            Msg::Node(node, up) => {
+                let control = if up { "crash" } else { "restart" };
+                if !ModelWidget::allowed(&ctx.props().spec, control) {
+                    return false;
+                }
+                if let Some(player) = &mut self.player {
+                    let action = if up {
+                        SystemAction::Crash { node }
+                    } else {
+                        SystemAction::Restart { node }
+                    };
+                    player.act(&action);
+                }
+            }
+            Msg::Write => {
+                if !ModelWidget::allowed(&ctx.props().spec, "propose") {
+                    return false;
+                }
+                if let Some(player) = &mut self.player {
+                    let number = player.user_writes() + 1;
+                    let value = match ctx.props().spec.kind {
+                        WidgetKind::Controlplane => format!("kubectl-{number}"),
+                        WidgetKind::Elastic => format!("doc-u{number}"),
+                        WidgetKind::Kafka => format!("msg-u{number}"),
+                        _ => format!("ecriture-u{number}"),
+                    };
+                    player.act(&SystemAction::Write { value });
+                }
+            }
+            Msg::Help => {
+                user_action = false;
+                self.help = !self.help;
+            }
+            Msg::Key(event) => {
+                return self.key(ctx, &event);
+            }
+        }
+        if user_action {
+            self.emit(ctx);
+        }
+        true
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        let props = ctx.props();
+        let kind = props.spec.kind.name();
+        let style = format!("height:{}px", props.spec.height);
+        let Some(player) = &self.player else {
+            return html! {
+                <div class="raft-widget raft-error" data-widget={kind} role="alert" style={style}>
+                    { self.error.clone().unwrap_or_default() }
+                </div>
+            };
+        };
+        let view = player.view();
+        let height = ModelWidget::svg_height(&props.spec);
+        let hooks = self.hooks(ctx);
+        let (drawing, attrs) = match &view {
+            LiveView::Kubernetes(v) => (
+                super::controlplane::draw(v, &hooks, height),
+                super::controlplane::attributes(v),
+            ),
+            LiveView::Elasticsearch(v) => (
+                super::elastic::draw(v, &hooks, height),
+                super::elastic::attributes(v),
+            ),
+            LiveView::Kafka(v) => (
+                super::kafka::draw(v, &hooks, height),
+                super::kafka::attributes(v),
+            ),
+            LiveView::Multisite(v) => (
+                super::multisite::draw(v, &hooks, height),
+                super::multisite::attributes(v),
+            ),
+        };
+        let attr = |name: &str| {
+            attrs
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.clone())
+        };
+        let onkeydown = (!props.preview).then(|| ctx.link().callback(Msg::Key));
+        let mut classes = classes!("raft-widget", "model-widget", format!("model-{kind}"));
+        if props.preview {
+            classes.push("raft-preview");
+        }
+        if self.reduced_motion {
+            classes.push("raft-reduced-motion");
+        }
+        let view_box = format!("0 0 {VIEW_WIDTH} {height:.0}");
+        html! {
+            <div
+                ref={self.root.clone()}
+                class={classes}
+                data-widget={kind}
+                data-sim-ms={player.now_ms().to_string()}
+                data-playing={if self.playing { "true" } else { "false" }}
+                data-api={attr("api")}
+                data-health={attr("health")}
+                data-master={attr("master")}
+                data-lost={attr("lost")}
+                data-traffic-site={attr("traffic-site")}
+                data-primary={attr("primary")}
+                data-writable={attr("writable")}
+                data-runbook-step={attr("runbook-step")}
+                data-rto-ms={attr("rto-ms")}
+                data-pods-running={attr("pods-running")}
+                tabindex={(!props.preview).then_some("0")}
+                aria-label={format!("Simulation : {}", player.title())}
+                style={style}
+                {onkeydown}
+            >
+                <div class="raft-stage">
+                    <svg class="raft-svg" viewBox={view_box} preserveAspectRatio="xMidYMid meet"
+                         role="img" aria-label={player.title().to_string()}>
+                        { drawing }
+                    </svg>
+                    if self.help { { view_help() } }
+                </div>
+                { self.view_caption(player) }
+                if !props.preview { { self.view_controls(ctx, player) } }
+            </div>
+        }
+    }
+}
+
+impl ModelWidget {
+    fn view_caption(&self, player: &ModelPlayer) -> Html {
+        let (text, at) = match player.caption() {
+            Some(caption) => (caption.text, Some(caption.at_ms)),
+            None => ("Appuyer sur ▶ pour lancer la simulation".to_string(), None),
+        };
+        html! {
+            <div class="raft-caption" role="status" aria-live="polite">
+                if let Some(at) = at {
+                    <span class="raft-caption-time">{ duration_text(at) }</span>
+                }
+                <span class="raft-caption-text">{ text }</span>
+            </div>
+        }
+    }
+
+    fn view_controls(&self, ctx: &Context<Self>, player: &ModelPlayer) -> Html {
+        let link = ctx.link();
+        let now = player.now_ms();
+        let frontier = player.frontier_ms().max(now).max(player.end_ms());
+        let seek = link.callback(|event: InputEvent| {
+            let value = event
+                .target_dyn_into::<HtmlInputElement>()
+                .and_then(|input| input.value().parse::<u64>().ok())
+                .unwrap_or(0);
+            Msg::Seek(value)
+        });
+        let speed = link.callback(|event: InputEvent| {
+            let value = event
+                .target_dyn_into::<HtmlInputElement>()
+                .and_then(|input| input.value().parse::<f64>().ok())
+                .unwrap_or(0.0);
+            Msg::SpeedLog(value)
+        });
+        html! {
+            <div class="raft-controls" role="toolbar" aria-label="Contrôles de la simulation">
+                if self.playing {
+                    <button type="button" data-action="pause" title="Pause (espace)" onclick={link.callback(|_| Msg::TogglePlay)}>{ "⏸ Pause" }</button>
+                } else {
+                    <button type="button" data-action="play" title="Lecture (espace)" onclick={link.callback(|_| Msg::TogglePlay)}>{ "▶ Lecture" }</button>
+                }
+                <button type="button" data-action="step" title="Instant suivant (S)" onclick={link.callback(|_| Msg::Step)}>{ "Pas ›" }</button>
+                <button type="button" data-action="next" title="Événement marquant suivant (J)" onclick={link.callback(|_| Msg::Jump)}>{ "Événement »" }</button>
+                <button type="button" data-action="reset" title="Recommencer (R)" onclick={link.callback(|_| Msg::Reset)}>{ "↺" }</button>
+                <label class="raft-speed" title="Vitesse (+ / −)">
+                    <input type="range" min="-3" max="2" step="0.05" data-action="speed"
+                           aria-label="Vitesse de la simulation"
+                           value={format!("{:.2}", self.speed.log10())} oninput={speed} />
+                    <span>{ speed_text(self.speed) }</span>
+                </label>
+                <label class="raft-scrubber" title="Revenir à un instant ([ et ])">
+                    <input type="range" min="0" max={frontier.max(1).to_string()} step="100" data-action="seek"
+                           aria-label="Instant simulé" value={now.to_string()} oninput={seek} />
+                    <span class="raft-time">{ format!("t = {}", duration_text(now)) }</span>
+                </label>
+                <button type="button" data-action="help" title="Raccourcis clavier (?)" aria-expanded={if self.help { "true" } else { "false" }}
+                        onclick={link.callback(|_| Msg::Help)}>{ "?" }</button>
+            </div>
+        }
+    }
+}
+
+fn view_help() -> Html {
+    let keys = [
+        ("Espace / K", "lecture, pause"),
+        ("S ou .", "instant suivant"),
+        ("J", "événement marquant suivant"),
+        ("[ et ]", "reculer, avancer d'un vingtième"),
+        ("+ et −", "plus vite, moins vite"),
+        ("1 à 9", "faire tomber ou rétablir un site"),
+        ("W", "le client écrit"),
+        ("R", "recommencer"),
+        ("Échap", "fermer ; rendre le clavier aux diapositives"),
+    ];
+    html! {
+        <div class="raft-help" role="dialog" aria-label="Raccourcis clavier">
+            <p class="raft-help-title">{ "Raccourcis (quand la simulation a le focus)" }</p>
+            <dl>
+                { for keys.iter().map(|(key, what)| html! {
+                    <><dt>{ *key }</dt><dd>{ *what }</dd></>
+                }) }
+            </dl>
+            <p class="raft-help-legend">{ "Cliquer sur un site le fait tomber ou le rétablit ; sur un lien, le coupe ou le rétablit." }</p>
+        </div>
+    }
+}
