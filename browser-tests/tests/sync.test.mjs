@@ -49,7 +49,7 @@ test("a follower replays the presenter's slide, step and widget state", async ()
   await shown(follower.page, deck.slides[stepped], 1);
 
   // The widget: crash a node on the presenter, the follower shows it down.
-  const widgetSlide = deck.slides.find((slide) => (slide.widgets ?? []).some((widget) => (widget.controls.length === 0 || widget.controls.includes("crash"))));
+  const widgetSlide = deck.slides.find((slide) => (slide.widgets ?? []).some((widget) => widget.kind === "raft" && (widget.controls.length === 0 || widget.controls.includes("crash"))));
   if (widgetSlide) {
     await presenter.page.evaluate((id) => { location.hash = `#/${id}`; }, widgetSlide.id);
     await shown(follower.page, widgetSlide);
@@ -62,7 +62,7 @@ test("a follower replays the presenter's slide, step and widget state", async ()
     await current.locator(`[data-node="${nodeId}"][data-role="down"]`).waitFor(WAIT);
     await follower.page.locator(`main [data-node="${nodeId}"][data-role="down"]`).waitFor(WAIT);
   } else {
-    test.diagnostic("no slide has a widget with a crash control: widget sync not exercised");
+    test.diagnostic("no slide has a raft widget with a crash control: widget sync not exercised");
   }
   assert.deepEqual(follower.errors, []);
   assert.deepEqual(presenter.errors, []);
