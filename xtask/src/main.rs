@@ -174,11 +174,19 @@ fn test(workspace: &Workspace) -> anyhow::Result<()> {
     step("cargo test --workspace");
     run(workspace.cargo().args(["test", "--workspace"]))?;
     fuzz::stable_pass(workspace)?;
-    if fuzz::nightly_available() {
-        // A short libFuzzer pass on top of the stable one, where nightly is installed.
-        fuzz::fuzz(workspace, &["--seconds".to_owned(), "10".to_owned()])?;
-    } else {
-        step("no nightly toolchain: skipping the cargo-fuzz pass (the stable pass ran)");
+    // The libFuzzer pass is opt-in: building every target with nightly and sanitizers
+    // took up to 26 minutes on 2 busy cores, which would push a cold CI run past its
+    // budget. The stable pass above runs the same targets on every test run.
+    match std::env::var("RAFTDECK_TEST_FUZZ").ok().as_deref() {
+        Some("1") if fuzz::nightly_available() => {
+            fuzz::fuzz(workspace, &["--seconds".to_owned(), "10".to_owned()])?;
+        }
+        Some("1") => {
+            step("RAFTDECK_TEST_FUZZ=1 but no nightly toolchain: cargo-fuzz pass skipped")
+        }
+        _ => step(
+            "cargo-fuzz pass skipped (set RAFTDECK_TEST_FUZZ=1 to add 10 s per target on nightly)",
+        ),
     }
     bundle::build_bundle(workspace)?;
     step("building the `raftdeck` binary for the browser tests");
