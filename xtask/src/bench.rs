@@ -494,12 +494,19 @@ fn render(native: &Value, browser: &Value, machine: &str, date: &str) -> String 
     ));
     out.push_str("## Time to first slide\n\n");
     out.push_str(&format!(
-        "Navigation start to the first slide in the DOM plus two animation frames, fresh browser context each time (cold cache), release server on loopback, 1280×720: median **{:.0} ms** over {} loads (min {:.0}, max {:.0}). Target ≤ 250 ms: {}.\n\n",
+        "Navigation start to the first slide on screen (the HTML's pre-rendered first slide, or the app's if it came first) plus two animation frames, fresh browser context each time (cold cache), release server on loopback, 1280×720: median **{:.0} ms** over {} loads (min {:.0}, max {:.0}). Target ≤ 250 ms: {}.\n\n",
         number(&first["median"]),
         first["runs"],
         number(&first["min"]),
         number(&first["max"]),
         verdict(number(&first["median"]) <= 250.0),
+    ));
+    let ready = &browser["app_ready_ms"];
+    out.push_str(&format!(
+        "The same loads up to the app's own first slide (WASM instantiated, deck parsed: keys, links and widgets work from then on): median **{:.0} ms** (min {:.0}, max {:.0}).\n\n",
+        number(&ready["median"]),
+        number(&ready["min"]),
+        number(&ready["max"]),
     ));
     let frames = &browser["widget_frames"];
     out.push_str("## Widget frame times\n\n");

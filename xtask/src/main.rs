@@ -181,9 +181,7 @@ fn test(workspace: &Workspace) -> anyhow::Result<()> {
         Some("1") if fuzz::nightly_available() => {
             fuzz::fuzz(workspace, &["--seconds".to_owned(), "10".to_owned()])?;
         }
-        Some("1") => {
-            step("RAFTDECK_TEST_FUZZ=1 but no nightly toolchain: cargo-fuzz pass skipped")
-        }
+        Some("1") => step("RAFTDECK_TEST_FUZZ=1 but no nightly toolchain: cargo-fuzz pass skipped"),
         _ => step(
             "cargo-fuzz pass skipped (set RAFTDECK_TEST_FUZZ=1 to add 10 s per target on nightly)",
         ),
