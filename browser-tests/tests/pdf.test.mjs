@@ -118,12 +118,19 @@ test("?print lays every slide out on its own page, widgets at their key state", 
   // Every slide is there, fully revealed: no hidden fragment.
   assert.equal(await page.locator(".print-page [data-slide-id]").count(), deck.slides.length);
   assert.equal(await page.locator(".print-page .fragment:not(.visible)").count(), 0);
-  // A widget slide is drawn as a still preview (its key state): nodes, no controls.
-  const widgetSlide = deck.slides.find((slide) => (slide.widgets ?? []).length > 0);
-  const widget = page.locator(`[data-slide-id="${widgetSlide.id}"] [data-widget="raft"]`).first();
-  assert.ok(await widget.locator("[data-node]").count() > 0);
-  assert.equal(await widget.locator('[data-action="play"]').count(), 0);
-  await widget.scrollIntoViewIfNeeded();
+  // Each kind of widget is drawn as a still preview (its key state): sites, no controls.
+  const kinds = [...new Set(deck.slides.flatMap((slide) => (slide.widgets ?? []).map((widget) => widget.kind)))];
+  assert.ok(kinds.includes("raft"), `the deck has a raft widget (kinds: ${kinds})`);
+  for (const kind of kinds) {
+    const widgetSlide = deck.slides.find((slide) => (slide.widgets ?? []).some((widget) => widget.kind === kind));
+    const widget = page.locator(`[data-slide-id="${widgetSlide.id}"] [data-widget="${kind}"]`).first();
+    assert.ok(await widget.locator("[data-site]").count() > 0, `${kind} preview on ${widgetSlide.id} draws its sites`);
+    assert.equal(await widget.locator('[data-action="play"]').count(), 0, `${kind} preview has no controls`);
+    if (kind === "raft") assert.ok(await widget.locator("[data-node]").count() > 0);
+  }
+  const raftSlide = deck.slides.find((slide) => (slide.widgets ?? []).some((widget) => widget.kind === "raft"));
+  const raftWidget = page.locator(`[data-slide-id="${raftSlide.id}"] [data-widget="raft"]`).first();
+  await raftWidget.scrollIntoViewIfNeeded();
   await screenshot(page, "print-widget");
   assert.deepEqual(errors, []);
   await context.close();
