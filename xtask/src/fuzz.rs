@@ -88,8 +88,13 @@ pub fn stable_pass(workspace: &Workspace) -> anyhow::Result<()> {
         .arg("--manifest-path")
         .arg(&manifest)
         .args(["--", "--check"]))?;
+    // A target folder of its own: the fuzz crate is a separate workspace without the main
+    // one's `profile.dev.package.sim`, and sharing a folder let one build's `frontend`
+    // rlib (same file name) be linked against the other's `sim`, a type mismatch.
+    let target = workspace.target.join("fuzz-stable");
     run(workspace
         .cargo()
+        .env("CARGO_TARGET_DIR", &target)
         .arg("clippy")
         .arg("--manifest-path")
         .arg(&manifest)
@@ -103,6 +108,7 @@ pub fn stable_pass(workspace: &Workspace) -> anyhow::Result<()> {
     step("fuzz targets, stable deterministic pass (cargo test in fuzz/)");
     run(workspace
         .cargo()
+        .env("CARGO_TARGET_DIR", &target)
         .arg("test")
         .arg("--manifest-path")
         .arg(&manifest)
