@@ -232,12 +232,16 @@ fn follow(
                 continue;
             };
             if matches!(follower.stage, Stage::Connecting) {
-                if !event.is_writable() {
-                    continue;
-                }
                 if let Some(error) = follower.stream.take_error()? {
                     shared.failed.store(true, Ordering::Release);
                     bail!("a follower could not connect to {addr}: {error}");
+                }
+                if event.is_error() || event.is_write_closed() {
+                    shared.failed.store(true, Ordering::Release);
+                    bail!("a follower's connection to {addr} was refused or reset");
+                }
+                if !event.is_writable() {
+                    continue;
                 }
                 // A fresh socket's buffer takes a request this small whole.
                 if follower.stream.write(request.as_bytes())? != request.len() {
@@ -405,4 +409,28 @@ fn raise_open_files_limit(wanted: u64) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_markers_anywhere_and_only_where_they_are() {
+        let frame = b"event: state\nid: 2\ndata: {\"seq\":2,\"state\":{\"slide\":\"b\"}}\n\n";
+        assert!(contains(frame, b"\ndata:"));
+        assert!(contains(frame, b"\"slide\":\"b\""));
+        assert!(!contains(frame, b"\"slide\":\"a\""));
+        assert!(!contains(b"\"slide\":\"", b"\"slide\":\"b\""));
+        assert!(contains(b"ssslide", b"sslide"));
+    }
+
+    #[test]
+    fn refuses_any_host_but_loopback() {
+        let error = run("192.0.2.1:80".parse().unwrap(), "token", 0, 1).unwrap_err();
+        assert!(
+            error.to_string().contains("only targets loopback"),
+            "{error}"
+        );
+    }
 }
