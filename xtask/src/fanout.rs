@@ -4,9 +4,10 @@
 //!
 //! Followers are plain non-blocking sockets sending what a browser's EventSource sends,
 //! driven by one mio (epoll) loop per core: the generator spends a `read` and a byte
-//! search per follower, so on a small machine the figure measures the server, not the
-//! generator (the previous Node generator ran a JavaScript callback per socket and
-//! cost more CPU than the server's own writes).
+//! search per follower, and takes events in 1 ms batches, so on a small machine the figure
+//! measures the server more than the generator (the previous Node generator ran a
+//! JavaScript callback per socket and cost more CPU than the server's own writes). It
+//! also reports the CPU time both processes spent delivering the change.
 //!
 //! Bounded: at most [`MAX_FOLLOWERS`] connections, gives up after [`GIVE_UP`], and every
 //! socket is closed when it returns.
@@ -34,6 +35,8 @@ const OPENING_AT_ONCE: usize = 256;
 /// How much of the previous read a follower keeps, so that a marker split over two reads
 /// is still found.
 const TAIL: usize = 64;
+/// How long a loop sleeps between batches of events once its followers are open.
+const BATCH: Duration = Duration::from_millis(1);
 
 /// Runs the benchmark against the server at `addr` (its pid `server_pid`, for its memory)
 /// with `followers` followers; returns the figures `render_fanout` prints.
@@ -98,6 +101,10 @@ pub fn run(
     let open_ms = opening.elapsed().as_secs_f64() * 1000.0;
     let rss_connected = rss_kib(server_pid)?;
     let ready = shared.ready.load(Ordering::Acquire) >= followers;
+    let cpu_before = (
+        cpu_ms("/proc/self/stat"),
+        cpu_ms(&format!("/proc/{server_pid}/stat")),
+    );
     let (sent_at, status) = if ready {
         (Instant::now(), post(&slide_b))
     } else {
@@ -108,6 +115,7 @@ pub fn run(
     let waiting = Instant::now();
     let mut received = Vec::with_capacity(followers);
     let mut errors = Vec::new();
+    let mut sockets = Vec::with_capacity(threads);
     for handle in loops {
         while !handle.is_finished() {
             if waiting.elapsed() > DELIVERY_WAIT || Instant::now() > give_up {
@@ -116,11 +124,25 @@ pub fn run(
             std::thread::sleep(Duration::from_millis(5));
         }
         match handle.join() {
-            Ok(Ok(times)) => received.extend(times),
+            Ok(Ok((times, followers))) => {
+                received.extend(times);
+                sockets.push(followers);
+            }
             Ok(Err(error)) => errors.push(format!("{error:#}")),
             Err(_) => errors.push("a follower loop panicked".to_owned()),
         }
     }
+    // CPU spent while the change was delivered: where the time went (the generator's
+    // loops return as soon as their followers have it).
+    let cpu_after = (
+        cpu_ms("/proc/self/stat"),
+        cpu_ms(&format!("/proc/{server_pid}/stat")),
+    );
+    drop(sockets);
+    let spent = |before: Option<f64>, after: Option<f64>| match (before, after) {
+        (Some(before), Some(after)) => Value::from(after - before),
+        _ => Value::Null,
+    };
     if !errors.is_empty() {
         bail!("fan-out followers failed: {}", errors.join("; "));
     }
@@ -149,6 +171,8 @@ pub fn run(
         "p50_ms": at(0.5), "p99_ms": at(0.99), "max_ms": at(1.0),
         "rss_before_kib": rss_before, "rss_connected_kib": rss_connected,
         "rss_after_kib": rss_kib(server_pid)?,
+        "server_cpu_ms": spent(cpu_before.1, cpu_after.1),
+        "generator_cpu_ms": spent(cpu_before.0, cpu_after.0),
     }))
 }
 
@@ -188,7 +212,7 @@ fn follow(
     target: &[u8],
     shared: &Shared,
     give_up: Instant,
-) -> anyhow::Result<Vec<Instant>> {
+) -> anyhow::Result<(Vec<Instant>, Vec<Follower>)> {
     let request = format!(
         "GET /api/sync HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n"
     );
@@ -299,9 +323,16 @@ fn follow(
                 }
             }
         }
+        // Once every follower is open, events are taken in batches: waking up for each
+        // one would cost the generator a context switch per follower, more CPU than the
+        // server's write, on the same cores. Latencies are over-estimated by up to this.
+        if opening == 0 && followers.len() == count && !events.is_empty() {
+            std::thread::sleep(BATCH);
+        }
     }
-    // Dropping `followers` closes every socket.
-    Ok(received)
+    // The sockets are closed by the caller, once it has read the CPU times: closing
+    // 10,000 loopback connections costs more than delivering the change did.
+    Ok((received, followers))
 }
 
 /// Whether `needle` occurs in `haystack`: a scan for its first byte, then a compare
@@ -374,6 +405,23 @@ fn rss_kib(pid: u32) -> anyhow::Result<u64> {
         .find_map(|line| line.strip_prefix("VmRSS:"))
         .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
         .with_context(|| format!("{path}: no `VmRSS` line"))
+}
+
+/// The user + system CPU time of the process whose `/proc/<pid>/stat` is at `path`, in ms
+/// (clock ticks: 10 ms steps on most kernels).
+fn cpu_ms(path: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(path).ok()?;
+    // The command name may hold spaces: fields are counted after its closing parenthesis
+    // (utime and stime are fields 14 and 15, the 12th and 13th after it).
+    let mut fields = stat
+        .get(stat.rfind(')')? + 1..)?
+        .split_whitespace()
+        .skip(11);
+    let user: f64 = fields.next()?.parse().ok()?;
+    let system: f64 = fields.next()?.parse().ok()?;
+    // SAFETY: sysconf only reads a configuration value.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    (ticks > 0).then(|| (user + system) * 1000.0 / ticks as f64)
 }
 
 /// Raises this process's open-files limit to `wanted` (up to its hard limit): 10,000
