@@ -110,6 +110,10 @@ pub fn run(
     } else {
         (Instant::now(), Ok(0))
     };
+    if !matches!(status, Ok(200)) {
+        // No follower will see a change that was refused: do not wait for it.
+        shared.stop.store(true, Ordering::Release);
+    }
     // The loops return once each of their followers has the change; past the wait, they
     // are told to return what they have.
     let waiting = Instant::now();
@@ -153,6 +157,9 @@ pub fn run(
         );
     }
     let status = status?;
+    if status != 200 {
+        bail!("POST /api/sync (slide {slide_b}) answered {status}");
+    }
     let mut latencies: Vec<f64> = received
         .iter()
         .map(|at| at.saturating_duration_since(sent_at).as_secs_f64() * 1000.0)
