@@ -239,7 +239,7 @@ impl Follower {
         if self.pending.is_some() || published.seq() <= self.sent_seq {
             return true;
         }
-        self.write_frame(published.frame().clone(), published.seq())
+        self.write_frame(published.frame(), published.seq())
     }
 
     /// Sends the keep-alive comment unless a frame is still pending. False when gone.
@@ -250,59 +250,61 @@ impl Follower {
         if self.pending.is_some() {
             return true;
         }
-        self.write_frame(Bytes::from_static(KEEP_ALIVE_FRAME), self.sent_seq)
+        self.write_frame(&Bytes::from_static(KEEP_ALIVE_FRAME), self.sent_seq)
     }
 
-    /// Writes `frame` (message `seq`); a partly written frame stays pending.
-    fn write_frame(&mut self, mut frame: Bytes, seq: u64) -> bool {
-        let whole = frame.len();
-        match write_some(&mut self.stream, &mut frame) {
-            Written::All => {
+    /// Writes `frame` (message `seq`); a partly written frame stays pending. The shared
+    /// frame is only borrowed: a follower whose socket takes it whole (nearly all of
+    /// them) costs one `write` and no reference count or allocation.
+    fn write_frame(&mut self, frame: &Bytes, seq: u64) -> bool {
+        match write_some(&mut self.stream, frame) {
+            (Written::All, _) => {
                 self.sent_seq = seq;
                 true
             }
-            Written::Blocked => {
+            (Written::Blocked, written) => {
                 // Nothing written: the follower stays behind and gets the newest message
                 // later. Part written: that frame must be completed first.
-                if frame.len() < whole {
+                if written > 0 {
                     self.sent_seq = seq;
-                    self.pending = Some(frame);
+                    self.pending = Some(frame.slice(written..));
                 }
                 true
             }
-            Written::Failed => false,
+            (Written::Failed, _) => false,
         }
     }
 
     /// Writes what it can of the pending frame. False when the follower is gone.
     fn finish_pending(&mut self) -> bool {
-        let Some(mut rest) = self.pending.take() else {
+        let Some(rest) = self.pending.take() else {
             return true;
         };
-        match write_some(&mut self.stream, &mut rest) {
-            Written::All => true,
-            Written::Blocked => {
-                self.pending = Some(rest);
+        match write_some(&mut self.stream, &rest) {
+            (Written::All, _) => true,
+            (Written::Blocked, written) => {
+                self.pending = Some(rest.slice(written..));
                 true
             }
-            Written::Failed => false,
+            (Written::Failed, _) => false,
         }
     }
 }
 
-/// Writes as much of `buffer` as the socket takes without blocking; `buffer` keeps the
-/// rest.
-fn write_some(stream: &mut TcpStream, buffer: &mut Bytes) -> Written {
-    while !buffer.is_empty() {
-        match stream.write(buffer) {
-            Ok(0) => return Written::Failed,
-            Ok(written) => *buffer = buffer.slice(written..),
+/// Writes as much of `buffer` as the socket takes without blocking; also returns how many
+/// bytes were written.
+fn write_some(stream: &mut TcpStream, buffer: &[u8]) -> (Written, usize) {
+    let mut written = 0;
+    while written < buffer.len() {
+        match stream.write(&buffer[written..]) {
+            Ok(0) => return (Written::Failed, written),
+            Ok(count) => written += count,
             Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {
-                return Written::Blocked
+                return (Written::Blocked, written)
             }
             Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(_) => return Written::Failed,
+            Err(_) => return (Written::Failed, written),
         }
     }
-    Written::All
+    (Written::All, written)
 }

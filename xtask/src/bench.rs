@@ -266,8 +266,8 @@ fn site_build_ms(workspace: &Workspace, server_binary: &Path) -> anyhow::Result<
 const FANOUT_PLACEHOLDER: &str = "<!-- fanout -->";
 
 /// Opens `followers` SSE followers against a fresh release server and times one slide
-/// change reaching all of them. Both processes get a raised open-files limit (root may
-/// raise it; 10,000 sockets exceed the usual 1,024).
+/// change reaching all of them (see `fanout.rs`). Both processes get a raised open-files
+/// limit (10,000 sockets exceed the usual 1,024).
 fn fanout_bench(
     workspace: &Workspace,
     server_binary: &Path,
@@ -295,17 +295,8 @@ fn fanout_bench(
         .ok()
         .and_then(|text| text.split_whitespace().next()?.parse::<f64>().ok());
     let outcome = match url {
-        Some(url) => json_output(
-            Command::new("bash")
-                .current_dir(workspace.root.join("browser-tests"))
-                .arg("-c")
-                .arg("ulimit -n 65536 2>/dev/null || ulimit -n $(ulimit -Hn); exec node bench/fanout.mjs \"$@\"")
-                .arg("fanout")
-                .arg(&url)
-                .arg(token)
-                .arg(pid.to_string())
-                .arg(followers.to_string()),
-        ),
+        Some(url) => loopback_addr(&url)
+            .and_then(|addr| crate::fanout::run(addr, token, pid, followers as usize)),
         None => Err(anyhow::anyhow!("raftdeck serve did not print its URL")),
     };
     let _ = server.kill();
@@ -321,8 +312,19 @@ fn fanout_bench(
     })
 }
 
+/// The socket address of an `http://host:port/` URL the server printed.
+fn loopback_addr(url: &str) -> anyhow::Result<std::net::SocketAddr> {
+    let authority = url
+        .strip_prefix("http://")
+        .and_then(|rest| rest.split('/').next())
+        .with_context(|| format!("not an http:// URL: {url}"))?;
+    authority
+        .parse()
+        .with_context(|| format!("not an IP address and port: {authority} (in {url})"))
+}
+
 fn render_fanout(runs: &[Value]) -> String {
-    let mut out = String::from("## Sync fan-out\n\nA load generator (`browser-tests/bench/fanout.mjs`, loopback only, bounded to 20,000 connections and 120 s) opens N followers (raw sockets sending what EventSource sends, spread over one worker thread per core so the generator does not serialize them) on `GET /api/sync` against a fresh release server, waits for each to receive the current state, then the presenter posts a slide change; latency is from the POST to each follower receiving the new slide. RSS is the server's `VmRSS` with every follower connected. The generator shares the machine's cores with the server, and the load column is the 1-minute load average when the run started (other jobs on a shared machine inflate the latency, not the memory).\n\nBefore the fan-out shards (one hyper connection, SSE stream and JSON encoding per follower), the same server held 56.6 MiB at 1,000 followers and 365.7 MiB at 10,000 (p99 111.5 ms and 877.0 ms with the previous, single-threaded generator).\n\n| followers | delivered | p50 | p99 | max | server RSS idle → connected | load (1 min) | p99 ≤ 100 ms | RSS ≤ 100 MB at 10,000 |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+    let mut out = String::from("## Sync fan-out\n\nA load generator in xtask (`xtask/src/fanout.rs`, loopback only, bounded to 20,000 connections and 120 s) opens N followers (non-blocking sockets sending what EventSource sends, driven by one epoll loop per core) on `GET /api/sync` against a fresh release server, waits for each to receive the current state, then the presenter posts a slide change; latency is from just before the POST to each follower reading the new slide. RSS is the server's `VmRSS` with every follower connected. The generator shares the machine's cores with the server, and the load column is the 1-minute load average when the run started (other jobs on a shared machine inflate the latency, not the memory).\n\nThe generator was a Node script until 2026-11-23 (one JavaScript `data` callback per socket, one worker thread per core): it used more CPU than the server, on the same 2 cores, and measured p99 224–418 ms at 10,000 followers. Timing the shards then showed each writing its 5,000 followers in about 42 ms of thread CPU (one non-blocking `write` each, loopback delivery included) but 80–330 ms of wall time, the rest waiting for a core held by the generator or other jobs. The Rust generator costs a `read` per follower, takes events in 1 ms batches once its followers are open (waking up per follower cost it a context switch each; latencies are over-estimated by up to 1 ms), and closes its sockets only after the CPU columns are read. The shards now write the shared frame without touching its reference count. On 2 cores the p99 is roughly the server's plus the generator's CPU divided by the cores, close to the 100 ms target: the machine's load decides the verdict.\n\nBefore the fan-out shards (one hyper connection, SSE stream and JSON encoding per follower), the same server held 56.6 MiB at 1,000 followers and 365.7 MiB at 10,000 (p99 111.5 ms and 877.0 ms with the first, single-threaded Node generator).\n\nCPU columns are the user + system time (10 ms clock ticks) the server and the generator spent between the POST and the last delivery, summed over their threads (one shard and one generator loop per core).\n\n| followers | delivered | p50 | p99 | max | server CPU | generator CPU | server RSS idle → connected | load (1 min) | p99 ≤ 100 ms | RSS ≤ 100 MB at 10,000 |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
     for run in runs {
         let followers = number(&run["followers"]);
         let p99 = number(&run["p99_ms"]);
@@ -334,12 +336,14 @@ fn render_fanout(runs: &[Value]) -> String {
             verdict(rss_mib * 1024.0 * 1024.0 <= 100e6)
         };
         out.push_str(&format!(
-            "| {} | {} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} → {:.1} MiB | {:.1} | {} | {} |\n",
+            "| {} | {} | {:.1} ms | {:.1} ms | {:.1} ms | {:.0} ms | {:.0} ms | {:.1} → {:.1} MiB | {:.1} | {} | {} |\n",
             run["followers"],
             run["delivered"],
             number(&run["p50_ms"]),
             p99,
             number(&run["max_ms"]),
+            number(&run["server_cpu_ms"]),
+            number(&run["generator_cpu_ms"]),
             number(&run["rss_before_kib"]) / 1024.0,
             rss_mib,
             number(&run["load_1min"]),

@@ -8,6 +8,7 @@
 
 mod bench;
 mod bundle;
+mod fanout;
 mod fuzz;
 mod tools;
 
