@@ -112,7 +112,7 @@ test("kafka: acks=all and min.insync.replicas=2 over three sites lose nothing wh
   await widget.focus();
   await widget.press("]");
   assert.equal(await widget.locator('[data-write]').last().getAttribute("data-outcome"), "committed");
-  assert.match(await widget.locator("[data-lost-box]").textContent(), /Aucun message acquitté perdu/);
+  assert.match(await widget.locator("[data-lost-box]").textContent(), /Aucun acquitté perdu/);
   const shot = await screenshot(page, "models-01-kafka-acks-all");
   assert.ok(shot.colours > 20, shot.file);
   assert.deepEqual(errors, []);

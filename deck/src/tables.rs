@@ -98,7 +98,7 @@ fn system(key: &str) -> Option<System> {
         }),
         "elasticsearch" => Some(System {
             prefix: "Elasticsearch",
-            description: "nœuds master-eligible et data ; +t : un nœud voting-only en zone C",
+            description: "nœuds master + data ; t : un arbitre voting-only en zone C",
         }),
         "kafka" => Some(System {
             prefix: "Kafka",
@@ -245,7 +245,8 @@ fn fault_tolerance(max: Option<(&str, u32)>, errors: &mut Vec<TableError>) -> Op
 /// then (smaller) those left on a single copy and those refused.
 fn kafka_cell(lost: u64, single_copy: u64, refused: u64) -> String {
     let headline = if lost > 0 {
-        format!("<strong>{lost} acquitté(s) perdu(s)</strong>")
+        let plural = if lost > 1 { "s" } else { "" };
+        format!("<strong>{lost} acquitté{plural} perdu{plural}</strong>")
     } else {
         "0 perdu".to_string()
     };
@@ -397,7 +398,7 @@ fn failure_matrix<'a>(
     }
     html.push_str("</tbody></table>\n");
     let legend = if form_grid {
-        "oui : écritures acceptées après la panne (entre parenthèses : temps de reprise)"
+        "oui : écritures acceptées après la panne (temps de reprise)"
     } else {
         "reprise : de la panne aux écritures de nouveau acceptées"
     };
@@ -412,10 +413,10 @@ fn failure_matrix<'a>(
 /// A failure as a grid column header: short, the columns are narrow.
 fn short_label(failure: Failure) -> &'static str {
     match failure {
-        Failure::LoseA => "perte de A",
-        Failure::LoseB => "perte de B",
-        Failure::LoseC => "perte de C",
-        Failure::CutAB => "coupure A–B",
+        Failure::LoseA => "sans A",
+        Failure::LoseB => "sans B",
+        Failure::LoseC => "sans C",
+        Failure::CutAB => "A–B coupé",
         Failure::CutAll => "tout coupé",
     }
 }
@@ -513,7 +514,7 @@ mod tests {
         )
         .unwrap();
         assert!(
-            grid.contains("<th>placement</th><th>perte de A</th><th>perte de B</th>"),
+            grid.contains("<th>placement</th><th>sans A</th><th>sans B</th>"),
             "{grid}"
         );
         assert!(
@@ -539,7 +540,7 @@ mod tests {
             .split("<tr>")
             .find(|row| row.contains("<td>oui</td>"))
             .expect("the unclean row");
-        assert!(unclean.contains("acquitté(s) perdu(s)"), "{unclean}");
+        assert!(unclean.contains("acquittés perdus</strong>"), "{unclean}");
         assert_eq!(
             messages("name: kafka-settings\nmax: 3\n"),
             ["12: table parameter `max` does not apply to the `kafka-settings` table"]

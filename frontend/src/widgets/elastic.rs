@@ -30,7 +30,7 @@ fn health_text(health: &str) -> &'static str {
     }
 }
 
-fn chip(copy: &CopyView, x: f64, y: f64) -> Html {
+fn chip(copy: &CopyView, x: f64, y: f64, height: f64) -> Html {
     let colour = SHARD_COLOURS[copy.shard as usize % SHARD_COLOURS.len()];
     let label = format!("{}{}", if copy.primary { "P" } else { "R" }, copy.shard);
     let (fill, ink) = if copy.primary {
@@ -40,8 +40,8 @@ fn chip(copy: &CopyView, x: f64, y: f64) -> Html {
     };
     html! {
         <g class="model-shard" data-shard={copy.shard.to_string()} data-primary={copy.primary.to_string()}>
-            <rect x={n(x)} y={n(y)} width="40" height="26" rx="6" fill={fill} stroke={colour} stroke-width="3" />
-            <text x={n(x + 20.0)} y={n(y + 19.0)} fill={ink}>{ label }</text>
+            <rect x={n(x)} y={n(y)} width="40" height={n(height)} rx="6" fill={fill} stroke={colour} stroke-width="3" />
+            <text x={n(x + 20.0)} y={n(y + height / 2.0 + 6.0)} fill={ink}>{ label }</text>
         </g>
     }
 }
@@ -98,12 +98,17 @@ pub fn draw(view: &EsView, hooks: &Hooks, height: f64) -> Html {
                 ""
             };
             let width = spot.width - 28.0;
+            // Shard chips sit under the role line; in a short card they shrink and move up
+            // so they stay inside it.
+            let card_height = row - 10.0;
+            let chip_height = if card_height >= 88.0 { 26.0 } else { 22.0 };
+            let chip_y = (y + card_height - chip_height - 4.0).min(y + 56.0);
             cards.push(html! {
                 <g key={node.name.clone()} class={classes!("model-node", "model-es-node", format!("model-es-{state}"))}
                    data-node={node.name.clone()} data-state={state}
                    data-voter={node.in_voting_configuration.to_string()} role="button" {onclick}>
                     <title>{ format!("{} : {role}, {vote}", node.name) }</title>
-                    <rect class="model-card" x={n(spot.x + 14.0)} y={n(y)} width={n(width)} height={n(row - 10.0)} rx="10" />
+                    <rect class="model-card" x={n(spot.x + 14.0)} y={n(y)} width={n(width)} height={n(card_height)} rx="10" />
                     <text class="model-card-title" x={n(spot.x + 26.0)} y={n(y + 23.0)}>{ node.name.clone() }</text>
                     <text class="model-card-status" x={n(spot.x + 26.0)} y={n(y + 46.0)}>{ role }</text>
                     <text class={classes!("model-vote", node.in_voting_configuration.then_some("model-vote-in"))}
@@ -111,7 +116,7 @@ pub fn draw(view: &EsView, hooks: &Hooks, height: f64) -> Html {
                     if !node.up {
                         <text class="model-down-mark" x={n(spot.x + 14.0 + width - 12.0)} y={n(y + 46.0)}>{ "✕ arrêté" }</text>
                     }
-                    { for node.copies.iter().enumerate().map(|(c, copy)| chip(copy, spot.x + 26.0 + c as f64 * 46.0, y + 56.0)) }
+                    { for node.copies.iter().enumerate().map(|(c, copy)| chip(copy, spot.x + 26.0 + c as f64 * 46.0, chip_y, chip_height)) }
                 </g>
             });
         }
@@ -120,9 +125,9 @@ pub fn draw(view: &EsView, hooks: &Hooks, height: f64) -> Html {
     let width = VIEW_WIDTH - x;
     let health_class = format!("model-health-{}", view.health);
     let awareness = match view.awareness {
-        Awareness::None => "allocation : sans awareness",
-        Awareness::Zone => "allocation : awareness par zone",
-        Awareness::Forced => "allocation : awareness forcée",
+        Awareness::None => "répartition : sans zones",
+        Awareness::Zone => "répartition : par zone",
+        Awareness::Forced => "répartition : zones forcées",
     };
     let voters = view.voting_configuration.len();
     // The rows between the client box and the tally line; a short widget drops the

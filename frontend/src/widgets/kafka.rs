@@ -103,7 +103,9 @@ pub fn draw(view: &KafkaView, hooks: &Hooks, height: f64) -> Html {
                         <text class="model-panel-small" x={n(spot.x + 26.0)} y={n(y + 45.0)}>{ text }</text>
                     }
                     { for replicas.iter().enumerate().map(|(r, (partition, leader, in_isr, end))| {
-                        let cx = spot.x + 26.0 + (r % 3) as f64 * 70.0;
+                        // Three chips a row, always inside the card: narrow sites shrink them.
+                        let pitch = ((width - 20.0) / 3.0).min(70.0);
+                        let cx = spot.x + 24.0 + (r % 3) as f64 * pitch;
                         let cy = y + 54.0 + (r / 3) as f64 * 34.0;
                         let class = if *leader {
                             "model-replica model-replica-leader"
@@ -117,8 +119,8 @@ pub fn draw(view: &KafkaView, hooks: &Hooks, height: f64) -> Html {
                                data-leader={leader.to_string()} data-isr={in_isr.to_string()}>
                                 <title>{ format!("Partition {partition} : {} , {end} messages",
                                     if *leader { "leader" } else if *in_isr { "dans l'ISR" } else { "hors ISR" }) }</title>
-                                <rect x={n(cx)} y={n(cy)} width="64" height="28" rx="6" />
-                                <text x={n(cx + 32.0)} y={n(cy + 20.0)}>{ format!("{}P{partition}·{end}", if *leader { "★" } else { "" }) }</text>
+                                <rect x={n(cx)} y={n(cy)} width={n(pitch - 6.0)} height="28" rx="6" />
+                                <text x={n(cx + (pitch - 6.0) / 2.0)} y={n(cy + 20.0)}>{ format!("{}P{partition}·{end}", if *leader { "★" } else { "" }) }</text>
                             </g>
                         }
                     }) }
@@ -150,7 +152,19 @@ pub fn draw(view: &KafkaView, hooks: &Hooks, height: f64) -> Html {
     let x = geometry.panel_x;
     let width = VIEW_WIDTH - x;
     let lost = view.lost.len();
-    let lost_rows = 3usize;
+    // The box holds a title and three lines: up to three lost messages, or two and a
+    // "… and N more" line, then the tally when there is room for it.
+    let lost_rows = if lost > 3 { 2 } else { lost };
+    let summary = if lost > lost_rows {
+        Some(format!("… et {} de plus", lost - lost_rows))
+    } else if lost_rows < 3 {
+        Some(format!(
+            "Acquittés {} · refusés {}",
+            view.tally.acknowledged, view.tally.refused
+        ))
+    } else {
+        None
+    };
     let rows = (((height - 300.0) / 24.0).floor().max(1.0)) as usize;
     html! {
         <>
@@ -173,17 +187,22 @@ pub fn draw(view: &KafkaView, hooks: &Hooks, height: f64) -> Html {
                 <g class={classes!("model-lost", (lost > 0).then_some("model-lost-some"))} data-lost-box={lost.to_string()}>
                     <rect x={n(x + 12.0)} y={n(height - 130.0)} width={n(width - 24.0)} height="118" rx="10" />
                     <text class="model-lost-title" x={n(x + 24.0)} y={n(height - 104.0)}>
-                        { if lost == 0 { "Aucun message acquitté perdu".to_string() } else { format!("⚠ {lost} acquitté(s) perdu(s) :") } }
+                        { match lost {
+                            0 => "✔ Aucun acquitté perdu".to_string(),
+                            1 => "⚠ 1 acquitté perdu :".to_string(),
+                            _ => format!("⚠ {lost} acquittés perdus :"),
+                        } }
                     </text>
                     { for view.lost.iter().take(lost_rows).enumerate().map(|(k, message)| html! {
                         <text class="model-lost-item" x={n(x + 24.0)} y={n(height - 80.0 + k as f64 * 22.0)}>
                             { format!("{} (P{}, offset {})", message.value, message.partition, message.offset) }
                         </text>
                     }) }
-                    <text class="model-panel-small" x={n(x + 24.0)} y={n(height - 80.0 + lost_rows as f64 * 22.0)}>
-                        { if lost > lost_rows { format!("… et {} autre(s)", lost - lost_rows) }
-                          else { format!("Acquittés {} · refusés {}", view.tally.acknowledged, view.tally.refused) } }
-                    </text>
+                    if let Some(summary) = summary {
+                        <text class="model-panel-small" x={n(x + 24.0)} y={n(height - 80.0 + lost_rows as f64 * 22.0)}>
+                            { summary }
+                        </text>
+                    }
                 </g>
             </g>
         </>

@@ -28,6 +28,8 @@ pub const ENTRY_WIDTH: f64 = 24.0;
 pub const ENTRY_PITCH: f64 = 28.0;
 /// Height of a log box.
 pub const ENTRY_HEIGHT: f64 = 24.0;
+/// Log boxes a row keeps room for before a wide site centres its column of nodes.
+const WIDE_SITE_LOG_SLOTS: f64 = 12.0;
 
 /// A site's box.
 #[derive(Clone, Debug, PartialEq)]
@@ -123,8 +125,13 @@ impl Geometry {
                 width: site_width,
                 height: site_height,
             });
+            // A wide site (a lone site takes the whole stage) would leave its nodes hugging
+            // the left edge and two thirds of the box empty: the column is centred on a
+            // row as wide as a node, its role line and a long log.
+            let row_content = 2.0 * r + 20.0 + ENTRY_PITCH * WIDE_SITE_LOG_SLOTS;
+            let indent = ((site_width - row_content) / 2.0).max(14.0);
             for (row, member) in members.iter().enumerate() {
-                let cx = x + 14.0 + r + 6.0;
+                let cx = x + indent + r + 6.0;
                 let cy = rows_top + row_height * (row as f64 + 0.5);
                 let text_x = cx + r + 14.0;
                 let log_width = x + site_width - 10.0 - text_x;
@@ -243,6 +250,11 @@ mod tests {
         let geometry = Geometry::new(&sites(&[("A", &["n1", "n2", "n3"])]), 360.0);
         assert!(geometry.links.is_empty());
         assert!(geometry.node("n3").is_some());
+        // The lone site is wide: its column is centred, not stuck to the left edge.
+        let n1 = geometry.node("n1").expect("n1");
+        let site = &geometry.sites[0];
+        assert!(n1.cx - site.x > site.width / 5.0, "{n1:?} in {site:?}");
+        assert!(n1.log_slots >= 12, "{n1:?}");
         assert!(geometry.node("n9").is_none());
     }
 }

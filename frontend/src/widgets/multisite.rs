@@ -142,7 +142,10 @@ pub fn draw(view: &MultisiteView, hooks: &Hooks, height: f64) -> Html {
         "réplication".to_string(),
         format!("asynchrone, {}", duration_text(view.replication_lag_ms)),
         if view.primary == view.passive {
-            format!("{} jamais arrivée(s)", view.lost.len())
+            match view.lost.len() {
+                1 => "1 jamais arrivée".to_string(),
+                lost => format!("{lost} jamais arrivées"),
+            }
         } else {
             format!("{} en transit", view.unreplicated)
         },

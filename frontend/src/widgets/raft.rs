@@ -922,17 +922,30 @@ impl RaftWidget {
             <svg class="raft-svg" viewBox={view_box} preserveAspectRatio="xMidYMid meet"
                  role="img" aria-label="Sites, nœuds et journaux du cluster">
                 <g class="raft-sites">
-                    { for geometry.sites.iter().map(|site| html! {
+                    { for geometry.sites.iter().map(|site| {
+                        // A site without members (3/0) says so, or its empty box looks broken.
+                        let empty = !geometry
+                            .nodes
+                            .iter()
+                            .any(|spot| spot.cx > site.x && spot.cx < site.x + site.width);
+                        html! {
                         <g key={site.name.clone()} class="raft-site" data-site={site.name.clone()}>
                             <rect x={format!("{:.1}", site.x)} y={format!("{:.1}", site.y)}
                                   width={format!("{:.1}", site.width)} height={format!("{:.1}", site.height)} rx="12" />
                             <text class="raft-site-name" x={format!("{:.1}", site.x + 14.0)} y={format!("{:.1}", site.y + 24.0)}>
                                 { format!("Site {}", site.name) }
                             </text>
+                            if empty {
+                                <text class="raft-site-empty" x={format!("{:.1}", site.x + site.width / 2.0)}
+                                      y={format!("{:.1}", site.y + site.height / 2.0)}>
+                                    { "aucun membre etcd ici" }
+                                </text>
+                            }
                             if can_add_member {
                                 { self.view_add_member(ctx, site) }
                             }
                         </g>
+                        }
                     }) }
                 </g>
                 { self.view_links(ctx, player) }
