@@ -425,6 +425,7 @@ fn render(native: &Value, browser: &Value, machine: &str, date: &str) -> String 
     let wasm_mps = number(&wasm["messages_per_second"]);
     let seek = &browser["wasm_seek"];
     let first = &browser["first_slide_ms"];
+    let paint = &browser["first_paint_ms"];
     let mut out = String::new();
     out.push_str(&format!(
         "# Benchmarks\n\nWritten by `cargo xtask bench` on {date}.\nMachine: {machine}. Headless Chromium is Debian's `chromium`; the server runs on loopback.\nTargets are goals for these measurements, never assertions in tests.\n\n"
@@ -498,12 +499,15 @@ fn render(native: &Value, browser: &Value, machine: &str, date: &str) -> String 
     ));
     out.push_str("## Time to first slide\n\n");
     out.push_str(&format!(
-        "Navigation start to the first slide on screen (the HTML's pre-rendered first slide, or the app's if it came first) plus two animation frames, fresh browser context each time (cold cache), release server on loopback, 1280×720: median **{:.0} ms** over {} loads (min {:.0}, max {:.0}). Target ≤ 250 ms: {}.\n\n",
+        "Navigation start to the first slide painted, as the browser itself reports it (the `first-contentful-paint` entry: the pre-rendered first slide is in the HTML, behind only the two render-blocking stylesheets, so the first contentful paint is that slide), fresh browser context each time (cold cache), release server on loopback, 1280×720: median **{:.0} ms** over {} loads (min {:.0}, max {:.0}). Target ≤ 250 ms: {}.\n\nSeen from the test harness (Playwright sees the slide visible, then two more animation frames; adds its polling and round trips to the browser): median {:.0} ms (min {:.0}, max {:.0}).\n\n",
+        number(&paint["median"]),
+        paint["runs"],
+        number(&paint["min"]),
+        number(&paint["max"]),
+        verdict(number(&paint["median"]) <= 250.0),
         number(&first["median"]),
-        first["runs"],
         number(&first["min"]),
         number(&first["max"]),
-        verdict(number(&first["median"]) <= 250.0),
     ));
     let ready = &browser["app_ready_ms"];
     out.push_str(&format!(
