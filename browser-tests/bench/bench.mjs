@@ -66,26 +66,35 @@ result.first_paint_ms = painted.length ? spread(painted) : null;
 result.app_ready_ms = spread(ready);
 
 // First-load transfer: the document and every resource the first slide fetched.
-const files = [];
-for (const address of [url, ...resources]) {
-  const response = await fetch(address, { headers: { "accept-encoding": "identity" } });
-  const body = Buffer.from(await response.arrayBuffer());
-  files.push({
-    path: new URL(address).pathname,
-    raw: body.length,
-    gzip: gzipSync(body, { level: 9 }).length,
-    brotli: brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
-  });
-}
-result.first_load = files;
+const sizes = async (addresses) => {
+  const files = [];
+  for (const address of addresses) {
+    const response = await fetch(address, { headers: { "accept-encoding": "identity" } });
+    const body = Buffer.from(await response.arrayBuffer());
+    files.push({
+      path: new URL(address).pathname,
+      raw: body.length,
+      gzip: gzipSync(body, { level: 9 }).length,
+      brotli: brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+    });
+  }
+  return files;
+};
+result.first_load = await sizes([url, ...resources]);
 
-// The simulator inside Chromium, through the bundle's probe exports.
+// The simulator inside Chromium, through the widgets module's probe exports.
 const context = await browser.newContext();
 const page = await context.newPage();
 await page.goto(url);
 await page.locator("[data-slide-id]").waitFor();
+// The widgets module is not part of the first load: the files it adds, as the browser
+// fetched them, are reported apart.
+const before = new Set(await page.evaluate(() => performance.getEntriesByType("resource").map((entry) => entry.name)));
+await page.evaluate(() => window.raftdeckLoadWidgets());
+const added = await page.evaluate(() => performance.getEntriesByType("resource").map((entry) => entry.name));
+result.widgets_load = await sizes(added.filter((name) => !before.has(name)));
 const wasm = await page.evaluate(async () => {
-  const bundle = await import(document.querySelector("link[rel=modulepreload]").href);
+  const bundle = await window.raftdeckLoadWidgets();
   const runs = [];
   for (let run = 0; run < 3; run += 1) runs.push(JSON.parse(bundle.probe_bench_throughput(100)));
   const seek = JSON.parse(bundle.probe_bench_seek(600, 100));

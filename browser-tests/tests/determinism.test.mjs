@@ -32,7 +32,7 @@ test("every scenario's trace hash is identical natively and in WASM", async () =
     const native = execFileSync(process.env.RAFTDECK_BIN, ["sim", "--hash", path.join(dir, file)], { encoding: "utf8" }).trim();
     assert.match(native, /^[0-9a-f]{16}$/, `${file}: native hash`);
     const wasm = await page.evaluate(async (scenario) => {
-      const bundle = await import(document.querySelector("link[rel=modulepreload]").href);
+      const bundle = await window.raftdeckLoadWidgets();
       return bundle.probe_trace_hash(scenario);
     }, text);
     assert.equal(wasm, native, `${file}: WASM and native traces differ`);

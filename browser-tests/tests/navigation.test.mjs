@@ -36,6 +36,33 @@ test("the first slide is shown, titled, and the screenshot is not blank", async 
   await context.close();
 });
 
+test("the first slide loads no simulation; the slide before a widget fetches the widgets module", async () => {
+  const { page, context, errors } = await openPage(browser);
+  const widgetsModule = (request) => /\/assets\/raftdeck-widgets-[0-9a-f]+\.(js|wasm)$/.test(new URL(request.url()).pathname);
+  const fetched = [];
+  page.on("request", (request) => { if (widgetsModule(request)) fetched.push(new URL(request.url()).pathname); });
+  await page.goto(server.url);
+  await visibleSlide(page).waitFor();
+  await page.keyboard.press("ArrowRight");
+  await page.keyboard.press("ArrowLeft");
+  await page.waitForLoadState("networkidle");
+  assert.deepEqual(fetched, [], "the widgets module was fetched for the first slides");
+  const first = deck.slides.findIndex((slide) => slide.widgets.length > 0);
+  assert.ok(first > 1, "the talk opens with slides without widgets");
+  const before = deck.slides[first - 1];
+  await page.goto(`${server.url}#/${before.id}`);
+  await page.locator(`[data-slide-id="${before.id}"]`).waitFor();
+  await page.waitForLoadState("networkidle");
+  await page.waitForFunction(() => performance.getEntriesByType("resource").some((entry) => /raftdeck-widgets-[0-9a-f]+\.wasm$/.test(entry.name)));
+  assert.equal(fetched.filter((path) => path.endsWith(".wasm")).length, 1, `fetched: ${fetched}`);
+  // On the widget's slide, the module is there already: the widget mounts.
+  await page.goto(`${server.url}#/${deck.slides[first].id}`);
+  await page.locator(`[data-slide-id="${deck.slides[first].id}"] [data-widget]`).first().waitFor();
+  assert.equal(fetched.filter((path) => path.endsWith(".wasm")).length, 1, `fetched twice: ${fetched}`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test("ArrowRight walks the steps and slides, and the hash follows", async () => {
   const { page, context, errors } = await openPage(browser);
   await page.goto(server.url);

@@ -11,7 +11,9 @@
 //! - `tables` (feature `compiler`): the computed tables a ```` ```table ```` block embeds
 //!   in a slide (etcd's fault tolerance, the placement × failure matrix), from `sim`;
 //! - `sync`: the presenter → audience sync messages (served over SSE, or over
-//!   BroadcastChannel in the static site), shared by the server and the frontend.
+//!   BroadcastChannel in the static site), shared by the server and the frontend;
+//! - `url_state`: how a widget state is written in a shared link (base64url JSON),
+//!   shared by the app and the widgets module.
 //!
 //! The model is deliberately plain data: slides carry their rendered HTML, so the
 //! frontend ships no Markdown parser.
@@ -27,6 +29,7 @@ pub mod notes;
 pub mod sync;
 #[cfg(feature = "compiler")]
 pub mod tables;
+pub mod url_state;
 
 use std::collections::BTreeMap;
 

@@ -28,7 +28,7 @@ use crate::route::{
 use crate::scaled::{CANVAS_HEIGHT, CANVAS_WIDTH};
 use crate::slide::SlideView;
 use crate::sync::{Incoming, LiveLink, SyncLink, SyncMode};
-use crate::widgets::WidgetState;
+use crate::widget_host;
 
 /// Props of [`App`].
 #[derive(Properties, PartialEq)]
@@ -134,7 +134,11 @@ impl Model {
     /// Adopts the widget states of a link opened on `route` as external states of the
     /// current slide (when it is that slide and has those widgets); returns whether a
     /// state changed.
-    fn adopt_url_widgets(&mut self, route: &Route, states: BTreeMap<u32, WidgetState>) -> bool {
+    fn adopt_url_widgets(
+        &mut self,
+        route: &Route,
+        states: BTreeMap<u32, serde_json::Value>,
+    ) -> bool {
         let Some(navigation) = &self.navigation else {
             return false;
         };
@@ -151,12 +155,11 @@ impl Model {
         let mut widgets = (*self.widgets).clone();
         let mut changed = false;
         let mut any = false;
-        for (k, state) in states {
+        for (k, value) in states {
             if usize::try_from(k).map_or(true, |k| k >= count) {
                 continue;
             }
             any = true;
-            let value = state.to_json();
             let key = widget_key(&current.slide_id, k);
             if widgets.get(&key) != Some(&value) {
                 widgets.insert(key, value);
@@ -225,7 +228,7 @@ impl Model {
 pub enum Action {
     /// The deck arrived; open the slide named by the URL, with the widget states the
     /// URL carries.
-    Loaded(Rc<Deck>, Option<Route>, BTreeMap<u32, WidgetState>),
+    Loaded(Rc<Deck>, Option<Route>, BTreeMap<u32, serde_json::Value>),
     /// Loading failed.
     Failed(String),
     /// A new deck version (live reload): same slide and step.
@@ -238,7 +241,7 @@ pub enum Action {
     Navigate(NavAction),
     /// The URL hash changed (back button, an edited or pasted link): go there and adopt
     /// the widget states it carries.
-    FollowUrl(Route, BTreeMap<u32, WidgetState>),
+    FollowUrl(Route, BTreeMap<u32, serde_json::Value>),
     /// A key command other than navigation.
     Command(Command),
     /// Move the overview highlight by this many slides.
@@ -682,6 +685,23 @@ pub fn app(props: &AppProps) -> Html {
             } else {
                 dom::set_location_hash(hash);
             }
+        }
+    });
+
+    // The widgets module is fetched while the slide before a widget is on screen (or the
+    // widget's own slide, on a deep link), so a widget never waits for the network.
+    let widgets_ahead = model.navigation.as_ref().is_some_and(|navigation| {
+        navigation
+            .deck
+            .slides
+            .iter()
+            .skip(navigation.position.slide)
+            .take(2)
+            .any(|slide| !slide.widgets.is_empty())
+    });
+    use_effect_with(widgets_ahead, |ahead| {
+        if *ahead {
+            widget_host::prefetch();
         }
     });
 

@@ -10,7 +10,8 @@
 //!   `presenter`, `remote`: the overlays and views; `sync`: the presenter → audience
 //!   links (SSE or BroadcastChannel) and live reload;
 //! - `print`: the print layout (`?print`), every slide on its own 16:9 page;
-//! - `widgets`: the live widgets mounted into slides (the `raft` cluster), their state.
+//! - `widget_host`: the live widgets, mounted into slides by a second WASM module (crate
+//!   `widgets`, with the simulations) that the app loads when a slide needs it.
 //!
 //! Everything the audience reads is French; errors the app shows are state, never panics.
 
@@ -18,7 +19,6 @@ pub mod keys;
 pub mod navigation;
 pub mod print;
 pub mod route;
-pub mod widgets;
 
 #[cfg(target_arch = "wasm32")]
 mod app;
@@ -31,8 +31,6 @@ mod overview;
 #[cfg(target_arch = "wasm32")]
 mod presenter;
 #[cfg(target_arch = "wasm32")]
-pub mod probe;
-#[cfg(target_arch = "wasm32")]
 mod remote;
 #[cfg(target_arch = "wasm32")]
 mod scaled;
@@ -40,6 +38,8 @@ mod scaled;
 mod slide;
 #[cfg(target_arch = "wasm32")]
 mod sync;
+#[cfg(target_arch = "wasm32")]
+mod widget_host;
 
 /// Entry point called by the JS glue once the module is instantiated: mounts the app
 /// into `#app`, replacing the boot screen.

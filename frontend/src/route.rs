@@ -4,12 +4,15 @@
 //!
 //! A shared moment adds the slide's widget states after the position, inside the hash:
 //! `#/<slide-id>/<step>?w0=<state>&w1=…` (`k` is the widget's index on the slide, the
-//! state is [`WidgetState::encode_for_url`]). The part lives in the hash, not in the
+//! state is written by [`deck::url_state::encode`]). The part lives in the hash, not in the
 //! page's query, so the server never sees it and static hosts serve the link unchanged.
+//!
+//! The app keeps widget states as opaque JSON objects: what they mean (and whether one
+//! is valid) is the widgets module's business, which ignores a state it cannot read.
 
 use std::collections::BTreeMap;
 
-use crate::widgets::WidgetState;
+use serde_json::Value;
 
 /// A place in the deck as written in the URL hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,20 +54,20 @@ impl Route {
 
     /// The hash for this route carrying these widget states (`#/id/2?w0=…&w1=…`); with
     /// no state it is [`Route::to_hash`].
-    pub fn to_hash_with_widgets(&self, states: &BTreeMap<u32, WidgetState>) -> String {
+    pub fn to_hash_with_widgets(&self, states: &BTreeMap<u32, Value>) -> String {
         let mut hash = self.to_hash();
         for (position, (k, state)) in states.iter().enumerate() {
             hash.push(if position == 0 { '?' } else { '&' });
-            hash.push_str(&format!("w{k}={}", state.encode_for_url()));
+            hash.push_str(&format!("w{k}={}", deck::url_state::encode(state)));
         }
         hash
     }
 }
 
 /// The widget states a hash carries, by widget index on the slide. Pairs that are not
-/// `w<k>=<state>` or whose state does not decode are ignored: a link mangled by a chat
+/// `w<k>=<state>` or whose state is not a base64url JSON object are ignored: a link mangled by a chat
 /// client still opens the slide, with the widgets it could read.
-pub fn widget_states_in_hash(hash: &str) -> BTreeMap<u32, WidgetState> {
+pub fn widget_states_in_hash(hash: &str) -> BTreeMap<u32, Value> {
     let Some((_, query)) = hash.split_once('?') else {
         return BTreeMap::new();
     };
@@ -73,18 +76,18 @@ pub fn widget_states_in_hash(hash: &str) -> BTreeMap<u32, WidgetState> {
         .filter_map(|pair| {
             let (key, value) = pair.split_once('=')?;
             let k = key.strip_prefix('w')?.parse::<u32>().ok()?;
-            let state = WidgetState::decode_from_url(value).ok()?;
+            let state = deck::url_state::decode(value)?;
             Some((k, state))
         })
         .collect()
 }
 
 /// The states among `widgets` (keyed `"<slide-id>/<k>"`, as the app keeps them) that
-/// belong to `slide_id`, by index; unreadable ones are left out.
+/// belong to `slide_id`, by index; values that are not JSON objects are left out.
 pub fn slide_widget_states(
-    widgets: &BTreeMap<String, serde_json::Value>,
+    widgets: &BTreeMap<String, Value>,
     slide_id: &str,
-) -> BTreeMap<u32, WidgetState> {
+) -> BTreeMap<u32, Value> {
     widgets
         .iter()
         .filter_map(|(key, value)| {
@@ -93,7 +96,7 @@ pub fn slide_widget_states(
                 return None;
             }
             let k = k.parse::<u32>().ok()?;
-            Some((k, WidgetState::from_json(value).ok()?))
+            value.is_object().then(|| (k, value.clone()))
         })
         .collect()
 }
@@ -272,17 +275,12 @@ mod tests {
         }
     }
 
-    fn crashed_leader() -> WidgetState {
-        WidgetState {
-            inputs: vec![crate::widgets::TimedInput {
-                at: 1200,
-                input: crate::widgets::UserInput::Act(sim::Action::Crash {
-                    node: sim::NodeSelector::Node("n1".into()),
-                }),
-            }],
-            sim_ms: 2345,
-            ..WidgetState::default()
-        }
+    /// A state as the widgets module writes it (its schema is not the app's concern).
+    fn crashed_leader() -> Value {
+        serde_json::json!({
+            "inputs": [{ "at": 1200, "act": { "crash": { "node": "n1" } } }],
+            "sim_ms": 2345,
+        })
     }
 
     #[test]
@@ -291,10 +289,7 @@ mod tests {
             slide_id: "panne-leader".into(),
             step: 2,
         };
-        let paused = WidgetState {
-            sim_ms: 800,
-            ..WidgetState::default()
-        };
+        let paused = serde_json::json!({ "sim_ms": 800 });
         let states = BTreeMap::from([(0, crashed_leader()), (3, paused)]);
         let hash = route.to_hash_with_widgets(&states);
         assert!(hash.starts_with("#/panne-leader/2?w0="));
@@ -323,7 +318,7 @@ mod tests {
 
     #[test]
     fn foreign_or_garbled_widget_parts_are_ignored() {
-        let good = crashed_leader().encode_for_url();
+        let good = deck::url_state::encode(&crashed_leader());
         let hash = format!(
             "#/quorum/1?utm_source=chat&w=abc&wx={good}&w1=%%%&w2=Zm9v&w-1={good}&w4&w0={good}"
         );
@@ -357,16 +352,16 @@ mod tests {
     #[test]
     fn picks_the_slide_widget_states_from_the_app_map() {
         let widgets = BTreeMap::from([
-            (widget_key("a", 0), crashed_leader().to_json()),
-            (widget_key("a", 2), WidgetState::default().to_json()),
-            (widget_key("ab", 1), WidgetState::default().to_json()),
-            ("a/x".to_owned(), WidgetState::default().to_json()),
-            (widget_key("a", 5), serde_json::json!({ "inputs": 3 })),
+            (widget_key("a", 0), crashed_leader()),
+            (widget_key("a", 2), serde_json::json!({})),
+            (widget_key("ab", 1), serde_json::json!({})),
+            ("a/x".to_owned(), serde_json::json!({})),
+            (widget_key("a", 5), serde_json::json!(3)),
         ]);
         let states = slide_widget_states(&widgets, "a");
         assert_eq!(
             states,
-            BTreeMap::from([(0, crashed_leader()), (2, WidgetState::default())])
+            BTreeMap::from([(0, crashed_leader()), (2, serde_json::json!({}))])
         );
         assert!(slide_widget_states(&widgets, "zzz").is_empty());
     }

@@ -1,16 +1,16 @@
 //! One slide on the canvas: its HTML, with fragments revealed up to the current step, and
-//! its live widgets mounted into the `.widget-slot` placeholders the deck compiler left.
+//! its live widgets mounted into the `.widget-slot` placeholders the deck compiler left
+//! (by the widgets module, see `widget_host`).
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use deck::{Slide, WidgetKind};
+use deck::Slide;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 use yew::prelude::*;
 
-use crate::widgets::model_widget::ModelWidget;
-use crate::widgets::raft::RaftWidget;
+use crate::widget_host::WidgetHost;
 
 /// Props of [`SlideView`].
 #[derive(Properties, PartialEq)]
@@ -74,36 +74,18 @@ pub fn slide_view(props: &SlideProps) -> Html {
             .filter_map(|(k, host)| {
                 let spec = slide.widgets.get(k)?;
                 let key = format!("{}/{k}", slide.id);
-                let widget = match spec.kind {
-                    WidgetKind::Raft => html! {
-                        <RaftWidget
-                            key={key.clone()}
-                            spec={Rc::new(spec.clone())}
-                            key_name={key.clone()}
-                            step={props.step}
-                            external={props.widget_states.get(&key).cloned()}
-                            on_state={props.on_widget_state.clone()}
-                            preview={props.preview}
-                        />
-                    },
-                    // One component for the other systems; it draws through the
-                    // system's module (controlplane, elastic, kafka, multisite).
-                    WidgetKind::Controlplane
-                    | WidgetKind::Elastic
-                    | WidgetKind::Kafka
-                    | WidgetKind::Multisite => html! {
-                        <ModelWidget
-                            key={key.clone()}
-                            spec={Rc::new(spec.clone())}
-                            key_name={key.clone()}
-                            step={props.step}
-                            external={props.widget_states.get(&key).cloned()}
-                            on_state={props.on_widget_state.clone()}
-                            preview={props.preview}
-                        />
-                    },
-                };
-                Some(create_portal(widget, host.clone()))
+                Some(html! {
+                    <WidgetHost
+                        key={key.clone()}
+                        host={host.clone()}
+                        spec={Rc::new(spec.clone())}
+                        key_name={key.clone()}
+                        step={props.step}
+                        external={props.widget_states.get(&key).cloned()}
+                        on_state={props.on_widget_state.clone()}
+                        preview={props.preview}
+                    />
+                })
             })
             .collect::<Html>()
     } else {

@@ -195,16 +195,19 @@ pub fn widget_url(data: &[u8]) {
         return;
     };
     let _ = frontend::route::Route::parse(text);
-    let states = frontend::route::widget_states_in_hash(text);
-    let direct = frontend::widgets::WidgetState::decode_from_url(text);
-    let Some(mut state) = states.into_values().next().or(direct.ok()) else {
+    // The app keeps any JSON object; the widgets module decides what it means.
+    let from_hash = frontend::route::widget_states_in_hash(text)
+        .into_values()
+        .find_map(|value| widgets::WidgetState::from_json(&value).ok());
+    let direct = widgets::WidgetState::decode_from_url(text);
+    let Some(mut state) = from_hash.or(direct.ok()) else {
         return;
     };
     let encoded = state.encode_for_url();
-    let decoded = frontend::widgets::WidgetState::decode_from_url(&encoded);
+    let decoded = widgets::WidgetState::decode_from_url(&encoded);
     assert!(decoded.is_ok(), "a state does not decode its own encoding");
     state.sim_ms = state.sim_ms.min(MAX_WIDGET_SEEK_MS);
-    let mut player = frontend::widgets::player::Player::new(election_scenario().clone());
+    let mut player = widgets::player::Player::new(election_scenario().clone());
     player.adopt(&state);
     assert!(
         player.now_ms() <= MAX_WIDGET_SEEK_MS,

@@ -16,11 +16,20 @@ pub const MANIFEST: &str = "manifest.json";
 pub struct Bundle {
     /// The wasm-bindgen JS glue (an ES module).
     pub js: String,
-    /// The WebAssembly module.
+    /// The app's WebAssembly module.
     pub wasm: String,
+    /// The widgets module's JS glue, imported by the page's loader when a slide needs it.
+    pub widgets_js: String,
+    /// The widgets module's WebAssembly (the simulations and their widgets).
+    pub widgets_wasm: String,
 }
 
 impl Bundle {
+    /// Every file of the bundle, relative to `assets/`.
+    pub fn files(&self) -> [&String; 4] {
+        [&self.js, &self.wasm, &self.widgets_js, &self.widgets_wasm]
+    }
+
     /// Reads the manifest of the bundle in `dist_dir`, checking that its files exist.
     pub fn load(dist_dir: &Path) -> anyhow::Result<Bundle> {
         let manifest_path = dist_dir.join(MANIFEST);
@@ -32,7 +41,7 @@ impl Bundle {
         })?;
         let bundle: Bundle = serde_json::from_str(&text)
             .with_context(|| format!("{}: not a bundle manifest", manifest_path.display()))?;
-        for name in [&bundle.js, &bundle.wasm] {
+        for name in bundle.files() {
             if name.contains('/') || name.contains('\\') || name.starts_with('.') {
                 bail!("{}: bad file name `{name}`", manifest_path.display());
             }

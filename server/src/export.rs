@@ -87,7 +87,7 @@ pub fn build_site(config: &BuildConfig) -> anyhow::Result<BuildReport> {
         &mut report,
     )?;
 
-    for name in [&bundle.js, &bundle.wasm] {
+    for name in bundle.files() {
         let bytes = std::fs::read(config.dist_dir.join("assets").join(name))
             .with_context(|| format!("cannot read bundle file {name}"))?;
         write(

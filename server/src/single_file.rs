@@ -5,7 +5,9 @@
 //! favicon and every image the slides reference as `data:` URIs, the deck JSON as a
 //! `data:` URL the app fetches like any other (fetching `data:` works from `file://`), the
 //! wasm-bindgen glue in the module script itself, and the WebAssembly module as base64,
-//! decoded and handed to the glue's init function as bytes — no request at all.
+//! decoded and handed to the glue's init function as bytes — no request at all. The
+//! widgets module's glue is imported from a `data:` URL when a slide needs it, its
+//! WebAssembly decoded from base64 the same way.
 
 use std::path::{Path, PathBuf};
 
@@ -56,6 +58,8 @@ struct SinglePage<'a> {
     wasm_base64: String,
     glue: String,
     init_name: String,
+    widgets_wasm_base64: String,
+    widgets_glue_base64: String,
 }
 
 /// Writes the talk as one self-contained HTML file.
@@ -93,6 +97,11 @@ pub fn build_single_file(config: &SingleFileConfig) -> anyhow::Result<SingleFile
     let wasm_path = assets.join(&bundle.wasm);
     let wasm = std::fs::read(&wasm_path)
         .with_context(|| format!("cannot read {}", wasm_path.display()))?;
+    let [widgets_glue, widgets_wasm] = [&bundle.widgets_js, &bundle.widgets_wasm].map(|name| {
+        let path = assets.join(name);
+        std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))
+    });
+    let standard = &base64::engine::general_purpose::STANDARD;
 
     let page = SinglePage {
         lang: &compiled.meta.lang,
@@ -112,9 +121,11 @@ pub fn build_single_file(config: &SingleFileConfig) -> anyhow::Result<SingleFile
                 title: slide.title.clone(),
             })
             .collect(),
-        wasm_base64: base64::engine::general_purpose::STANDARD.encode(&wasm),
+        wasm_base64: standard.encode(&wasm),
         glue,
         init_name,
+        widgets_wasm_base64: standard.encode(widgets_wasm?),
+        widgets_glue_base64: standard.encode(widgets_glue?),
     }
     .render()
     .context("cannot render the single-file page")?;

@@ -46,8 +46,17 @@ fn fixture() -> (PathBuf, PathBuf) {
     let dist_dir = root.join("dist");
     write(
         &dist_dir.join("manifest.json"),
-        "{\"js\": \"app-1.js\", \"wasm\": \"app-1.wasm\"}",
+        "{\"js\": \"app-1.js\", \"wasm\": \"app-1.wasm\", \"widgets_js\": \"w-1.js\", \"widgets_wasm\": \"w-1.wasm\"}",
     );
+    write(
+        &dist_dir.join("assets/w-1.js"),
+        "export default function init() {}\n",
+    );
+    std::fs::write(
+        dist_dir.join("assets/w-1.wasm"),
+        [0u8, 97, 115, 109, 1, 0, 0, 0],
+    )
+    .unwrap();
     write(
         &dist_dir.join("assets/app-1.js"),
         &"export default function init() {}\n".repeat(100),
@@ -174,6 +183,9 @@ fn index_is_the_askama_shell_and_never_cached() {
     assert!(html.contains("<meta property=\"og:title\" content=\"Titre de test\">"));
     assert!(html.contains("import(\"./assets/app-1.js\")"));
     assert!(html.contains("module_or_path: \"./assets/app-1.wasm\""));
+    // The widgets module is not loaded up front: only the page's loader names it.
+    assert!(html.contains("import(\"./assets/w-1.js\")"));
+    assert!(!html.contains("href=\"./assets/w-1"));
     assert!(html.contains("Chargement de la présentation"));
     assert!(
         html.contains("<li>Premier</li>"),

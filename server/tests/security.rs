@@ -61,10 +61,12 @@ fn fixture() -> (PathBuf, PathBuf) {
     let dist_dir = root.join("dist");
     write(
         &dist_dir.join("manifest.json"),
-        "{\"js\": \"a.js\", \"wasm\": \"a.wasm\"}",
+        "{\"js\": \"a.js\", \"wasm\": \"a.wasm\", \"widgets_js\": \"w.js\", \"widgets_wasm\": \"w.wasm\"}",
     );
     write(&dist_dir.join("assets/a.js"), "export default 1;\n");
     write(&dist_dir.join("assets/a.wasm"), "\0asm");
+    write(&dist_dir.join("assets/w.js"), "export default 1;\n");
+    write(&dist_dir.join("assets/w.wasm"), "\0asm");
     write(&dist_dir.join("secret.txt"), SECRET);
     (deck_dir, dist_dir)
 }

@@ -35,10 +35,12 @@ fn fixture() -> (PathBuf, PathBuf) {
     let dist_dir = root.join("dist");
     write(
         dist_dir.join("manifest.json"),
-        "{\"js\": \"a.js\", \"wasm\": \"a.wasm\"}",
+        "{\"js\": \"a.js\", \"wasm\": \"a.wasm\", \"widgets_js\": \"w.js\", \"widgets_wasm\": \"w.wasm\"}",
     );
     write(dist_dir.join("assets/a.js"), "x");
     write(dist_dir.join("assets/a.wasm"), "x");
+    write(dist_dir.join("assets/w.js"), "x");
+    write(dist_dir.join("assets/w.wasm"), "x");
     (deck_dir, dist_dir)
 }
 

@@ -1,7 +1,7 @@
-//! The frontend bundle: wasm32 build, wasm-bindgen as a library call, wasm-opt, then
-//! content-hashed files and a manifest in `target/dist/`.
+//! The frontend bundle: wasm32 build of the app and of the widgets module, wasm-bindgen
+//! as a library call, wasm-opt, then content-hashed files and a manifest in `target/dist/`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::Context;
@@ -19,30 +19,40 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
+/// The two WASM modules: the app, and the widgets with the simulations (loaded by the app
+/// when a slide needs them). Each is `(cargo package, name prefix in assets/)`.
+const MODULES: [(&str, &str); 2] = [("frontend", "raftdeck"), ("widgets", "raftdeck-widgets")];
+
 /// Builds the bundle into `workspace.dist()`, skipping bindgen and wasm-opt when the
 /// compiled WASM has not changed since the last run.
 pub fn build_bundle(workspace: &Workspace) -> anyhow::Result<()> {
     tools::ensure_wasm_target()?;
-    step("building the frontend (wasm32, profile wasm-release)");
-    run(workspace.cargo().args([
+    step("building the frontend and the widgets (wasm32, profile wasm-release)");
+    let mut cargo = workspace.cargo();
+    cargo.args([
         "build",
         "--profile",
         WASM_PROFILE,
         "--target",
         "wasm32-unknown-unknown",
-        "-p",
-        "frontend",
-    ]))?;
-    let compiled = workspace
+    ]);
+    for (package, _) in MODULES {
+        cargo.args(["-p", package]);
+    }
+    run(&mut cargo)?;
+    let compiled_dir = workspace
         .target
         .join("wasm32-unknown-unknown")
-        .join(WASM_PROFILE)
-        .join("frontend.wasm");
-    let compiled_bytes =
-        std::fs::read(&compiled).with_context(|| format!("cannot read {}", compiled.display()))?;
+        .join(WASM_PROFILE);
+    let mut input_hash = String::new();
+    for (package, _) in MODULES {
+        let compiled = compiled_dir.join(format!("{package}.wasm"));
+        let bytes = std::fs::read(&compiled)
+            .with_context(|| format!("cannot read {}", compiled.display()))?;
+        input_hash.push_str(&format!("{:016x}", fnv1a(&bytes)));
+    }
     let dist = workspace.dist();
     let stamp_path = dist.join(".input-hash");
-    let input_hash = format!("{:016x}", fnv1a(&compiled_bytes));
     if std::fs::read_to_string(&stamp_path).ok().as_deref() == Some(input_hash.as_str())
         && dist.join("manifest.json").is_file()
     {
@@ -50,60 +60,77 @@ pub fn build_bundle(workspace: &Workspace) -> anyhow::Result<()> {
         return Ok(());
     }
 
-    step("generating the JS glue (wasm-bindgen, as a library)");
     let bindgen_out = workspace.target.join("bindgen");
     std::fs::create_dir_all(&bindgen_out)?;
-    wasm_bindgen_cli_support::Bindgen::new()
-        .input_path(&compiled)
-        .web(true)?
-        .omit_default_module_path(false)
-        .generate(&bindgen_out)
-        .context("wasm-bindgen failed")?;
-    let glue_wasm = bindgen_out.join("frontend_bg.wasm");
-    let glue_js = bindgen_out.join("frontend.js");
-
-    let optimized = bindgen_out.join("frontend_opt.wasm");
-    let wasm_path = match tools::wasm_opt(&workspace.tools()) {
-        Some(wasm_opt) => {
-            step("wasm-opt -Oz");
-            run(Command::new(wasm_opt)
-                .arg("-Oz")
-                .arg("--enable-bulk-memory")
-                .arg("--enable-nontrapping-float-to-int")
-                .arg("--enable-sign-ext")
-                .arg("--enable-mutable-globals")
-                .arg(&glue_wasm)
-                .arg("-o")
-                .arg(&optimized))?;
-            optimized
-        }
-        None => glue_wasm,
-    };
-    write_dist(&dist, &wasm_path, &glue_js)?;
+    let wasm_opt = tools::wasm_opt(&workspace.tools());
+    let mut outputs = Vec::new();
+    for (package, _) in MODULES {
+        step(&format!(
+            "generating the JS glue of `{package}` (wasm-bindgen, as a library)"
+        ));
+        wasm_bindgen_cli_support::Bindgen::new()
+            .input_path(compiled_dir.join(format!("{package}.wasm")))
+            .web(true)?
+            .omit_default_module_path(false)
+            .generate(&bindgen_out)
+            .with_context(|| format!("wasm-bindgen failed on `{package}`"))?;
+        let glue_wasm = bindgen_out.join(format!("{package}_bg.wasm"));
+        let glue_js = bindgen_out.join(format!("{package}.js"));
+        let wasm_path = match &wasm_opt {
+            Some(wasm_opt) => {
+                step(&format!("wasm-opt -Oz `{package}`"));
+                let optimized = bindgen_out.join(format!("{package}_opt.wasm"));
+                run(Command::new(wasm_opt)
+                    .arg("-Oz")
+                    .arg("--enable-bulk-memory")
+                    .arg("--enable-nontrapping-float-to-int")
+                    .arg("--enable-sign-ext")
+                    .arg("--enable-mutable-globals")
+                    .arg(&glue_wasm)
+                    .arg("-o")
+                    .arg(&optimized))?;
+                optimized
+            }
+            None => glue_wasm,
+        };
+        outputs.push((wasm_path, glue_js));
+    }
+    write_dist(&dist, &outputs)?;
     std::fs::write(&stamp_path, input_hash)?;
     Ok(())
 }
 
-/// Copies the files under content-hashed names and writes the manifest.
-fn write_dist(dist: &Path, wasm_path: &Path, js_path: &Path) -> anyhow::Result<()> {
-    let wasm = std::fs::read(wasm_path)?;
-    let js = std::fs::read(js_path)?;
+/// Copies each module's files (`outputs`, in [`MODULES`] order: optimized wasm, JS glue)
+/// under content-hashed names and writes the manifest.
+fn write_dist(dist: &Path, outputs: &[(PathBuf, PathBuf)]) -> anyhow::Result<()> {
     let assets = dist.join("assets");
     if assets.exists() {
         std::fs::remove_dir_all(&assets)?;
     }
     std::fs::create_dir_all(&assets)?;
-    let wasm_name = format!("raftdeck-{:016x}.wasm", fnv1a(&wasm));
-    let js_name = format!("raftdeck-{:016x}.js", fnv1a(&js));
-    std::fs::write(assets.join(&wasm_name), &wasm)?;
-    std::fs::write(assets.join(&js_name), &js)?;
-    let manifest = format!("{{\n  \"js\": \"{js_name}\",\n  \"wasm\": \"{wasm_name}\"\n}}\n");
+    let mut names = Vec::new();
+    for ((_, prefix), (wasm_path, js_path)) in MODULES.iter().zip(outputs) {
+        let wasm = std::fs::read(wasm_path)?;
+        let js = std::fs::read(js_path)?;
+        let wasm_name = format!("{prefix}-{:016x}.wasm", fnv1a(&wasm));
+        let js_name = format!("{prefix}-{:016x}.js", fnv1a(&js));
+        std::fs::write(assets.join(&wasm_name), &wasm)?;
+        std::fs::write(assets.join(&js_name), &js)?;
+        step(&format!(
+            "bundle: {wasm_name} ({} KiB), {js_name} ({} KiB)",
+            wasm.len() / 1024,
+            js.len() / 1024
+        ));
+        names.push((js_name, wasm_name));
+    }
+    let manifest = serde_json::json!({
+        "js": names[0].0,
+        "wasm": names[0].1,
+        "widgets_js": names[1].0,
+        "widgets_wasm": names[1].1,
+    });
+    let manifest = format!("{}\n", serde_json::to_string_pretty(&manifest)?);
     std::fs::write(dist.join("manifest.json"), manifest)?;
-    step(&format!(
-        "bundle: {} ({} KiB wasm, {} KiB js)",
-        dist.display(),
-        wasm.len() / 1024,
-        js.len() / 1024
-    ));
+    step(&format!("bundle: {}", dist.display()));
     Ok(())
 }

@@ -165,6 +165,8 @@ fn test(workspace: &Workspace) -> anyhow::Result<()> {
         "-p",
         "frontend",
         "-p",
+        "widgets",
+        "-p",
         "sim",
         "-p",
         "deck",

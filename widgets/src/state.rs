@@ -109,14 +109,13 @@ impl WidgetState {
 
     /// The state as a URL-safe string: compact JSON in unpadded base64url.
     pub fn encode_for_url(&self) -> String {
-        base64url_encode(self.to_json().to_string().as_bytes())
+        deck::url_state::encode(&self.to_json())
     }
 
     /// Reads a state written by [`WidgetState::encode_for_url`].
     pub fn decode_from_url(text: &str) -> Result<WidgetState, StateError> {
-        let bytes = base64url_decode(text).ok_or_else(|| StateError("base64url".into()))?;
-        let value: serde_json::Value =
-            serde_json::from_slice(&bytes).map_err(|error| StateError(error.to_string()))?;
+        let value = deck::url_state::decode(text)
+            .ok_or_else(|| StateError("base64url JSON object".into()))?;
         WidgetState::from_json(&value)
     }
 
@@ -129,50 +128,6 @@ impl WidgetState {
         // Stable: inputs made at the same instant keep their order.
         self.inputs.sort_by_key(|input| input.at);
     }
-}
-
-const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/// Unpadded base64url (RFC 4648 §5), hand-written to keep the WASM free of a crate.
-pub fn base64url_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        let symbols = chunk.len() + 1;
-        for position in 0..symbols {
-            let index = (n >> (18 - 6 * position)) & 63;
-            out.push(char::from(ALPHABET[index as usize]));
-        }
-    }
-    out
-}
-
-/// Decodes unpadded (or padded) base64url; none on any other character or a bad length.
-pub fn base64url_decode(text: &str) -> Option<Vec<u8>> {
-    let text = text.trim_end_matches('=');
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let mut buffer: u32 = 0;
-    let mut bits = 0;
-    for byte in text.bytes() {
-        let value = ALPHABET.iter().position(|&symbol| symbol == byte)? as u32;
-        buffer = (buffer << 6) | value;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buffer >> bits) as u8);
-            buffer &= (1 << bits) - 1;
-        }
-    }
-    // A lone trailing symbol carries fewer than 8 bits: not valid base64.
-    if text.len() % 4 == 1 {
-        return None;
-    }
-    Some(out)
 }
 
 #[cfg(test)]
@@ -230,29 +185,12 @@ mod tests {
     }
 
     #[test]
-    fn base64url_matches_rfc_4648_vectors() {
-        for (plain, encoded) in [
-            ("", ""),
-            ("f", "Zg"),
-            ("fo", "Zm8"),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg"),
-            ("fooba", "Zm9vYmE"),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(base64url_encode(plain.as_bytes()), encoded);
-            assert_eq!(base64url_decode(encoded).as_deref(), Some(plain.as_bytes()));
-        }
-        assert_eq!(base64url_encode(&[0xfb, 0xff]), "-_8");
-        assert_eq!(base64url_decode("Zm9vYg=="), Some(b"foob".to_vec()));
-        assert_eq!(base64url_decode("Zm9v!"), None);
-        assert_eq!(base64url_decode("Z"), None);
-    }
-
-    #[test]
     fn bad_input_is_an_error_not_a_panic() {
         assert!(WidgetState::decode_from_url("%%%").is_err());
-        assert!(WidgetState::decode_from_url(&base64url_encode(b"{\"inputs\": 3}")).is_err());
+        assert!(
+            WidgetState::decode_from_url(&deck::url_state::base64url_encode(b"{\"inputs\": 3}"))
+                .is_err()
+        );
         let odd = serde_json::json!({ "speed": 1e9, "inputs": [
             { "at": 9, "link": { "a": "A", "b": "B", "up": true } },
             { "at": 3, "link": { "a": "A", "b": "B", "up": false } } ] });

@@ -1,5 +1,12 @@
-//! Live widgets mounted into a slide's `.widget-slot`s: the `raft` widget and the
-//! `controlplane`, `elastic`, `kafka` and `multisite` widgets of the other systems.
+//! The live widgets mounted into a slide's `.widget-slot`s: the `raft` widget and the
+//! `controlplane`, `elastic`, `kafka` and `multisite` widgets of the other systems, with
+//! the simulations driving them.
+//!
+//! This crate is a WASM module of its own, apart from the app (`frontend`): the app's
+//! first load carries no simulation, and the app fetches this module when the current or
+//! next slide holds a widget. The app talks to it through [`mount_widget`] and
+//! [`MountedWidget`] (plain strings and numbers across the boundary), each widget being a
+//! small Yew app of its own rooted in its slot.
 //!
 //! Layout:
 //! - `state`: [`WidgetState`], the shareable state (input log, switches, instant,
@@ -13,7 +20,9 @@
 //! - `model_narration`: their French captions;
 //! - `model_widget` (wasm32 only): their shared component (controls, keys, playback,
 //!   caption), which draws through `controlplane`, `elastic`, `kafka` and `multisite`
-//!   (wasm32 only), one SVG drawing per system.
+//!   (wasm32 only), one SVG drawing per system;
+//! - `mount` (wasm32 only): the exported mount/update/destroy calls;
+//! - `probe` (wasm32 only): measurement and cross-check exports for the bench and tests.
 //!
 //! Everything but the components and drawings is plain Rust, tested natively.
 
@@ -33,8 +42,15 @@ pub mod kafka;
 #[cfg(target_arch = "wasm32")]
 pub mod model_widget;
 #[cfg(target_arch = "wasm32")]
+mod mount;
+#[cfg(target_arch = "wasm32")]
 pub mod multisite;
 #[cfg(target_arch = "wasm32")]
+pub mod probe;
+#[cfg(target_arch = "wasm32")]
 pub mod raft;
+
+#[cfg(target_arch = "wasm32")]
+pub use mount::{mount_widget, MountedWidget};
 
 pub use state::{TimedInput, UserInput, WidgetState};

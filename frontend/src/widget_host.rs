@@ -1,0 +1,237 @@
+//! The widgets, seen from the app. They live in a second WASM module (crate `widgets`,
+//! with the simulations) so the app's first load carries none of it: the page defines
+//! `window.raftdeckLoadWidgets()`, which imports and instantiates that module once and
+//! resolves to its exports; [`WidgetHost`] then mounts, updates and destroys one widget
+//! through them. Only strings, numbers and the slot element cross the boundary.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use deck::WidgetSpec;
+use js_sys::{Array, Function, Promise, Reflect};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::Element;
+use yew::prelude::*;
+
+/// The global the page defines to load the widgets module.
+const LOADER: &str = "raftdeckLoadWidgets";
+
+thread_local! {
+    /// The module's loading promise, shared by every widget; cleared when it fails so a
+    /// later slide tries again (a dropped connection is not forever).
+    static LOADING: RefCell<Option<Promise>> = const { RefCell::new(None) };
+}
+
+/// Starts loading the widgets module unless it is loaded or loading already.
+fn loading() -> Result<Promise, String> {
+    LOADING.with(|cell| {
+        if let Some(promise) = cell.borrow().as_ref() {
+            return Ok(promise.clone());
+        }
+        let window = web_sys::window().ok_or("no window")?;
+        let loader = Reflect::get(&window, &JsValue::from_str(LOADER))
+            .ok()
+            .and_then(|loader| loader.dyn_into::<Function>().ok())
+            .ok_or_else(|| format!("the page defines no `{LOADER}`"))?;
+        let promise = loader
+            .call0(&window)
+            .map_err(|error| describe(&error))?
+            .dyn_into::<Promise>()
+            .map_err(|_| format!("`{LOADER}` returned no promise"))?;
+        *cell.borrow_mut() = Some(promise.clone());
+        Ok(promise)
+    })
+}
+
+/// Starts fetching the widgets module in the background (the next slide has a widget),
+/// so the speaker never waits for it.
+pub fn prefetch() {
+    if let Ok(promise) = loading() {
+        wasm_bindgen_futures::spawn_local(async move {
+            if JsFuture::from(promise).await.is_err() {
+                LOADING.with(|cell| cell.borrow_mut().take());
+            }
+        });
+    }
+}
+
+/// The widgets module's exports, once loaded.
+async fn module() -> Result<JsValue, String> {
+    let promise = loading()?;
+    JsFuture::from(promise).await.map_err(|error| {
+        LOADING.with(|cell| cell.borrow_mut().take());
+        describe(&error)
+    })
+}
+
+/// A JS error as text (its message when it has one).
+fn describe(error: &JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|error| String::from(error.message()))
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| format!("{error:?}"))
+}
+
+/// Calls `object.name(args…)`.
+fn call_method(object: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, String> {
+    let method = Reflect::get(object, &JsValue::from_str(name))
+        .ok()
+        .and_then(|method| method.dyn_into::<Function>().ok())
+        .ok_or_else(|| format!("the widgets module has no `{name}`"))?;
+    let args: Array = args.iter().collect();
+    method
+        .apply(object, &args)
+        .map_err(|error| describe(&error))
+}
+
+/// Props of [`WidgetHost`]: what the slide gives one widget.
+#[derive(Properties, PartialEq)]
+pub struct WidgetHostProps {
+    /// The `.widget-slot` element the widget renders into.
+    pub host: Element,
+    /// The block's spec, as the deck compiler validated it.
+    pub spec: Rc<WidgetSpec>,
+    /// `"<slide-id>/<k>"`: the widget's key in sync messages and URLs.
+    pub key_name: AttrValue,
+    /// The slide's current step.
+    pub step: u32,
+    /// A state from elsewhere (presenter sync, shared URL).
+    #[prop_or_default]
+    pub external: Option<serde_json::Value>,
+    /// Called with (key, state) when the user acts on the widget.
+    #[prop_or_default]
+    pub on_state: Callback<(String, serde_json::Value)>,
+    /// A static render (previews, thumbnails, print).
+    #[prop_or_default]
+    pub preview: bool,
+}
+
+/// What changes after mounting: the arguments of the widget's `update`.
+#[derive(Clone, PartialEq)]
+struct Live {
+    step: u32,
+    external: Option<String>,
+    preview: bool,
+}
+
+impl Live {
+    fn args(&self) -> [JsValue; 3] {
+        [
+            JsValue::from(self.step),
+            self.external
+                .as_deref()
+                .map_or(JsValue::UNDEFINED, JsValue::from_str),
+            JsValue::from_bool(self.preview),
+        ]
+    }
+}
+
+/// A mounted widget and the callback it calls back into the app with.
+struct Mounted {
+    widget: JsValue,
+    _on_state: Closure<dyn Fn(String, String)>,
+}
+
+/// Mounts a widget into its slot (loading the widgets module first if need be) and keeps
+/// it in step with the slide; renders nothing itself.
+#[function_component(WidgetHost)]
+pub fn widget_host(props: &WidgetHostProps) -> Html {
+    let live = Live {
+        step: props.step,
+        external: props.external.as_ref().map(serde_json::Value::to_string),
+        preview: props.preview,
+    };
+    // Read by the mount once the module has arrived, which may be renders later.
+    let latest = use_mut_ref(|| live.clone());
+    *latest.borrow_mut() = live.clone();
+    let on_state = use_mut_ref(|| props.on_state.clone());
+    *on_state.borrow_mut() = props.on_state.clone();
+    let mounted = use_mut_ref(|| None::<Mounted>);
+    {
+        let mounted = mounted.clone();
+        let latest = latest.clone();
+        let deps = (
+            props.host.clone(),
+            props.spec.clone(),
+            props.key_name.clone(),
+        );
+        use_effect_with(deps, move |(host, spec, key)| {
+            let cancelled = Rc::new(std::cell::Cell::new(false));
+            let spec_json = serde_json::to_string(&**spec).unwrap_or_default();
+            let (host, key) = (host.clone(), key.to_string());
+            {
+                let (cancelled, mounted) = (cancelled.clone(), mounted.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    let exports = module().await;
+                    if cancelled.get() {
+                        return;
+                    }
+                    let callback = Closure::<dyn Fn(String, String)>::new(
+                        move |key: String, state: String| {
+                            if let Ok(state) = serde_json::from_str(&state) {
+                                let emit = on_state.borrow().clone();
+                                emit.emit((key, state));
+                            }
+                        },
+                    );
+                    let [step, external, preview] = latest.borrow().args();
+                    let result = exports.and_then(|exports| {
+                        call_method(
+                            &exports,
+                            "mount_widget",
+                            &[
+                                host.clone().into(),
+                                JsValue::from_str(&spec_json),
+                                JsValue::from_str(&key),
+                                step,
+                                external,
+                                preview,
+                                callback.as_ref().clone(),
+                            ],
+                        )
+                    });
+                    match result {
+                        Ok(widget) => {
+                            *mounted.borrow_mut() = Some(Mounted {
+                                widget,
+                                _on_state: callback,
+                            });
+                        }
+                        Err(message) => show_failure(&host, &message),
+                    }
+                });
+            }
+            move || {
+                cancelled.set(true);
+                if let Some(done) = mounted.borrow_mut().take() {
+                    let _ = call_method(&done.widget, "destroy", &[]);
+                }
+            }
+        });
+    }
+    use_effect_with(live, move |live| {
+        if let Some(done) = mounted.borrow().as_ref() {
+            let _ = call_method(&done.widget, "update", &live.args());
+        }
+    });
+    Html::default()
+}
+
+/// Tells the audience, in the slot, that this widget could not start.
+fn show_failure(host: &Element, message: &str) {
+    web_sys::console::error_1(&JsValue::from_str(&format!("widget: {message}")));
+    let Some(document) = host.owner_document() else {
+        return;
+    };
+    if let Ok(note) = document.create_element("div") {
+        note.set_class_name("raft-widget raft-error");
+        let _ = note.set_attribute("role", "alert");
+        note.set_text_content(Some(&format!(
+            "L’animation n’a pas pu être chargée : {message}"
+        )));
+        let _ = host.append_child(&note);
+    }
+}

@@ -1,0 +1,122 @@
+//! The calls the app makes across the module boundary: mount a widget into a slot,
+//! update what the slide gives it (step, external state, preview), destroy it.
+//!
+//! Only strings, numbers and DOM elements cross: the spec and the states travel as JSON
+//! text, so the app needs neither the simulations nor their types.
+
+use std::rc::Rc;
+
+use deck::{WidgetKind, WidgetSpec};
+use wasm_bindgen::prelude::*;
+use web_sys::Element;
+use yew::prelude::*;
+use yew::AppHandle;
+
+use crate::model_widget::ModelWidget;
+use crate::raft::RaftWidget;
+
+/// Props of [`WidgetRoot`]: what the slide hands a widget.
+#[derive(Properties, PartialEq, Clone)]
+pub struct WidgetRootProps {
+    spec: Rc<WidgetSpec>,
+    key_name: AttrValue,
+    step: u32,
+    external: Option<serde_json::Value>,
+    on_state: Callback<(String, serde_json::Value)>,
+    preview: bool,
+}
+
+/// The root of one widget's Yew app: the component for its kind.
+#[function_component(WidgetRoot)]
+fn widget_root(props: &WidgetRootProps) -> Html {
+    let WidgetRootProps {
+        spec,
+        key_name,
+        step,
+        external,
+        on_state,
+        preview,
+    } = props.clone();
+    match spec.kind {
+        WidgetKind::Raft => html! {
+            <RaftWidget {spec} {key_name} {step} {external} {on_state} {preview} />
+        },
+        // One component for the other systems; it draws through the system's module.
+        WidgetKind::Controlplane
+        | WidgetKind::Elastic
+        | WidgetKind::Kafka
+        | WidgetKind::Multisite => html! {
+            <ModelWidget {spec} {key_name} {step} {external} {on_state} {preview} />
+        },
+    }
+}
+
+/// A widget mounted in a slot; the app keeps it while the slot is on screen.
+#[wasm_bindgen]
+pub struct MountedWidget {
+    app: AppHandle<WidgetRoot>,
+    props: WidgetRootProps,
+}
+
+/// A state sent by the app: JSON text, or nothing. A state that is not JSON is dropped
+/// (the widget then keeps its own), never a panic.
+fn parse_external(external_json: Option<String>) -> Option<serde_json::Value> {
+    serde_json::from_str(&external_json?).ok()
+}
+
+/// Mounts the widget described by `spec_json` (a `deck::WidgetSpec`) into `host`.
+/// `on_state(key, state_json)` is called when the user acts on it (an input, play or
+/// pause, a seek, a speed), never per animation frame.
+#[wasm_bindgen]
+pub fn mount_widget(
+    host: Element,
+    spec_json: &str,
+    key: String,
+    step: u32,
+    external_json: Option<String>,
+    preview: bool,
+    on_state: js_sys::Function,
+) -> Result<MountedWidget, JsError> {
+    let spec: WidgetSpec = serde_json::from_str(spec_json)
+        .map_err(|error| JsError::new(&format!("widget spec for {key}: {error}")))?;
+    let on_state = Callback::from(move |(key, state): (String, serde_json::Value)| {
+        let _ = on_state.call2(
+            &JsValue::NULL,
+            &JsValue::from_str(&key),
+            &JsValue::from_str(&state.to_string()),
+        );
+    });
+    let props = WidgetRootProps {
+        spec: Rc::new(spec),
+        key_name: key.into(),
+        step,
+        external: parse_external(external_json),
+        on_state,
+        preview,
+    };
+    let app = yew::Renderer::<WidgetRoot>::with_root_and_props(host, props.clone()).render();
+    Ok(MountedWidget { app, props })
+}
+
+#[wasm_bindgen]
+impl MountedWidget {
+    /// Hands the widget the slide's new step, external state and preview flag; a no-op
+    /// when nothing changed.
+    pub fn update(&mut self, step: u32, external_json: Option<String>, preview: bool) {
+        let props = WidgetRootProps {
+            step,
+            external: parse_external(external_json),
+            preview,
+            ..self.props.clone()
+        };
+        if props != self.props {
+            self.props = props.clone();
+            self.app.update(props);
+        }
+    }
+
+    /// Removes the widget from its slot and stops its timers.
+    pub fn destroy(self) {
+        self.app.destroy();
+    }
+}
