@@ -21,6 +21,8 @@
 //! - `model_widget` (wasm32 only): their shared component (controls, keys, playback,
 //!   caption), which draws through `controlplane`, `elastic`, `kafka` and `multisite`
 //!   (wasm32 only), one SVG drawing per system;
+//! - `playback` (wasm32 only): play, pause, speed, step targets and animation frames,
+//!   shared by both components over either engine;
 //! - `mount` (wasm32 only): the exported mount/update/destroy calls;
 //! - `probe` (wasm32 only): measurement and cross-check exports for the bench and tests.
 //!
@@ -45,6 +47,8 @@ pub mod model_widget;
 mod mount;
 #[cfg(target_arch = "wasm32")]
 pub mod multisite;
+#[cfg(target_arch = "wasm32")]
+mod playback;
 #[cfg(target_arch = "wasm32")]
 pub mod probe;
 #[cfg(target_arch = "wasm32")]

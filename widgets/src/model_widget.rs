@@ -14,22 +14,18 @@ use std::rc::Rc;
 use deck::{WidgetKind, WidgetSpec};
 use sim::models::common::{LinkView, SiteView, SystemAction, WriteOutcome, WriteRecord};
 use sim::models::live::LiveView;
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, HtmlInputElement};
-use yew::html::Scope;
 use yew::prelude::*;
 
 use super::layout::{Geometry, VIEW_WIDTH};
 use super::model_narration::reason_text;
 use super::model_player::ModelPlayer;
-use super::player::checkpoint_for_step;
-use super::state::{WidgetState, MAX_SPEED, MIN_SPEED};
+use super::playback::Playback;
+use super::state::{MAX_SPEED, MIN_SPEED};
 
 /// Height taken by the controls and the caption line under the SVG (canvas pixels).
 const CHROME_HEIGHT: f64 = 96.0;
-/// With reduced motion, playing jumps from one told event to the next at this pace.
-const REDUCED_MOTION_PACE_MS: f64 = 1200.0;
 
 /// Props of [`ModelWidget`] (the same as the raft widget's).
 #[derive(Properties, PartialEq)]
@@ -95,44 +91,6 @@ pub struct Hooks {
     pub node: Option<Callback<(String, bool)>>,
     /// Send a write.
     pub write: Option<Callback<()>>,
-}
-
-struct FrameRequest {
-    id: i32,
-    _closure: Closure<dyn FnMut(f64)>,
-}
-
-impl Drop for FrameRequest {
-    fn drop(&mut self) {
-        if let Some(window) = web_sys::window() {
-            let _ = window.cancel_animation_frame(self.id);
-        }
-    }
-}
-
-fn request_frame(link: &Scope<ModelWidget>) -> Option<FrameRequest> {
-    let link = link.clone();
-    let closure = Closure::<dyn FnMut(f64)>::new(move |timestamp: f64| {
-        link.send_message(Msg::Frame(timestamp));
-    });
-    let id = web_sys::window()?
-        .request_animation_frame(closure.as_ref().unchecked_ref())
-        .ok()?;
-    Some(FrameRequest {
-        id,
-        _closure: closure,
-    })
-}
-
-fn prefers_reduced_motion() -> bool {
-    web_sys::window()
-        .and_then(|window| {
-            window
-                .match_media("(prefers-reduced-motion: reduce)")
-                .ok()
-                .flatten()
-        })
-        .is_some_and(|query| query.matches())
 }
 
 /// `3,25 s` under a minute, `4 min 05 s` above: French, legible.
@@ -289,19 +247,9 @@ pub fn draw_writes(x: f64, y: f64, width: f64, writes: &[WriteRecord], rows: usi
 
 /// The shared component (see the module doc).
 pub struct ModelWidget {
-    player: Option<ModelPlayer>,
+    /// The engine and how it plays.
+    playback: Playback<ModelWidget, ModelPlayer>,
     error: Option<String>,
-    playing: bool,
-    speed: f64,
-    stop_at: Option<u64>,
-    clock_ms: f64,
-    last_frame: Option<f64>,
-    reduced_wait: f64,
-    frame: Option<FrameRequest>,
-    /// The frame request that just fired: kept until the next one, because dropping a
-    /// closure while it runs is an error.
-    spent_frame: Option<FrameRequest>,
-    reduced_motion: bool,
     help: bool,
     last_external: Option<serde_json::Value>,
     root: NodeRef,
@@ -313,77 +261,10 @@ impl ModelWidget {
     }
 
     fn emit(&self, ctx: &Context<Self>) {
-        if ctx.props().preview {
-            return;
-        }
-        if let Some(player) = &self.player {
-            let state = player.state(self.playing, self.speed);
+        if let Some(state) = self.playback.state_json() {
             ctx.props()
                 .on_state
-                .emit((ctx.props().key_name.to_string(), state.to_json()));
-        }
-    }
-
-    fn start(&mut self, ctx: &Context<Self>) {
-        if ctx.props().preview {
-            return;
-        }
-        self.playing = true;
-        self.last_frame = None;
-        self.reduced_wait = 0.0;
-        if self.frame.is_none() {
-            self.frame = request_frame(ctx.link());
-        }
-    }
-
-    fn pause(&mut self) {
-        self.playing = false;
-        self.frame = None;
-        self.last_frame = None;
-        if let Some(player) = &self.player {
-            self.clock_ms = player.now_ms() as f64;
-        }
-    }
-
-    /// Applies the slide step: forward plays to its checkpoint, backward seeks there.
-    fn follow_step(&mut self, ctx: &Context<Self>, old_step: Option<u32>) {
-        let spec = &ctx.props().spec;
-        let Some(target) =
-            checkpoint_for_step(&spec.checkpoints, spec.first_step, ctx.props().step)
-        else {
-            return;
-        };
-        let Some(player) = &mut self.player else {
-            return;
-        };
-        let forward = old_step.is_some_and(|old| ctx.props().step > old);
-        if forward && target > player.now_ms() && !ctx.props().preview {
-            self.stop_at = Some(target);
-            if self.reduced_motion {
-                player.seek(target);
-                self.pause();
-            } else {
-                self.start(ctx);
-            }
-        } else {
-            self.stop_at = None;
-            player.seek(target);
-            self.pause();
-        }
-    }
-
-    fn adopt(&mut self, ctx: &Context<Self>, value: &serde_json::Value) {
-        let Ok(state) = WidgetState::from_json(value) else {
-            return;
-        };
-        if let Some(player) = &mut self.player {
-            player.adopt(&state);
-        }
-        self.speed = state.speed;
-        self.stop_at = None;
-        self.pause();
-        if state.playing {
-            self.start(ctx);
+                .emit((ctx.props().key_name.to_string(), state));
         }
     }
 
@@ -422,10 +303,11 @@ impl ModelWidget {
             event.stop_propagation();
             return false;
         }
-        let now = self.player.as_ref().map_or(0, ModelPlayer::now_ms);
+        let now = self.playback.player.as_ref().map_or(0, ModelPlayer::now_ms);
         // « [ » and « ] » move by a twentieth of the run: half a second means nothing
         // on a half-hour failover.
         let nudge = self
+            .playback
             .player
             .as_ref()
             .map_or(500, |p| (p.end_ms() / 20).max(500));
@@ -443,7 +325,7 @@ impl ModelWidget {
             digit if digit.len() == 1 && digit.as_bytes()[0].is_ascii_digit() => {
                 // 1 to 9: fail or restore the site in that position.
                 let position = usize::from(digit.as_bytes()[0] - b'0');
-                self.player.as_ref().and_then(|player| {
+                self.playback.player.as_ref().and_then(|player| {
                     let sites = match player.view() {
                         LiveView::Kubernetes(v) => v.sites,
                         LiveView::Elasticsearch(v) => v.sites,
@@ -506,39 +388,32 @@ impl Component for ModelWidget {
             ),
         };
         let mut widget = ModelWidget {
-            player,
+            playback: Playback::new(player, &props.spec, props.preview, ctx.link(), Msg::Frame),
             error,
-            playing: false,
-            speed: props.spec.speed.clamp(MIN_SPEED, MAX_SPEED),
-            stop_at: None,
-            clock_ms: 0.0,
-            last_frame: None,
-            reduced_wait: 0.0,
-            frame: None,
-            spent_frame: None,
-            reduced_motion: !props.preview && prefers_reduced_motion(),
             help: false,
             last_external: None,
             root: NodeRef::default(),
         };
         if let Some(external) = &props.external {
             widget.last_external = Some(external.clone());
-            widget.adopt(ctx, external);
+            widget.playback.adopt(external);
         } else {
-            widget.follow_step(ctx, None);
+            widget.playback.follow_step(&props.spec, props.step, None);
         }
         widget
     }
 
     fn changed(&mut self, ctx: &Context<Self>, old_props: &Self::Properties) -> bool {
         let props = ctx.props();
+        self.playback.preview = props.preview;
         if props.external != self.last_external {
             self.last_external = props.external.clone();
             if let Some(external) = &props.external {
-                self.adopt(ctx, external);
+                self.playback.adopt(external);
             }
         } else if props.step != old_props.step {
-            self.follow_step(ctx, Some(old_props.step));
+            self.playback
+                .follow_step(&props.spec, props.step, Some(old_props.step));
         }
         true
     }
@@ -548,89 +423,53 @@ impl Component for ModelWidget {
         match msg {
             Msg::Frame(timestamp) => {
                 user_action = false;
-                self.spent_frame = self.frame.take();
-                if !self.playing {
+                if !self.playback.on_frame(timestamp) {
                     return false;
                 }
-                let elapsed = self
-                    .last_frame
-                    .map_or(0.0, |last| (timestamp - last).clamp(0.0, 100.0));
-                self.last_frame = Some(timestamp);
-                if let Some(player) = &mut self.player {
-                    if self.reduced_motion {
-                        self.reduced_wait += elapsed;
-                        if self.reduced_wait >= REDUCED_MOTION_PACE_MS {
-                            self.reduced_wait = 0.0;
-                            player.jump_to_interesting(self.stop_at);
-                        }
-                    } else {
-                        self.clock_ms =
-                            self.clock_ms.max(player.now_ms() as f64) + elapsed * self.speed;
-                        if let Some(stop) = self.stop_at {
-                            self.clock_ms = self.clock_ms.min(stop as f64);
-                        }
-                        player.advance_to(self.clock_ms.floor() as u64);
-                    }
-                    let reached = self.stop_at.is_some_and(|stop| player.now_ms() >= stop);
-                    let at_limit = player.now_ms() >= player.limit_ms();
-                    if reached || at_limit {
-                        self.stop_at = None;
-                        self.pause();
-                    } else {
-                        self.frame = request_frame(ctx.link());
-                    }
-                }
             }
-            Msg::TogglePlay => {
-                self.stop_at = None;
-                if self.playing {
-                    self.pause();
-                } else {
-                    self.start(ctx);
-                }
-            }
+            Msg::TogglePlay => self.playback.toggle(),
             Msg::Step => {
-                self.pause();
-                self.stop_at = None;
-                if let Some(player) = &mut self.player {
+                self.playback.pause();
+                self.playback.stop_at = None;
+                if let Some(player) = &mut self.playback.player {
                     player.step_event();
-                    self.clock_ms = player.now_ms() as f64;
+                    self.playback.clock_ms = player.now_ms() as f64;
                 }
             }
             Msg::Jump => {
-                self.pause();
-                self.stop_at = None;
-                if let Some(player) = &mut self.player {
+                self.playback.pause();
+                self.playback.stop_at = None;
+                if let Some(player) = &mut self.playback.player {
                     player.jump_to_interesting(None);
-                    self.clock_ms = player.now_ms() as f64;
+                    self.playback.clock_ms = player.now_ms() as f64;
                 }
             }
             Msg::Reset => {
-                self.pause();
-                self.stop_at = None;
-                if let Some(player) = &mut self.player {
+                self.playback.pause();
+                self.playback.stop_at = None;
+                if let Some(player) = &mut self.playback.player {
                     player.reset();
-                    self.clock_ms = 0.0;
+                    self.playback.clock_ms = 0.0;
                 }
             }
             Msg::Seek(target) => {
-                self.stop_at = None;
-                if let Some(player) = &mut self.player {
+                self.playback.stop_at = None;
+                if let Some(player) = &mut self.playback.player {
                     player.seek(target);
-                    self.clock_ms = player.now_ms() as f64;
+                    self.playback.clock_ms = player.now_ms() as f64;
                 }
             }
             Msg::SpeedLog(value) => {
-                self.speed = 10f64.powf(value).clamp(MIN_SPEED, MAX_SPEED);
+                self.playback.speed = 10f64.powf(value).clamp(MIN_SPEED, MAX_SPEED);
             }
             Msg::SpeedBy(factor) => {
-                self.speed = (self.speed * factor).clamp(MIN_SPEED, MAX_SPEED);
+                self.playback.speed = (self.playback.speed * factor).clamp(MIN_SPEED, MAX_SPEED);
             }
             Msg::Site(site) => {
                 if !ModelWidget::allowed(&ctx.props().spec, "site") {
                     return false;
                 }
-                if let Some(player) = &mut self.player {
+                if let Some(player) = &mut self.playback.player {
                     let up = match player.view() {
                         LiveView::Kubernetes(v) => v.sites,
                         LiveView::Elasticsearch(v) => v.sites,
@@ -651,7 +490,7 @@ impl Component for ModelWidget {
                 if !ModelWidget::allowed(&ctx.props().spec, "link") {
                     return false;
                 }
-                if let Some(player) = &mut self.player {
+                if let Some(player) = &mut self.playback.player {
                     let links = match player.view() {
                         LiveView::Kubernetes(v) => v.links,
                         LiveView::Elasticsearch(v) => v.links,
@@ -672,7 +511,7 @@ impl Component for ModelWidget {
                 if !ModelWidget::allowed(&ctx.props().spec, control) {
                     return false;
                 }
-                if let Some(player) = &mut self.player {
+                if let Some(player) = &mut self.playback.player {
                     let action = if up {
                         SystemAction::Crash { node }
                     } else {
@@ -685,7 +524,7 @@ impl Component for ModelWidget {
                 if !ModelWidget::allowed(&ctx.props().spec, "propose") {
                     return false;
                 }
-                if let Some(player) = &mut self.player {
+                if let Some(player) = &mut self.playback.player {
                     let number = player.user_writes() + 1;
                     let value = match ctx.props().spec.kind {
                         WidgetKind::Controlplane => format!("kubectl-{number}"),
@@ -714,7 +553,7 @@ impl Component for ModelWidget {
         let props = ctx.props();
         let kind = props.spec.kind.name();
         let style = format!("height:{}px", props.spec.height);
-        let Some(player) = &self.player else {
+        let Some(player) = &self.playback.player else {
             return html! {
                 <div class="raft-widget raft-error" data-widget={kind} role="alert" style={style}>
                     { self.error.clone().unwrap_or_default() }
@@ -753,7 +592,7 @@ impl Component for ModelWidget {
         if props.preview {
             classes.push("raft-preview");
         }
-        if self.reduced_motion {
+        if self.playback.reduced_motion() {
             classes.push("raft-reduced-motion");
         }
         let view_box = format!("0 0 {VIEW_WIDTH} {height:.0}");
@@ -763,7 +602,7 @@ impl Component for ModelWidget {
                 class={classes}
                 data-widget={kind}
                 data-sim-ms={player.now_ms().to_string()}
-                data-playing={if self.playing { "true" } else { "false" }}
+                data-playing={if self.playback.playing { "true" } else { "false" }}
                 data-api={attr("api")}
                 data-health={attr("health")}
                 data-master={attr("master")}
@@ -829,7 +668,7 @@ impl ModelWidget {
         });
         html! {
             <div class="raft-controls" role="toolbar" aria-label="Contrôles de la simulation">
-                if self.playing {
+                if self.playback.playing {
                     <button type="button" data-action="pause" title="Pause (espace)" onclick={link.callback(|_| Msg::TogglePlay)}>{ "⏸ Pause" }</button>
                 } else {
                     <button type="button" data-action="play" title="Lecture (espace)" onclick={link.callback(|_| Msg::TogglePlay)}>{ "▶ Lecture" }</button>
@@ -840,8 +679,8 @@ impl ModelWidget {
                 <label class="raft-speed" title="Vitesse (+ / −)">
                     <input type="range" min="-3" max="2" step="0.05" data-action="speed"
                            aria-label="Vitesse de la simulation"
-                           value={format!("{:.2}", self.speed.log10())} oninput={speed} />
-                    <span>{ speed_text(self.speed) }</span>
+                           value={format!("{:.2}", self.playback.speed.log10())} oninput={speed} />
+                    <span>{ speed_text(self.playback.speed) }</span>
                 </label>
                 <label class="raft-scrubber" title="Revenir à un instant ([ et ])">
                     <input type="range" min="0" max={frontier.max(1).to_string()} step="100" data-action="seek"

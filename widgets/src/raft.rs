@@ -14,10 +14,8 @@ use deck::WidgetSpec;
 use sim::trace::TraceKind;
 use sim::view::{EntryKind, NodeView};
 use sim::{Action, MessageKind, NodeSelector, Outcome, Role};
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, HtmlInputElement};
-use yew::html::Scope;
 use yew::prelude::*;
 
 use super::layout::{
@@ -25,8 +23,9 @@ use super::layout::{
     MIN_FLIGHT_REAL_MS, TERM_COLOURS, VIEW_WIDTH,
 };
 use super::narration::role_text;
-use super::player::{checkpoint_for_step, Player};
-use super::state::{UserInput, WidgetState, MAX_SPEED, MIN_SPEED};
+use super::playback::Playback;
+use super::player::Player;
+use super::state::{UserInput, MAX_SPEED, MIN_SPEED};
 
 /// Height taken by the controls and the caption line under the SVG (canvas pixels).
 const CHROME_HEIGHT: f64 = 96.0;
@@ -34,8 +33,6 @@ const CHROME_HEIGHT: f64 = 96.0;
 const MEMBERSHIP_CONTROLS: [&str; 2] = ["member_add", "member_remove"];
 /// How long an overwritten log entry takes to fade (real ms).
 const GHOST_REAL_MS: f64 = 1500.0;
-/// With reduced motion, playing jumps from one told event to the next at this pace.
-const REDUCED_MOTION_PACE_MS: f64 = 1200.0;
 
 /// Props of [`RaftWidget`].
 #[derive(Properties, PartialEq)]
@@ -115,45 +112,6 @@ struct Ghost {
     born_real_ms: f64,
 }
 
-/// The pending requestAnimationFrame; cancelled when dropped.
-struct FrameRequest {
-    id: i32,
-    _closure: Closure<dyn FnMut(f64)>,
-}
-
-impl Drop for FrameRequest {
-    fn drop(&mut self) {
-        if let Some(window) = web_sys::window() {
-            let _ = window.cancel_animation_frame(self.id);
-        }
-    }
-}
-
-fn request_frame(link: &Scope<RaftWidget>) -> Option<FrameRequest> {
-    let link = link.clone();
-    let closure = Closure::<dyn FnMut(f64)>::new(move |timestamp: f64| {
-        link.send_message(Msg::Frame(timestamp));
-    });
-    let id = web_sys::window()?
-        .request_animation_frame(closure.as_ref().unchecked_ref())
-        .ok()?;
-    Some(FrameRequest {
-        id,
-        _closure: closure,
-    })
-}
-
-fn prefers_reduced_motion() -> bool {
-    web_sys::window()
-        .and_then(|window| {
-            window
-                .match_media("(prefers-reduced-motion: reduce)")
-                .ok()
-                .flatten()
-        })
-        .is_some_and(|query| query.matches())
-}
-
 fn real_now_ms() -> f64 {
     web_sys::window()
         .and_then(|window| window.performance())
@@ -217,23 +175,10 @@ fn message_label(kind: MessageKind) -> &'static str {
 
 /// The raft widget (see the module doc).
 pub struct RaftWidget {
-    /// None when the scenario text cannot be read (shown as an error, in French).
-    player: Option<Player>,
+    /// The engine and how it plays.
+    playback: Playback<RaftWidget, Player>,
+    /// Shown instead of the drawing when the scenario text cannot be read (in French).
     error: Option<String>,
-    playing: bool,
-    speed: f64,
-    /// Where a step-driven play pauses.
-    stop_at: Option<u64>,
-    /// Fractional simulated clock for smooth animation (the player runs whole ms).
-    clock_ms: f64,
-    last_frame: Option<f64>,
-    /// Real time accumulated towards the next jump, with reduced motion.
-    reduced_wait: f64,
-    frame: Option<FrameRequest>,
-    /// The frame request that just fired: kept until the next one, because dropping a
-    /// closure while it runs is an error.
-    spent_frame: Option<FrameRequest>,
-    reduced_motion: bool,
     flights: BTreeMap<u64, Flight>,
     ghosts: Vec<Ghost>,
     /// Nodes as last drawn (also where ghosts come from).
@@ -255,7 +200,7 @@ impl RaftWidget {
 
     /// Recomputes the cached nodes, and the layout when the set of nodes changed.
     fn refresh(&mut self, spec: &WidgetSpec) {
-        let Some(player) = &self.player else {
+        let Some(player) = &self.playback.player else {
             return;
         };
         self.nodes = player.simulation().nodes();
@@ -283,10 +228,10 @@ impl RaftWidget {
 
     /// Feeds the animation layer from the trace, or rebuilds it after a seek.
     fn animate_from_trace(&mut self) {
-        let Some(player) = &mut self.player else {
+        let Some(player) = &mut self.playback.player else {
             return;
         };
-        let min_flight = (MIN_FLIGHT_REAL_MS * self.speed).min(MAX_FLIGHT_STRETCH_MS);
+        let min_flight = (MIN_FLIGHT_REAL_MS * self.playback.speed).min(MAX_FLIGHT_STRETCH_MS);
         let seeked = player.take_seeked();
         let trace = player.take_trace();
         let now = player.now_ms() as f64;
@@ -307,7 +252,7 @@ impl RaftWidget {
                     },
                 );
             }
-            self.clock_ms = now;
+            self.playback.clock_ms = now;
         }
         let simulation = player.simulation();
         let real_now = real_now_ms();
@@ -371,7 +316,7 @@ impl RaftWidget {
                 _ => {}
             }
         }
-        let clock = self.clock_ms.max(now);
+        let clock = self.playback.clock_ms.max(now);
         self.flights.retain(|_, flight| {
             let fade = if flight.dropped {
                 (flight.arrive_ms - flight.sent_ms).max(40.0)
@@ -385,77 +330,10 @@ impl RaftWidget {
     }
 
     fn emit(&self, ctx: &Context<Self>) {
-        if ctx.props().preview {
-            return;
-        }
-        if let Some(player) = &self.player {
-            let state = player.state(self.playing, self.speed);
+        if let Some(state) = self.playback.state_json() {
             ctx.props()
                 .on_state
-                .emit((ctx.props().key_name.to_string(), state.to_json()));
-        }
-    }
-
-    fn start(&mut self, ctx: &Context<Self>) {
-        if ctx.props().preview {
-            return;
-        }
-        self.playing = true;
-        self.last_frame = None;
-        self.reduced_wait = 0.0;
-        if self.frame.is_none() {
-            self.frame = request_frame(ctx.link());
-        }
-    }
-
-    fn pause(&mut self) {
-        self.playing = false;
-        self.frame = None;
-        self.last_frame = None;
-        if let Some(player) = &self.player {
-            self.clock_ms = player.now_ms() as f64;
-        }
-    }
-
-    /// Applies the slide step: forward plays to its checkpoint, backward seeks there.
-    fn follow_step(&mut self, ctx: &Context<Self>, old_step: Option<u32>) {
-        let spec = &ctx.props().spec;
-        let Some(target) =
-            checkpoint_for_step(&spec.checkpoints, spec.first_step, ctx.props().step)
-        else {
-            return;
-        };
-        let Some(player) = &mut self.player else {
-            return;
-        };
-        let forward = old_step.is_some_and(|old| ctx.props().step > old);
-        if forward && target > player.now_ms() && !ctx.props().preview {
-            self.stop_at = Some(target);
-            if self.reduced_motion {
-                player.seek(target);
-                self.pause();
-            } else {
-                self.start(ctx);
-            }
-        } else {
-            self.stop_at = None;
-            player.seek(target);
-            self.pause();
-        }
-    }
-
-    fn adopt(&mut self, ctx: &Context<Self>, value: &serde_json::Value) {
-        let Ok(state) = WidgetState::from_json(value) else {
-            return;
-        };
-        if let Some(player) = &mut self.player {
-            player.adopt(&state);
-        }
-        self.speed = state.speed;
-        self.stop_at = None;
-        self.pause();
-        if state.playing {
-            self.start(ctx);
+                .emit((ctx.props().key_name.to_string(), state));
         }
     }
 
@@ -470,7 +348,7 @@ impl RaftWidget {
     }
 
     fn node_action(&mut self, node: &str, action: &'static str) {
-        let Some(player) = &mut self.player else {
+        let Some(player) = &mut self.playback.player else {
             return;
         };
         let target = NodeSelector::Node(node.to_string());
@@ -529,10 +407,15 @@ impl RaftWidget {
             "+" | "=" => Some(Msg::SpeedBy(2.0)),
             "-" | "_" => Some(Msg::SpeedBy(0.5)),
             "[" => self
+                .playback
                 .player
                 .as_ref()
                 .map(|p| Msg::Seek(p.now_ms().saturating_sub(500))),
-            "]" => self.player.as_ref().map(|p| Msg::Seek(p.now_ms() + 500)),
+            "]" => self
+                .playback
+                .player
+                .as_ref()
+                .map(|p| Msg::Seek(p.now_ms() + 500)),
             "?" | "h" | "H" => Some(Msg::Help),
             "c" | "C" => self.selected_action("crash"),
             "u" | "U" => self.selected_action("restart"),
@@ -590,10 +473,9 @@ impl RaftWidget {
     }
 
     /// Asks for frames while overwritten entries fade, even when paused.
-    fn keep_fading(&mut self, ctx: &Context<Self>) {
-        if !self.playing && !self.ghosts.is_empty() && self.frame.is_none() && !ctx.props().preview
-        {
-            self.frame = request_frame(ctx.link());
+    fn keep_fading(&mut self) {
+        if !self.playback.playing && !self.ghosts.is_empty() {
+            self.playback.ask_frame();
         }
     }
 
@@ -639,17 +521,8 @@ impl Component for RaftWidget {
             ),
         };
         let mut widget = RaftWidget {
-            player,
+            playback: Playback::new(player, &props.spec, props.preview, ctx.link(), Msg::Frame),
             error,
-            playing: false,
-            speed: props.spec.speed.clamp(MIN_SPEED, MAX_SPEED),
-            stop_at: None,
-            clock_ms: 0.0,
-            last_frame: None,
-            reduced_wait: 0.0,
-            frame: None,
-            spent_frame: None,
-            reduced_motion: !props.preview && prefers_reduced_motion(),
             flights: BTreeMap::new(),
             ghosts: Vec::new(),
             nodes: Vec::new(),
@@ -662,9 +535,9 @@ impl Component for RaftWidget {
         };
         if let Some(external) = &props.external {
             widget.last_external = Some(external.clone());
-            widget.adopt(ctx, external);
+            widget.playback.adopt(external);
         } else {
-            widget.follow_step(ctx, None);
+            widget.playback.follow_step(&props.spec, props.step, None);
         }
         widget.animate_from_trace();
         widget.refresh(&props.spec);
@@ -673,17 +546,19 @@ impl Component for RaftWidget {
 
     fn changed(&mut self, ctx: &Context<Self>, old_props: &Self::Properties) -> bool {
         let props = ctx.props();
+        self.playback.preview = props.preview;
         if props.external != self.last_external {
             self.last_external = props.external.clone();
             if let Some(external) = &props.external {
-                self.adopt(ctx, external);
+                self.playback.adopt(external);
             }
         } else if props.step != old_props.step {
-            self.follow_step(ctx, Some(old_props.step));
+            self.playback
+                .follow_step(&props.spec, props.step, Some(old_props.step));
         }
         self.animate_from_trace();
         self.refresh(&props.spec);
-        self.keep_fading(ctx);
+        self.keep_fading();
         true
     }
 
@@ -692,87 +567,49 @@ impl Component for RaftWidget {
         match msg {
             Msg::Frame(timestamp) => {
                 user_action = false;
-                self.spent_frame = self.frame.take();
-                if !self.playing {
+                if !self.playback.on_frame(timestamp) {
                     // Not playing, but overwritten entries are still fading out.
                     self.animate_from_trace();
-                    if !self.ghosts.is_empty() {
-                        self.frame = request_frame(ctx.link());
-                    }
+                    self.keep_fading();
                     return true;
                 }
-                let elapsed = self
-                    .last_frame
-                    .map_or(0.0, |last| (timestamp - last).clamp(0.0, 100.0));
-                self.last_frame = Some(timestamp);
-                if let Some(player) = &mut self.player {
-                    if self.reduced_motion {
-                        self.reduced_wait += elapsed;
-                        if self.reduced_wait >= REDUCED_MOTION_PACE_MS {
-                            self.reduced_wait = 0.0;
-                            player.jump_to_interesting(self.stop_at);
-                        }
-                    } else {
-                        self.clock_ms =
-                            self.clock_ms.max(player.now_ms() as f64) + elapsed * self.speed;
-                        if let Some(stop) = self.stop_at {
-                            self.clock_ms = self.clock_ms.min(stop as f64);
-                        }
-                        player.advance_to(self.clock_ms.floor() as u64);
-                    }
-                    let reached = self.stop_at.is_some_and(|stop| player.now_ms() >= stop);
-                    let at_limit = player.now_ms() >= super::player::MAX_SIM_MS;
-                    if reached || at_limit {
-                        self.stop_at = None;
-                        self.pause();
-                    } else {
-                        self.frame = request_frame(ctx.link());
-                    }
-                }
             }
-            Msg::TogglePlay => {
-                self.stop_at = None;
-                if self.playing {
-                    self.pause();
-                } else {
-                    self.start(ctx);
-                }
-            }
+            Msg::TogglePlay => self.playback.toggle(),
             Msg::Step => {
-                self.pause();
-                self.stop_at = None;
-                if let Some(player) = &mut self.player {
+                self.playback.pause();
+                self.playback.stop_at = None;
+                if let Some(player) = &mut self.playback.player {
                     player.step_event();
-                    self.clock_ms = player.now_ms() as f64;
+                    self.playback.clock_ms = player.now_ms() as f64;
                 }
             }
             Msg::Jump => {
-                self.pause();
-                self.stop_at = None;
-                if let Some(player) = &mut self.player {
+                self.playback.pause();
+                self.playback.stop_at = None;
+                if let Some(player) = &mut self.playback.player {
                     player.jump_to_interesting(None);
                 }
             }
             Msg::Reset => {
-                self.pause();
-                self.stop_at = None;
+                self.playback.pause();
+                self.playback.stop_at = None;
                 self.selected = None;
-                if let Some(player) = &mut self.player {
+                if let Some(player) = &mut self.playback.player {
                     player.reset();
                 }
             }
             Msg::Seek(target) => {
-                self.stop_at = None;
-                if let Some(player) = &mut self.player {
+                self.playback.stop_at = None;
+                if let Some(player) = &mut self.playback.player {
                     player.seek(target);
-                    self.clock_ms = player.now_ms() as f64;
+                    self.playback.clock_ms = player.now_ms() as f64;
                 }
             }
             Msg::SpeedLog(value) => {
-                self.speed = 10f64.powf(value).clamp(MIN_SPEED, MAX_SPEED);
+                self.playback.speed = 10f64.powf(value).clamp(MIN_SPEED, MAX_SPEED);
             }
             Msg::SpeedBy(factor) => {
-                self.speed = (self.speed * factor).clamp(MIN_SPEED, MAX_SPEED);
+                self.playback.speed = (self.playback.speed * factor).clamp(MIN_SPEED, MAX_SPEED);
             }
             Msg::Select(node) => {
                 user_action = false;
@@ -798,7 +635,7 @@ impl Component for RaftWidget {
                 if !RaftWidget::allowed(&ctx.props().spec, "member_add") {
                     return false;
                 }
-                let Some(player) = &mut self.player else {
+                let Some(player) = &mut self.playback.player else {
                     return false;
                 };
                 let name = new_member_name(&self.nodes);
@@ -812,7 +649,7 @@ impl Component for RaftWidget {
                 if !RaftWidget::allowed(&ctx.props().spec, "link") {
                     return false;
                 }
-                if let Some(player) = &mut self.player {
+                if let Some(player) = &mut self.playback.player {
                     let up = !player.simulation().sites_connected(&a, &b);
                     player.input(UserInput::Link { a, b, up });
                 }
@@ -821,7 +658,7 @@ impl Component for RaftWidget {
                 if !RaftWidget::allowed(&ctx.props().spec, "propose") {
                     return false;
                 }
-                if let Some(player) = &mut self.player {
+                if let Some(player) = &mut self.playback.player {
                     let value = next_value(player);
                     player.input(UserInput::Act(Action::Propose {
                         value,
@@ -830,7 +667,7 @@ impl Component for RaftWidget {
                 }
             }
             Msg::Toggle(which) => {
-                if let Some(player) = &mut self.player {
+                if let Some(player) = &mut self.playback.player {
                     let (pre_vote, check_quorum) = player.switches();
                     let state = player.state(false, 1.0);
                     let (mut new_pre, mut new_check) = (state.pre_vote, state.check_quorum);
@@ -854,14 +691,14 @@ impl Component for RaftWidget {
         }
         self.animate_from_trace();
         self.refresh(&ctx.props().spec);
-        self.keep_fading(ctx);
+        self.keep_fading();
         true
     }
 
     fn view(&self, ctx: &Context<Self>) -> Html {
         let props = ctx.props();
         let style = format!("height:{}px", props.spec.height);
-        let Some(player) = &self.player else {
+        let Some(player) = &self.playback.player else {
             return html! {
                 <div class="raft-widget raft-error" data-widget="raft" role="alert" style={style}>
                     { self.error.clone().unwrap_or_default() }
@@ -876,7 +713,7 @@ impl Component for RaftWidget {
         if props.preview {
             classes.push("raft-preview");
         }
-        if self.reduced_motion {
+        if self.playback.reduced_motion() {
             classes.push("raft-reduced-motion");
         }
         html! {
@@ -885,7 +722,7 @@ impl Component for RaftWidget {
                 class={classes}
                 data-widget="raft"
                 data-sim-ms={now.to_string()}
-                data-playing={if self.playing { "true" } else { "false" }}
+                data-playing={if self.playback.playing { "true" } else { "false" }}
                 data-safety={if safe { "ok" } else { "violated" }}
                 tabindex={(!props.preview).then_some("0")}
                 aria-label={format!("Simulation etcd : {}", player.scenario().title.clone().unwrap_or_else(|| player.scenario().name.clone()))}
@@ -953,7 +790,7 @@ impl RaftWidget {
                     { for self.nodes.iter().map(|node| self.view_node(ctx, node)) }
                 </g>
                 { self.view_ghosts() }
-                if !self.reduced_motion { { self.view_flights(player) } }
+                if !self.playback.reduced_motion() { { self.view_flights(player) } }
                 { self.view_panel(ctx, player, safe, violations) }
             </svg>
         }
@@ -1032,10 +869,13 @@ impl RaftWidget {
                 Some(deadline),
                 Role::Follower | Role::Candidate | Role::PreCandidate,
             ) if deadline > start => {
-                let clock = if self.playing {
-                    self.clock_ms
+                let clock = if self.playback.playing {
+                    self.playback.clock_ms
                 } else {
-                    self.player.as_ref().map_or(0.0, |p| p.now_ms() as f64)
+                    self.playback
+                        .player
+                        .as_ref()
+                        .map_or(0.0, |p| p.now_ms() as f64)
                 };
                 let fraction = ((clock - start as f64) / (deadline - start) as f64).clamp(0.0, 1.0);
                 // Quantized so a frame that moves it by less than a pixel changes nothing.
@@ -1190,8 +1030,8 @@ impl RaftWidget {
     }
 
     fn view_flights(&self, player: &Player) -> Html {
-        let clock = if self.playing {
-            self.clock_ms
+        let clock = if self.playback.playing {
+            self.playback.clock_ms
         } else {
             player.now_ms() as f64
         };
@@ -1442,7 +1282,7 @@ impl RaftWidget {
         };
         html! {
             <div class="raft-controls" role="toolbar" aria-label="Contrôles de la simulation">
-                if self.playing {
+                if self.playback.playing {
                     <button type="button" data-action="pause" title="Pause (espace)" onclick={link.callback(|_| Msg::TogglePlay)}>{ "⏸ Pause" }</button>
                 } else {
                     <button type="button" data-action="play" title="Lecture (espace)" onclick={link.callback(|_| Msg::TogglePlay)}>{ "▶ Lecture" }</button>
@@ -1453,8 +1293,8 @@ impl RaftWidget {
                 <label class="raft-speed" title="Vitesse (+ / −)">
                     <input type="range" min="-3" max="2" step="0.05" data-action="speed"
                            aria-label="Vitesse de la simulation"
-                           value={format!("{:.2}", self.speed.log10())} oninput={speed} />
-                    <span>{ speed_text(self.speed) }</span>
+                           value={format!("{:.2}", self.playback.speed.log10())} oninput={speed} />
+                    <span>{ speed_text(self.playback.speed) }</span>
                 </label>
                 <label class="raft-scrubber" title="Revenir à un instant déjà simulé ([ et ])">
                     <input type="range" min="0" max={frontier.max(1).to_string()} step="1" data-action="seek"

@@ -1,0 +1,312 @@
+//! Playback shared by the raft widget and the other systems' widget: play and pause, the
+//! speed, playing to a slide step's checkpoint, animation frames and reduced motion, over
+//! either engine ([`Player`] or [`ModelPlayer`]).
+
+use deck::WidgetSpec;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use yew::html::Scope;
+use yew::Component;
+
+use crate::model_player::ModelPlayer;
+use crate::player::{checkpoint_for_step, Player, MAX_SIM_MS};
+use crate::state::{WidgetState, MAX_SPEED, MIN_SPEED};
+
+/// With reduced motion, playing jumps from one interesting event to the next at this
+/// pace (real ms) instead of animating.
+const REDUCED_MOTION_PACE_MS: f64 = 1200.0;
+
+/// What playback needs from an engine: both players offer it.
+pub trait Engine {
+    /// The simulated instant reached.
+    fn now_ms(&self) -> u64;
+    /// The last instant playback may reach.
+    fn limit_ms(&self) -> u64;
+    /// Runs forward to `target`.
+    fn advance_to(&mut self, target: u64);
+    /// Goes to `target`, forward or back.
+    fn seek(&mut self, target: u64);
+    /// Runs to the next interesting event (before `stop_at`, when given).
+    fn jump_to_interesting(&mut self, stop_at: Option<u64>) -> bool;
+    /// The shareable state.
+    fn state(&self, playing: bool, speed: f64) -> WidgetState;
+    /// Takes over a shared state.
+    fn adopt(&mut self, state: &WidgetState);
+}
+
+impl Engine for Player {
+    fn now_ms(&self) -> u64 {
+        Player::now_ms(self)
+    }
+    fn limit_ms(&self) -> u64 {
+        MAX_SIM_MS
+    }
+    fn advance_to(&mut self, target: u64) {
+        Player::advance_to(self, target);
+    }
+    fn seek(&mut self, target: u64) {
+        Player::seek(self, target);
+    }
+    fn jump_to_interesting(&mut self, stop_at: Option<u64>) -> bool {
+        Player::jump_to_interesting(self, stop_at)
+    }
+    fn state(&self, playing: bool, speed: f64) -> WidgetState {
+        Player::state(self, playing, speed)
+    }
+    fn adopt(&mut self, state: &WidgetState) {
+        Player::adopt(self, state);
+    }
+}
+
+impl Engine for ModelPlayer {
+    fn now_ms(&self) -> u64 {
+        ModelPlayer::now_ms(self)
+    }
+    fn limit_ms(&self) -> u64 {
+        ModelPlayer::limit_ms(self)
+    }
+    fn advance_to(&mut self, target: u64) {
+        ModelPlayer::advance_to(self, target);
+    }
+    fn seek(&mut self, target: u64) {
+        ModelPlayer::seek(self, target);
+    }
+    fn jump_to_interesting(&mut self, stop_at: Option<u64>) -> bool {
+        ModelPlayer::jump_to_interesting(self, stop_at)
+    }
+    fn state(&self, playing: bool, speed: f64) -> WidgetState {
+        ModelPlayer::state(self, playing, speed)
+    }
+    fn adopt(&mut self, state: &WidgetState) {
+        ModelPlayer::adopt(self, state);
+    }
+}
+
+/// The pending requestAnimationFrame; cancelled when dropped.
+struct FrameRequest {
+    id: i32,
+    _closure: Closure<dyn FnMut(f64)>,
+}
+
+impl Drop for FrameRequest {
+    fn drop(&mut self) {
+        if let Some(window) = web_sys::window() {
+            let _ = window.cancel_animation_frame(self.id);
+        }
+    }
+}
+
+fn request_frame<C: Component>(
+    link: &Scope<C>,
+    message: fn(f64) -> C::Message,
+) -> Option<FrameRequest> {
+    let link = link.clone();
+    let closure = Closure::<dyn FnMut(f64)>::new(move |timestamp: f64| {
+        link.send_message(message(timestamp));
+    });
+    let id = web_sys::window()?
+        .request_animation_frame(closure.as_ref().unchecked_ref())
+        .ok()?;
+    Some(FrameRequest {
+        id,
+        _closure: closure,
+    })
+}
+
+fn prefers_reduced_motion() -> bool {
+    web_sys::window()
+        .and_then(|window| {
+            window
+                .match_media("(prefers-reduced-motion: reduce)")
+                .ok()
+                .flatten()
+        })
+        .is_some_and(|query| query.matches())
+}
+
+/// A widget's engine and how it plays. `C` is the component, which gets a `frame`
+/// message on every animation frame while something moves.
+pub struct Playback<C: Component, E> {
+    /// None when the scenario text cannot be read (the widget shows an error instead).
+    pub player: Option<E>,
+    /// Whether it plays.
+    pub playing: bool,
+    /// Simulated ms per real ms.
+    pub speed: f64,
+    /// Where a step-driven play pauses.
+    pub stop_at: Option<u64>,
+    /// Fractional simulated clock for smooth animation (the engines run whole ms).
+    pub clock_ms: f64,
+    /// Static render: never plays, never asks for frames.
+    pub preview: bool,
+    reduced_motion: bool,
+    last_frame: Option<f64>,
+    /// Real time accumulated towards the next jump, with reduced motion.
+    reduced_wait: f64,
+    frame: Option<FrameRequest>,
+    /// The frame request that just fired: kept until the next one, because dropping a
+    /// closure while it runs is an error.
+    spent_frame: Option<FrameRequest>,
+    link: Scope<C>,
+    message: fn(f64) -> C::Message,
+}
+
+impl<C: Component, E: Engine> Playback<C, E> {
+    /// Paused at the start, at the spec's speed; `message` wraps a frame's timestamp.
+    pub fn new(
+        player: Option<E>,
+        spec: &WidgetSpec,
+        preview: bool,
+        link: &Scope<C>,
+        message: fn(f64) -> C::Message,
+    ) -> Self {
+        Playback {
+            player,
+            playing: false,
+            speed: spec.speed.clamp(MIN_SPEED, MAX_SPEED),
+            stop_at: None,
+            clock_ms: 0.0,
+            preview,
+            reduced_motion: !preview && prefers_reduced_motion(),
+            last_frame: None,
+            reduced_wait: 0.0,
+            frame: None,
+            spent_frame: None,
+            link: link.clone(),
+            message,
+        }
+    }
+
+    /// Whether the visitor asked for reduced motion (playing then jumps between events).
+    pub fn reduced_motion(&self) -> bool {
+        self.reduced_motion
+    }
+
+    /// The shareable state as JSON, unless this is a preview (previews never publish).
+    pub fn state_json(&self) -> Option<serde_json::Value> {
+        if self.preview {
+            return None;
+        }
+        let player = self.player.as_ref()?;
+        Some(player.state(self.playing, self.speed).to_json())
+    }
+
+    /// Plays (not in a preview).
+    pub fn start(&mut self) {
+        if self.preview {
+            return;
+        }
+        self.playing = true;
+        self.last_frame = None;
+        self.reduced_wait = 0.0;
+        self.ask_frame();
+    }
+
+    /// Pauses where the engine is.
+    pub fn pause(&mut self) {
+        self.playing = false;
+        self.frame = None;
+        self.last_frame = None;
+        if let Some(player) = &self.player {
+            self.clock_ms = player.now_ms() as f64;
+        }
+    }
+
+    /// Play or pause, forgetting any step target.
+    pub fn toggle(&mut self) {
+        self.stop_at = None;
+        if self.playing {
+            self.pause();
+        } else {
+            self.start();
+        }
+    }
+
+    /// Asks for one more frame (a paused widget still fading something out), unless one
+    /// is pending or this is a preview.
+    pub fn ask_frame(&mut self) {
+        if self.frame.is_none() && !self.preview {
+            self.frame = request_frame(&self.link, self.message);
+        }
+    }
+
+    /// Applies the slide step: forward plays to its checkpoint, backward seeks there.
+    pub fn follow_step(&mut self, spec: &WidgetSpec, step: u32, old_step: Option<u32>) {
+        let Some(target) = checkpoint_for_step(&spec.checkpoints, spec.first_step, step) else {
+            return;
+        };
+        let Some(player) = &mut self.player else {
+            return;
+        };
+        let forward = old_step.is_some_and(|old| step > old);
+        if forward && target > player.now_ms() && !self.preview {
+            self.stop_at = Some(target);
+            if self.reduced_motion {
+                player.seek(target);
+                self.pause();
+            } else {
+                self.start();
+            }
+        } else {
+            self.stop_at = None;
+            player.seek(target);
+            self.pause();
+        }
+    }
+
+    /// Takes over a state from elsewhere (sync, a shared link); an unreadable one is
+    /// ignored.
+    pub fn adopt(&mut self, value: &serde_json::Value) {
+        let Ok(state) = WidgetState::from_json(value) else {
+            return;
+        };
+        if let Some(player) = &mut self.player {
+            player.adopt(&state);
+        }
+        self.speed = state.speed;
+        self.stop_at = None;
+        self.pause();
+        if state.playing {
+            self.start();
+        }
+    }
+
+    /// An animation frame at `timestamp` (ms): moves the engine on while playing, up to
+    /// the step target or the engine's limit. Returns false when not playing (the frame
+    /// only served a fade).
+    pub fn on_frame(&mut self, timestamp: f64) -> bool {
+        self.spent_frame = self.frame.take();
+        if !self.playing {
+            return false;
+        }
+        let elapsed = self
+            .last_frame
+            .map_or(0.0, |last| (timestamp - last).clamp(0.0, 100.0));
+        self.last_frame = Some(timestamp);
+        let Some(player) = &mut self.player else {
+            return true;
+        };
+        if self.reduced_motion {
+            self.reduced_wait += elapsed;
+            if self.reduced_wait >= REDUCED_MOTION_PACE_MS {
+                self.reduced_wait = 0.0;
+                player.jump_to_interesting(self.stop_at);
+            }
+        } else {
+            self.clock_ms = self.clock_ms.max(player.now_ms() as f64) + elapsed * self.speed;
+            if let Some(stop) = self.stop_at {
+                self.clock_ms = self.clock_ms.min(stop as f64);
+            }
+            player.advance_to(self.clock_ms.floor() as u64);
+        }
+        let reached = self.stop_at.is_some_and(|stop| player.now_ms() >= stop);
+        let at_limit = player.now_ms() >= player.limit_ms();
+        if reached || at_limit {
+            self.stop_at = None;
+            self.pause();
+        } else {
+            self.ask_frame();
+        }
+        true
+    }
+}
