@@ -6,7 +6,7 @@
 //! rewrite their own part.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context};
@@ -37,15 +37,7 @@ pub fn bench(workspace: &Workspace, args: &[String]) -> anyhow::Result<()> {
         "--example",
         "bench",
     ]))?;
-    crate::bundle::build_bundle(workspace)?;
-    step("building the release `raftdeck` binary");
-    run(workspace
-        .cargo()
-        .args(["build", "--release", "-p", "server", "--bin", "raftdeck"]))?;
-    let server_binary = workspace
-        .target
-        .join("release")
-        .join(crate::exe("raftdeck"));
+    let server_binary = release_server(workspace)?;
     let browser = browser_bench(workspace, &server_binary)?;
     let fanout = [1_000, 10_000]
         .iter()
@@ -71,18 +63,24 @@ pub fn bench(workspace: &Workspace, args: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `cargo xtask bench --only fanout`: the sync fan-out benchmark alone; its section of
-/// BENCHMARKS.md is replaced, the rest of the file is kept.
-fn fanout_only(workspace: &Workspace) -> anyhow::Result<()> {
+/// Builds the bundle and the release `raftdeck` binary every benchmark runs against;
+/// returns the binary's path.
+fn release_server(workspace: &Workspace) -> anyhow::Result<PathBuf> {
     crate::bundle::build_bundle(workspace)?;
     step("building the release `raftdeck` binary");
     run(workspace
         .cargo()
         .args(["build", "--release", "-p", "server", "--bin", "raftdeck"]))?;
-    let server_binary = workspace
+    Ok(workspace
         .target
         .join("release")
-        .join(crate::exe("raftdeck"));
+        .join(crate::exe("raftdeck")))
+}
+
+/// `cargo xtask bench --only fanout`: the sync fan-out benchmark alone; its section of
+/// BENCHMARKS.md is replaced, the rest of the file is kept.
+fn fanout_only(workspace: &Workspace) -> anyhow::Result<()> {
+    let server_binary = release_server(workspace)?;
     let fanout = [1_000, 10_000]
         .iter()
         .map(|&followers| fanout_bench(workspace, &server_binary, followers))
