@@ -5,8 +5,10 @@
 use sim::models::kubernetes::{ControlPlaneMode, KubeView};
 use yew::prelude::*;
 
-use super::layout::{Geometry, VIEW_WIDTH};
-use super::model_widget::{draw_client, draw_sites, draw_writes, duration_text, n, Hooks};
+use super::layout::VIEW_WIDTH;
+use super::model_widget::{
+    draw_client, draw_sites, draw_writes, duration_text, n, site_geometry, Hooks,
+};
 
 /// The root's data attributes: `api` (`up|down`), `pods-running`.
 pub fn attributes(view: &KubeView) -> Vec<(&'static str, String)> {
@@ -35,12 +37,7 @@ fn member_text(state: &str) -> &'static str {
 
 /// Draws the cluster (see the module doc).
 pub fn draw(view: &KubeView, hooks: &Hooks, height: f64) -> Html {
-    let sites: Vec<(String, Vec<String>)> = view
-        .sites
-        .iter()
-        .map(|s| (s.name.clone(), Vec::new()))
-        .collect();
-    let geometry = Geometry::new(&sites, height);
+    let geometry = site_geometry(&view.sites, height);
     let now = view.now_ms;
     let mut members = Vec::new();
     let mut workers = Vec::new();
@@ -53,13 +50,7 @@ pub fn draw(view: &KubeView, hooks: &Hooks, height: f64) -> Html {
         let cp_y = spot.y + 48.0;
         for (k, member) in here.iter().enumerate() {
             let up = !matches!(member.state, "down" | "restarting");
-            let onclick = hooks.node.clone().map(|callback| {
-                let name = member.name.clone();
-                Callback::from(move |event: MouseEvent| {
-                    event.stop_propagation();
-                    callback.emit((name.clone(), up));
-                })
-            });
+            let onclick = hooks.node_click(&member.name, up);
             let x = spot.x + 14.0 + k as f64 * 92.0;
             let role_class = match member.state {
                 "leader" => "role-leader",
@@ -109,14 +100,7 @@ pub fn draw(view: &KubeView, hooks: &Hooks, height: f64) -> Html {
         let row = (room / here_workers.len().max(1) as f64).min(104.0);
         for (k, worker) in here_workers.iter().enumerate() {
             let y = top + k as f64 * row;
-            let onclick = hooks.node.clone().map(|callback| {
-                let name = worker.name.clone();
-                let up = worker.running;
-                Callback::from(move |event: MouseEvent| {
-                    event.stop_propagation();
-                    callback.emit((name.clone(), up));
-                })
-            });
+            let onclick = hooks.node_click(&worker.name, worker.running);
             let status = match (
                 worker.running,
                 worker.ready,

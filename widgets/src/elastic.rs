@@ -6,8 +6,8 @@
 use sim::models::elasticsearch::{Awareness, CopyView, EsView};
 use yew::prelude::*;
 
-use super::layout::{Geometry, VIEW_WIDTH};
-use super::model_widget::{draw_client, draw_sites, draw_writes, n, Hooks};
+use super::layout::VIEW_WIDTH;
+use super::model_widget::{draw_client, draw_sites, draw_writes, n, site_geometry, Hooks};
 
 /// Colours of shards (cycled), readable on white.
 const SHARD_COLOURS: [&str; 6] = [
@@ -48,12 +48,7 @@ fn chip(copy: &CopyView, x: f64, y: f64, height: f64) -> Html {
 
 /// Draws the cluster (see the module doc).
 pub fn draw(view: &EsView, hooks: &Hooks, height: f64) -> Html {
-    let sites: Vec<(String, Vec<String>)> = view
-        .sites
-        .iter()
-        .map(|s| (s.name.clone(), Vec::new()))
-        .collect();
-    let geometry = Geometry::new(&sites, height);
+    let geometry = site_geometry(&view.sites, height);
     let mut cards = Vec::new();
     for spot in &geometry.sites {
         let here: Vec<_> = view
@@ -66,14 +61,7 @@ pub fn draw(view: &EsView, hooks: &Hooks, height: f64) -> Html {
         let row = (room / here.len().max(1) as f64).min(120.0);
         for (k, node) in here.iter().enumerate() {
             let y = top + k as f64 * row;
-            let onclick = hooks.node.clone().map(|callback| {
-                let name = node.name.clone();
-                let up = node.up;
-                Callback::from(move |event: MouseEvent| {
-                    event.stop_propagation();
-                    callback.emit((name.clone(), up));
-                })
-            });
+            let onclick = hooks.node_click(&node.name, node.up);
             let role = if node.master {
                 "★ master élu"
             } else if node.voting_only {

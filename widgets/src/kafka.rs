@@ -5,8 +5,8 @@
 use sim::models::kafka::KafkaView;
 use yew::prelude::*;
 
-use super::layout::{Geometry, VIEW_WIDTH};
-use super::model_widget::{draw_client, draw_sites, draw_writes, n, Hooks};
+use super::layout::VIEW_WIDTH;
+use super::model_widget::{draw_client, draw_sites, draw_writes, n, site_geometry, Hooks};
 
 /// The root's data attributes: `lost` (acknowledged messages lost), `writable`.
 pub fn attributes(view: &KafkaView) -> Vec<(&'static str, String)> {
@@ -27,12 +27,7 @@ fn role_text(role: &str) -> &'static str {
 
 /// Draws the cluster (see the module doc).
 pub fn draw(view: &KafkaView, hooks: &Hooks, height: f64) -> Html {
-    let sites: Vec<(String, Vec<String>)> = view
-        .sites
-        .iter()
-        .map(|s| (s.name.clone(), Vec::new()))
-        .collect();
-    let geometry = Geometry::new(&sites, height);
+    let geometry = site_geometry(&view.sites, height);
     let mut cards = Vec::new();
     for spot in &geometry.sites {
         let brokers: Vec<_> = view
@@ -56,14 +51,7 @@ pub fn draw(view: &KafkaView, hooks: &Hooks, height: f64) -> Html {
         for (k, broker) in brokers.iter().enumerate() {
             let y = top + k as f64 * row;
             let width = spot.width - 28.0;
-            let onclick = hooks.node.clone().map(|callback| {
-                let name = broker.name.clone();
-                let up = broker.up;
-                Callback::from(move |event: MouseEvent| {
-                    event.stop_propagation();
-                    callback.emit((name.clone(), up));
-                })
-            });
+            let onclick = hooks.node_click(&broker.name, broker.up);
             let state = if !broker.up {
                 "down"
             } else if broker.fenced {

@@ -55,6 +55,6 @@ pub mod probe;
 pub mod raft;
 
 #[cfg(target_arch = "wasm32")]
-pub use mount::{mount_widget, MountedWidget};
+pub use mount::{mount_widget, MountedWidget, WidgetProps};
 
 pub use state::{TimedInput, UserInput, WidgetState};

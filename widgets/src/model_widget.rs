@@ -9,14 +9,14 @@
 //! `[data-site][data-state]` fail/restore on click, links `[data-link][data-state]`
 //! cut/heal, `[data-action="propose"]` sends a write.
 
-use std::rc::Rc;
-
 use deck::{WidgetKind, WidgetSpec};
 use sim::models::common::{LinkView, SiteView, SystemAction, WriteOutcome, WriteRecord};
 use sim::models::live::LiveView;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, HtmlInputElement};
 use yew::prelude::*;
+
+use crate::mount::WidgetProps;
 
 use super::layout::{Geometry, VIEW_WIDTH};
 use super::model_narration::reason_text;
@@ -26,26 +26,6 @@ use super::state::{MAX_SPEED, MIN_SPEED};
 
 /// Height taken by the controls and the caption line under the SVG (canvas pixels).
 const CHROME_HEIGHT: f64 = 96.0;
-
-/// Props of [`ModelWidget`] (the same as the raft widget's).
-#[derive(Properties, PartialEq)]
-pub struct ModelWidgetProps {
-    /// The block's spec (kind, scenario text, checkpoints, controls…).
-    pub spec: Rc<WidgetSpec>,
-    /// `"<slide-id>/<k>"`: the key of this widget's state in sync messages and URLs.
-    pub key_name: AttrValue,
-    /// The slide's current step (drives the checkpoints).
-    pub step: u32,
-    /// A state from elsewhere (presenter sync, shared URL), adopted when it changes.
-    #[prop_or_default]
-    pub external: Option<serde_json::Value>,
-    /// Called with (key, state) when the user acts on the widget.
-    #[prop_or_default]
-    pub on_state: Callback<(String, serde_json::Value)>,
-    /// A static render (presenter preview, overview): no animation, no listeners.
-    #[prop_or_default]
-    pub preview: bool,
-}
 
 /// What changes the widget.
 pub enum Msg {
@@ -93,6 +73,38 @@ pub struct Hooks {
     pub write: Option<Callback<()>>,
 }
 
+impl Hooks {
+    /// The click on node `name` (`up`: it runs, so the click crashes it), if offered.
+    /// The click stops there: the site box under the node must not fail the site too.
+    pub fn node_click(&self, name: &str, up: bool) -> Option<Callback<MouseEvent>> {
+        let callback = self.node.clone()?;
+        let name = name.to_owned();
+        Some(Callback::from(move |event: MouseEvent| {
+            event.stop_propagation();
+            callback.emit((name.clone(), up));
+        }))
+    }
+
+    /// The click on site `name`, if offered.
+    pub fn site_click(&self, name: &str) -> Option<Callback<MouseEvent>> {
+        let callback = self.site.clone()?;
+        let name = name.to_owned();
+        Some(Callback::from(move |_: MouseEvent| {
+            callback.emit(name.clone())
+        }))
+    }
+}
+
+/// The raft widget's layout for these sites, without nodes (each system places its own
+/// inside the site boxes).
+pub fn site_geometry(sites: &[SiteView], height: f64) -> Geometry {
+    let names: Vec<(String, Vec<String>)> = sites
+        .iter()
+        .map(|site| (site.name.clone(), Vec::new()))
+        .collect();
+    Geometry::new(&names, height)
+}
+
 /// `3,25 s` under a minute, `4 min 05 s` above: French, legible.
 pub fn duration_text(ms: u64) -> String {
     if ms < 60_000 {
@@ -132,10 +144,7 @@ pub fn draw_sites(
             <g class="raft-sites">
                 { for geometry.sites.iter().map(|spot| {
                     let up = sites.iter().find(|s| s.name == spot.name).is_none_or(|s| s.up);
-                    let onclick = hooks.site.clone().map(|callback| {
-                        let name = spot.name.clone();
-                        Callback::from(move |_: MouseEvent| callback.emit(name.clone()))
-                    });
+                    let onclick = hooks.site_click(&spot.name);
                     let title = if up {
                         format!("{site_word} {} — cliquer pour le faire tomber", spot.name)
                     } else {
@@ -364,7 +373,7 @@ impl ModelWidget {
 
 impl Component for ModelWidget {
     type Message = Msg;
-    type Properties = ModelWidgetProps;
+    type Properties = WidgetProps;
 
     fn create(ctx: &Context<Self>) -> Self {
         let props = ctx.props();

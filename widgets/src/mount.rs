@@ -15,39 +15,37 @@ use yew::AppHandle;
 use crate::model_widget::ModelWidget;
 use crate::raft::RaftWidget;
 
-/// Props of [`WidgetRoot`]: what the slide hands a widget.
+/// What the slide hands a widget: the props of [`WidgetRoot`] and of both widget
+/// components.
 #[derive(Properties, PartialEq, Clone)]
-pub struct WidgetRootProps {
-    spec: Rc<WidgetSpec>,
-    key_name: AttrValue,
-    step: u32,
-    external: Option<serde_json::Value>,
-    on_state: Callback<(String, serde_json::Value)>,
-    preview: bool,
+pub struct WidgetProps {
+    /// The block's spec (kind, scenario text, checkpoints, controls…).
+    pub spec: Rc<WidgetSpec>,
+    /// `"<slide-id>/<k>"`: the key of this widget's state in sync messages and URLs.
+    pub key_name: AttrValue,
+    /// The slide's current step (drives the checkpoints).
+    pub step: u32,
+    /// A state from elsewhere (presenter sync, shared URL), adopted when it changes.
+    #[prop_or_default]
+    pub external: Option<serde_json::Value>,
+    /// Called with (key, state) when the user acts on the widget.
+    #[prop_or_default]
+    pub on_state: Callback<(String, serde_json::Value)>,
+    /// A static render (presenter preview, overview, print): no animation, no listeners.
+    #[prop_or_default]
+    pub preview: bool,
 }
 
 /// The root of one widget's Yew app: the component for its kind.
 #[function_component(WidgetRoot)]
-fn widget_root(props: &WidgetRootProps) -> Html {
-    let WidgetRootProps {
-        spec,
-        key_name,
-        step,
-        external,
-        on_state,
-        preview,
-    } = props.clone();
-    match spec.kind {
-        WidgetKind::Raft => html! {
-            <RaftWidget {spec} {key_name} {step} {external} {on_state} {preview} />
-        },
+fn widget_root(props: &WidgetProps) -> Html {
+    match props.spec.kind {
+        WidgetKind::Raft => html! { <RaftWidget ..props.clone() /> },
         // One component for the other systems; it draws through the system's module.
         WidgetKind::Controlplane
         | WidgetKind::Elastic
         | WidgetKind::Kafka
-        | WidgetKind::Multisite => html! {
-            <ModelWidget {spec} {key_name} {step} {external} {on_state} {preview} />
-        },
+        | WidgetKind::Multisite => html! { <ModelWidget ..props.clone() /> },
     }
 }
 
@@ -55,7 +53,7 @@ fn widget_root(props: &WidgetRootProps) -> Html {
 #[wasm_bindgen]
 pub struct MountedWidget {
     app: AppHandle<WidgetRoot>,
-    props: WidgetRootProps,
+    props: WidgetProps,
 }
 
 /// A state sent by the app: JSON text, or nothing. A state that is not JSON is dropped
@@ -86,7 +84,7 @@ pub fn mount_widget(
             &JsValue::from_str(&state.to_string()),
         );
     });
-    let props = WidgetRootProps {
+    let props = WidgetProps {
         spec: Rc::new(spec),
         key_name: key.into(),
         step,
@@ -103,7 +101,7 @@ impl MountedWidget {
     /// Hands the widget the slide's new step, external state and preview flag; a no-op
     /// when nothing changed.
     pub fn update(&mut self, step: u32, external_json: Option<String>, preview: bool) {
-        let props = WidgetRootProps {
+        let props = WidgetProps {
             step,
             external: parse_external(external_json),
             preview,

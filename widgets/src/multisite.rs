@@ -83,10 +83,7 @@ pub fn draw(view: &MultisiteView, hooks: &Hooks, height: f64) -> Html {
         let x = site_x(&site.name);
         let active = site.name == view.active;
         let primary = site.name == view.primary;
-        let onclick = hooks.site.clone().map(|callback| {
-            let name = site.name.clone();
-            Callback::from(move |_: MouseEvent| callback.emit(name.clone()))
-        });
+        let onclick = hooks.site_click(&site.name);
         let gitops = if active || view.gitops_synced_passive {
             "GitOps : synchronisé"
         } else {

@@ -4,11 +4,10 @@
 //! A struct component because it owns long-lived things: the player, the
 //! requestAnimationFrame handle (only while playing), and the animation layer (messages
 //! flying, overwritten log entries fading), which is display-only state derived from the
-//! trace. Everything shareable goes through [`WidgetState`]; everything the audience
+//! trace. Everything shareable goes through [`crate::WidgetState`]; everything the audience
 //! reads is French; DOM hooks follow DESIGN.md.
 
 use std::collections::BTreeMap;
-use std::rc::Rc;
 
 use deck::WidgetSpec;
 use sim::trace::TraceKind;
@@ -17,6 +16,8 @@ use sim::{Action, MessageKind, NodeSelector, Outcome, Role};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, HtmlInputElement};
 use yew::prelude::*;
+
+use crate::mount::WidgetProps;
 
 use super::layout::{
     Geometry, SiteBox, ENTRY_HEIGHT, ENTRY_PITCH, ENTRY_WIDTH, MAX_FLIGHT_STRETCH_MS,
@@ -33,26 +34,6 @@ const CHROME_HEIGHT: f64 = 96.0;
 const MEMBERSHIP_CONTROLS: [&str; 2] = ["member_add", "member_remove"];
 /// How long an overwritten log entry takes to fade (real ms).
 const GHOST_REAL_MS: f64 = 1500.0;
-
-/// Props of [`RaftWidget`].
-#[derive(Properties, PartialEq)]
-pub struct RaftWidgetProps {
-    /// The block's spec (scenario text, checkpoints, controls…).
-    pub spec: Rc<WidgetSpec>,
-    /// `"<slide-id>/<k>"`: the key of this widget's state in sync messages and URLs.
-    pub key_name: AttrValue,
-    /// The slide's current step (drives the checkpoints).
-    pub step: u32,
-    /// A state from elsewhere (presenter sync, shared URL), adopted when it changes.
-    #[prop_or_default]
-    pub external: Option<serde_json::Value>,
-    /// Called with (key, state) when the user acts on the widget.
-    #[prop_or_default]
-    pub on_state: Callback<(String, serde_json::Value)>,
-    /// A static render (presenter preview, overview): no animation, no listeners.
-    #[prop_or_default]
-    pub preview: bool,
-}
 
 /// What changes the widget.
 pub enum Msg {
@@ -506,7 +487,7 @@ fn next_value(player: &Player) -> String {
 
 impl Component for RaftWidget {
     type Message = Msg;
-    type Properties = RaftWidgetProps;
+    type Properties = WidgetProps;
 
     fn create(ctx: &Context<Self>) -> Self {
         let props = ctx.props();
