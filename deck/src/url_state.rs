@@ -1,6 +1,7 @@
 //! How a widget state travels in a URL (`#/<slide>/<step>?w0=<state>`): compact JSON in
-//! unpadded base64url. Shared by the app, which keeps states as opaque JSON objects, and
-//! the widgets module, which gives them meaning (`widgets::WidgetState`).
+//! unpadded base64url. Shared by the app, which handles states as opaque JSON text (its
+//! WASM parses JSON with the browser's `JSON.parse`), and the widgets module, which gives
+//! them meaning (`widgets::WidgetState`).
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -46,16 +47,29 @@ pub fn base64url_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// JSON text as a URL-safe string (unpadded base64url of its UTF-8).
+pub fn encode_text(json: &str) -> String {
+    base64url_encode(json.as_bytes())
+}
+
+/// The JSON text behind a string written by [`encode_text`]: none unless it is base64url
+/// of UTF-8 that looks like a JSON object (`{…}`), so a mangled link never reaches a
+/// widget. Whether the object parses is left to whoever reads it.
+pub fn decode_text(text: &str) -> Option<String> {
+    let json = String::from_utf8(base64url_decode(text)?).ok()?;
+    let trimmed = json.trim();
+    (trimmed.starts_with('{') && trimmed.ends_with('}')).then_some(json)
+}
+
 /// A JSON value as a URL-safe string: compact JSON in unpadded base64url.
 pub fn encode(value: &serde_json::Value) -> String {
-    base64url_encode(value.to_string().as_bytes())
+    encode_text(&value.to_string())
 }
 
 /// Reads a string written by [`encode`]; none unless it is base64url of a JSON object
-/// (every widget state is one), so a mangled link never reaches a widget.
+/// (every widget state is one).
 pub fn decode(text: &str) -> Option<serde_json::Value> {
-    let bytes = base64url_decode(text)?;
-    serde_json::from_slice::<serde_json::Value>(&bytes)
+    serde_json::from_str::<serde_json::Value>(&decode_text(text)?)
         .ok()
         .filter(serde_json::Value::is_object)
 }
@@ -93,5 +107,15 @@ mod tests {
         }
         assert_eq!(decode(&base64url_encode(b"[1, 2]")), None);
         assert_eq!(decode(&base64url_encode(b"{\"a\": ")), None);
+        assert_eq!(decode(&base64url_encode(b"{\"a\": }")), None);
+    }
+
+    #[test]
+    fn text_level_keeps_object_shaped_text_only() {
+        let text = r#"{"sim_ms":12}"#;
+        assert_eq!(decode_text(&encode_text(text)).as_deref(), Some(text));
+        assert_eq!(decode_text(&base64url_encode(b"[1]")), None);
+        assert_eq!(decode_text(&base64url_encode(&[0xff, 0xfe])), None);
+        assert_eq!(decode_text("%%%"), None);
     }
 }

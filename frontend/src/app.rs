@@ -17,6 +17,7 @@ use yew::prelude::*;
 
 use crate::dom::{self, Listener};
 use crate::help::{GoToPrompt, Help};
+use crate::json;
 use crate::keys::{command_for, Command, KeyPress};
 use crate::navigation::{NavAction, Navigation};
 use crate::overview::{Overview, COLUMNS};
@@ -182,7 +183,10 @@ impl Model {
         if self.shared_route.as_ref() != Some(&route) {
             return Some(route.to_hash());
         }
-        let states = slide_widget_states(&self.widgets, &route.slide_id);
+        let states = slide_widget_states(&self.widgets, &route.slide_id)
+            .into_iter()
+            .filter_map(|(k, state)| Some((k, json::stringify(&state).ok()?)))
+            .collect();
         Some(route.to_hash_with_widgets(&states))
     }
 
@@ -502,7 +506,7 @@ pub fn app(props: &AppProps) -> Html {
                 let action = match load_deck(&url).await {
                     Ok(deck) => {
                         let hash = dom::location_hash();
-                        Action::Loaded(deck, Route::parse(&hash), widget_states_in_hash(&hash))
+                        Action::Loaded(deck, Route::parse(&hash), url_widget_states(&hash))
                     }
                     Err(message) => Action::Failed(message),
                 };
@@ -560,7 +564,7 @@ pub fn app(props: &AppProps) -> Html {
                 Listener::on_window("hashchange", move |_| {
                     let hash = dom::location_hash();
                     if let Some(route) = Route::parse(&hash) {
-                        let states = widget_states_in_hash(&hash);
+                        let states = url_widget_states(&hash);
                         dispatcher.dispatch(Action::FollowUrl(route, states));
                     }
                 })
@@ -897,17 +901,29 @@ fn live_errors(errors: &[String]) -> Html {
     }
 }
 
+/// The widget states a shared link carries, parsed: those that are not JSON objects are
+/// dropped here (see `route::widget_states_in_hash`).
+fn url_widget_states(hash: &str) -> BTreeMap<u32, serde_json::Value> {
+    widget_states_in_hash(hash)
+        .into_iter()
+        .filter_map(|(k, text)| {
+            let state = json::parse::<serde_json::Value>(&text).ok()?;
+            state.is_object().then_some((k, state))
+        })
+        .collect()
+}
+
 /// Fetches and parses the deck (the print layout loads it the same way).
 pub(crate) async fn load_deck(url: &str) -> Result<Rc<Deck>, String> {
     let text = dom::fetch_text(url).await?;
-    serde_json::from_str::<Deck>(&text)
+    json::parse::<Deck>(&text)
         .map(Rc::new)
         .map_err(|error| format!("le fichier de la présentation est illisible ({error})"))
 }
 
 async fn load_notes(token: &str, dispatcher: &UseReducerDispatcher<Model>) {
     match dom::fetch_text_with_token("api/notes", token).await {
-        Ok(text) => match serde_json::from_str::<BTreeMap<String, String>>(&text) {
+        Ok(text) => match json::parse::<BTreeMap<String, String>>(&text) {
             Ok(notes) => dispatcher.dispatch(Action::Notes(Rc::new(notes))),
             Err(error) => {
                 dispatcher.dispatch(Action::SyncProblem(format!("notes unreadable: {error}")))

@@ -3,6 +3,7 @@
 //! Layout:
 //! - `route`: the URL contract (`#/<slide-id>/<step>`), pure and tested natively;
 //! - `navigation`: the position in the deck and how keys move it (a `Reducible` state);
+//! - `json`: JSON through the browser's `JSON.parse`/`stringify` (no parser in the WASM);
 //! - `dom`: the few direct DOM calls (fetch, listeners, hash) behind small functions;
 //! - `keys`: which key does what (reveal.js conventions), pure and tested natively;
 //! - `app`: the root component wiring them together; `slide`: one slide on the canvas;
@@ -26,6 +27,8 @@ mod app;
 mod dom;
 #[cfg(target_arch = "wasm32")]
 mod help;
+#[cfg(target_arch = "wasm32")]
+mod json;
 #[cfg(target_arch = "wasm32")]
 mod overview;
 #[cfg(target_arch = "wasm32")]

@@ -4,11 +4,13 @@
 //!
 //! A shared moment adds the slide's widget states after the position, inside the hash:
 //! `#/<slide-id>/<step>?w0=<state>&w1=…` (`k` is the widget's index on the slide, the
-//! state is written by [`deck::url_state::encode`]). The part lives in the hash, not in the
-//! page's query, so the server never sees it and static hosts serve the link unchanged.
+//! state is JSON text written by [`deck::url_state::encode_text`]). The part lives in the
+//! hash, not in the page's query, so the server never sees it and static hosts serve the
+//! link unchanged.
 //!
-//! The app keeps widget states as opaque JSON objects: what they mean (and whether one
-//! is valid) is the widgets module's business, which ignores a state it cannot read.
+//! Here a state is opaque JSON text: the app parses it (with the browser's parser) into
+//! the JSON object it keeps, and what it means is the widgets module's business, which
+//! ignores a state it cannot read.
 
 use std::collections::BTreeMap;
 
@@ -54,20 +56,20 @@ impl Route {
 
     /// The hash for this route carrying these widget states (`#/id/2?w0=…&w1=…`); with
     /// no state it is [`Route::to_hash`].
-    pub fn to_hash_with_widgets(&self, states: &BTreeMap<u32, Value>) -> String {
+    pub fn to_hash_with_widgets(&self, states: &BTreeMap<u32, String>) -> String {
         let mut hash = self.to_hash();
         for (position, (k, state)) in states.iter().enumerate() {
             hash.push(if position == 0 { '?' } else { '&' });
-            hash.push_str(&format!("w{k}={}", deck::url_state::encode(state)));
+            hash.push_str(&format!("w{k}={}", deck::url_state::encode_text(state)));
         }
         hash
     }
 }
 
 /// The widget states a hash carries, by widget index on the slide. Pairs that are not
-/// `w<k>=<state>` or whose state is not a base64url JSON object are ignored: a link mangled by a chat
+/// `w<k>=<state>` or whose state is not base64url of an object's JSON text are ignored: a link mangled by a chat
 /// client still opens the slide, with the widgets it could read.
-pub fn widget_states_in_hash(hash: &str) -> BTreeMap<u32, Value> {
+pub fn widget_states_in_hash(hash: &str) -> BTreeMap<u32, String> {
     let Some((_, query)) = hash.split_once('?') else {
         return BTreeMap::new();
     };
@@ -76,7 +78,7 @@ pub fn widget_states_in_hash(hash: &str) -> BTreeMap<u32, Value> {
         .filter_map(|pair| {
             let (key, value) = pair.split_once('=')?;
             let k = key.strip_prefix('w')?.parse::<u32>().ok()?;
-            let state = deck::url_state::decode(value)?;
+            let state = deck::url_state::decode_text(value)?;
             Some((k, state))
         })
         .collect()
@@ -276,11 +278,8 @@ mod tests {
     }
 
     /// A state as the widgets module writes it (its schema is not the app's concern).
-    fn crashed_leader() -> Value {
-        serde_json::json!({
-            "inputs": [{ "at": 1200, "act": { "crash": { "node": "n1" } } }],
-            "sim_ms": 2345,
-        })
+    fn crashed_leader() -> String {
+        r#"{"inputs":[{"at":1200,"act":{"crash":{"node":"n1"}}}],"sim_ms":2345}"#.to_owned()
     }
 
     #[test]
@@ -289,7 +288,7 @@ mod tests {
             slide_id: "panne-leader".into(),
             step: 2,
         };
-        let paused = serde_json::json!({ "sim_ms": 800 });
+        let paused = r#"{"sim_ms":800}"#.to_owned();
         let states = BTreeMap::from([(0, crashed_leader()), (3, paused)]);
         let hash = route.to_hash_with_widgets(&states);
         assert!(hash.starts_with("#/panne-leader/2?w0="));
@@ -318,7 +317,7 @@ mod tests {
 
     #[test]
     fn foreign_or_garbled_widget_parts_are_ignored() {
-        let good = deck::url_state::encode(&crashed_leader());
+        let good = deck::url_state::encode_text(&crashed_leader());
         let hash = format!(
             "#/quorum/1?utm_source=chat&w=abc&wx={good}&w1=%%%&w2=Zm9v&w-1={good}&w4&w0={good}"
         );
@@ -352,7 +351,10 @@ mod tests {
     #[test]
     fn picks_the_slide_widget_states_from_the_app_map() {
         let widgets = BTreeMap::from([
-            (widget_key("a", 0), crashed_leader()),
+            (
+                widget_key("a", 0),
+                serde_json::from_str(&crashed_leader()).unwrap(),
+            ),
             (widget_key("a", 2), serde_json::json!({})),
             (widget_key("ab", 1), serde_json::json!({})),
             ("a/x".to_owned(), serde_json::json!({})),
@@ -361,7 +363,10 @@ mod tests {
         let states = slide_widget_states(&widgets, "a");
         assert_eq!(
             states,
-            BTreeMap::from([(0, crashed_leader()), (2, serde_json::json!({}))])
+            BTreeMap::from([
+                (0, serde_json::from_str(&crashed_leader()).unwrap()),
+                (2, serde_json::json!({}))
+            ])
         );
         assert!(slide_widget_states(&widgets, "zzz").is_empty());
     }

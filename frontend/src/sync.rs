@@ -12,6 +12,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{BroadcastChannel, EventSource, MessageEvent};
 
 use crate::dom;
+use crate::json;
 
 /// What a static-mode window sends to ask the publishers for their state.
 const HELLO: &str = "hello";
@@ -52,7 +53,7 @@ impl SyncLink {
             };
             if text == HELLO {
                 on_incoming(Incoming::Hello);
-            } else if let Ok(message) = serde_json::from_str::<SyncMessage>(&text) {
+            } else if let Ok(message) = json::parse::<SyncMessage>(&text) {
                 on_incoming(Incoming::State(message));
             }
         });
@@ -93,7 +94,7 @@ impl SyncLink {
                 let Some(token) = token.map(str::to_owned) else {
                     return;
                 };
-                let Ok(body) = serde_json::to_string(state) else {
+                let Ok(body) = json::stringify(state) else {
                     return;
                 };
                 wasm_bindgen_futures::spawn_local(async move {
@@ -112,8 +113,7 @@ impl SyncLink {
                     seq,
                     state: state.clone(),
                 };
-                if let (Some(channel), Ok(text)) = (&self.channel, serde_json::to_string(&message))
-                {
+                if let (Some(channel), Ok(text)) = (&self.channel, json::stringify(&message)) {
                     let _ = channel.post_message(&JsValue::from_str(&text));
                 }
             }
@@ -146,7 +146,7 @@ impl LiveLink {
             if let Some(status) = event
                 .data()
                 .as_string()
-                .and_then(|text| serde_json::from_str::<LiveStatus>(&text).ok())
+                .and_then(|text| json::parse::<LiveStatus>(&text).ok())
             {
                 on_status(status);
             }

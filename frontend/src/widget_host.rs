@@ -15,6 +15,8 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::Element;
 use yew::prelude::*;
 
+use crate::json;
+
 /// The global the page defines to load the widgets module.
 const LOADER: &str = "raftdeckLoadWidgets";
 
@@ -141,7 +143,10 @@ struct Mounted {
 pub fn widget_host(props: &WidgetHostProps) -> Html {
     let live = Live {
         step: props.step,
-        external: props.external.as_ref().map(serde_json::Value::to_string),
+        external: props
+            .external
+            .as_ref()
+            .and_then(|state| json::stringify(state).ok()),
         preview: props.preview,
     };
     // Read by the mount once the module has arrived, which may be renders later.
@@ -160,7 +165,7 @@ pub fn widget_host(props: &WidgetHostProps) -> Html {
         );
         use_effect_with(deps, move |(host, spec, key)| {
             let cancelled = Rc::new(std::cell::Cell::new(false));
-            let spec_json = serde_json::to_string(&**spec).unwrap_or_default();
+            let spec_json = json::stringify(&**spec).unwrap_or_default();
             let (host, key) = (host.clone(), key.to_string());
             {
                 let (cancelled, mounted) = (cancelled.clone(), mounted.clone());
@@ -171,7 +176,7 @@ pub fn widget_host(props: &WidgetHostProps) -> Html {
                     }
                     let callback = Closure::<dyn Fn(String, String)>::new(
                         move |key: String, state: String| {
-                            if let Ok(state) = serde_json::from_str(&state) {
+                            if let Ok(state) = json::parse::<serde_json::Value>(&state) {
                                 let emit = on_state.borrow().clone();
                                 emit.emit((key, state));
                             }

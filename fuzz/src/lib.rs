@@ -198,7 +198,10 @@ pub fn widget_url(data: &[u8]) {
     // The app keeps any JSON object; the widgets module decides what it means.
     let from_hash = frontend::route::widget_states_in_hash(text)
         .into_values()
-        .find_map(|value| widgets::WidgetState::from_json(&value).ok());
+        .find_map(|text| {
+            let value = serde_json::from_str::<serde_json::Value>(&text).ok()?;
+            widgets::WidgetState::from_json(&value).ok()
+        });
     let direct = widgets::WidgetState::decode_from_url(text);
     let Some(mut state) = from_hash.or(direct.ok()) else {
         return;
