@@ -3,30 +3,12 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
 
-use server::app::{app, AppState};
-use server::bundle::Bundle;
+mod common;
 
-/// A fresh folder under the system temp dir, unique per test.
-fn temp_dir(name: &str) -> PathBuf {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "raftdeck-test-{}-{}-{name}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn write(path: &Path, text: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
+use common::{fake_bundle, serve_in_background, temp_dir, write};
 
 const META: &str = "title = \"Titre de test\"\nspeaker = \"S\"\nevent = \"E\"\ndescription = \"Une description\"\nplanned_minutes = 51\n";
 
@@ -44,48 +26,18 @@ fn fixture() -> (PathBuf, PathBuf) {
         &"body { color: black; }\n".repeat(100),
     );
     let dist_dir = root.join("dist");
-    write(
-        &dist_dir.join("manifest.json"),
-        "{\"js\": \"app-1.js\", \"wasm\": \"app-1.wasm\", \"widgets_js\": \"w-1.js\", \"widgets_wasm\": \"w-1.wasm\"}",
-    );
-    write(
-        &dist_dir.join("assets/w-1.js"),
-        "export default function init() {}\n",
-    );
-    std::fs::write(
-        dist_dir.join("assets/w-1.wasm"),
-        [0u8, 97, 115, 109, 1, 0, 0, 0],
-    )
-    .unwrap();
-    write(
-        &dist_dir.join("assets/app-1.js"),
+    fake_bundle(
+        &dist_dir,
         &"export default function init() {}\n".repeat(100),
+        &[0u8, 97, 115, 109, 1, 0, 0, 0].repeat(200),
     );
-    std::fs::write(
-        dist_dir.join("assets/app-1.wasm"),
-        [0u8, 97, 115, 109, 1, 0, 0, 0].repeat(200),
-    )
-    .unwrap();
     (deck_dir, dist_dir)
 }
 
 /// Serves the fixture on a free loopback port in a background runtime.
 fn start() -> SocketAddr {
     let (deck_dir, dist_dir) = fixture();
-    let deck = deck::compiler::compile_deck(&deck_dir).unwrap();
-    let bundle = Bundle::load(&dist_dir).unwrap();
-    let state = AppState::new(deck, bundle, deck_dir, dist_dir, "secret".into());
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    listener.set_nonblocking(true).unwrap();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            axum::serve(listener, app(state)).await.unwrap();
-        });
-    });
-    addr
+    serve_in_background(deck_dir, dist_dir)
 }
 
 struct Reply {

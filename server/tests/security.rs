@@ -8,11 +8,12 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
-use server::app::AppState;
-use server::bundle::Bundle;
+mod common;
+
+use common::{app_state, fake_bundle, temp_dir, write};
 
 /// Text only files outside the served folders contain: seeing it means an escape.
 const SECRET: &str = "SECRET-MARKER-7f3a";
@@ -27,18 +28,9 @@ fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn write(path: &Path, text: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
-
 /// A deck folder (with secrets next to and above the served folders) and a bundle.
 fn fixture() -> (PathBuf, PathBuf) {
-    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let unique = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let root =
-        std::env::temp_dir().join(format!("raftdeck-security-{}-{unique}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
+    let root = temp_dir("security");
     let deck_dir = root.join("deck");
     write(
         &deck_dir.join("slides/deck.toml"),
@@ -59,14 +51,7 @@ fn fixture() -> (PathBuf, PathBuf) {
         "body { color: black; }\n",
     );
     let dist_dir = root.join("dist");
-    write(
-        &dist_dir.join("manifest.json"),
-        "{\"js\": \"a.js\", \"wasm\": \"a.wasm\", \"widgets_js\": \"w.js\", \"widgets_wasm\": \"w.wasm\"}",
-    );
-    write(&dist_dir.join("assets/a.js"), "export default 1;\n");
-    write(&dist_dir.join("assets/a.wasm"), "\0asm");
-    write(&dist_dir.join("assets/w.js"), "export default 1;\n");
-    write(&dist_dir.join("assets/w.wasm"), "\0asm");
+    fake_bundle(&dist_dir, "export default 1;\n", b"\0asm");
     write(&dist_dir.join("secret.txt"), SECRET);
     (deck_dir, dist_dir)
 }
@@ -82,14 +67,7 @@ struct Server {
 impl Server {
     fn start() -> Server {
         let (deck_dir, dist_dir) = fixture();
-        let deck = deck::compiler::compile_deck(&deck_dir).unwrap();
-        let state = AppState::new(
-            deck,
-            Bundle::load(&dist_dir).unwrap(),
-            deck_dir,
-            dist_dir,
-            "secret".into(),
-        );
+        let state = app_state(deck_dir, dist_dir);
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         listener.set_nonblocking(true).unwrap();
@@ -291,7 +269,7 @@ fn traversal_never_escapes_the_served_folders() {
     }
     // The served files themselves are still served.
     assert_eq!(get(addr, "/static/style.css").status, 200);
-    assert_eq!(get(addr, "/assets/a.js").status, 200);
+    assert_eq!(get(addr, "/assets/app-1.js").status, 200);
 }
 
 #[test]
@@ -465,8 +443,8 @@ fn every_response_carries_the_security_headers() {
         "/index.html",
         "/api/deck",
         "/static/style.css",
-        "/assets/a.js",
-        "/assets/a.wasm",
+        "/assets/app-1.js",
+        "/assets/app-1.wasm",
         "/no-such-page",
         "/static/missing.css",
         "/api/notes",

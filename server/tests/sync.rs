@@ -7,65 +7,33 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use server::app::{app, AppState};
-use server::bundle::Bundle;
+mod common;
+
+use common::{fake_bundle, serve_in_background, temp_dir, write};
 
 fn fixture() -> (PathBuf, PathBuf) {
-    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let unique = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let root = std::env::temp_dir().join(format!("raftdeck-sync-{}-{unique}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    let write = |path: PathBuf, text: &str| {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
+    let root = temp_dir("sync");
     let deck_dir = root.join("deck");
     write(
-        deck_dir.join("slides/deck.toml"),
+        &deck_dir.join("slides/deck.toml"),
         "title = \"T\"\nspeaker = \"S\"\nevent = \"E\"\ndescription = \"D\"\nplanned_minutes = 2\n",
     );
     write(
-        deck_dir.join("slides/01-a.md"),
+        &deck_dir.join("slides/01-a.md"),
         "<!-- id: un -->\n# Un\n---\n<!-- id: deux -->\n# Deux\n",
     );
     write(
-        deck_dir.join("speaker-notes/01-a.md"),
+        &deck_dir.join("speaker-notes/01-a.md"),
         "## un\nBonjour **tous**.\n",
     );
     let dist_dir = root.join("dist");
-    write(
-        dist_dir.join("manifest.json"),
-        "{\"js\": \"a.js\", \"wasm\": \"a.wasm\", \"widgets_js\": \"w.js\", \"widgets_wasm\": \"w.wasm\"}",
-    );
-    write(dist_dir.join("assets/a.js"), "x");
-    write(dist_dir.join("assets/a.wasm"), "x");
-    write(dist_dir.join("assets/w.js"), "x");
-    write(dist_dir.join("assets/w.wasm"), "x");
+    fake_bundle(&dist_dir, "x", b"x");
     (deck_dir, dist_dir)
 }
 
 fn start() -> SocketAddr {
     let (deck_dir, dist_dir) = fixture();
-    let deck = deck::compiler::compile_deck(&deck_dir).unwrap();
-    let state = AppState::new(
-        deck,
-        Bundle::load(&dist_dir).unwrap(),
-        deck_dir,
-        dist_dir,
-        "secret".into(),
-    );
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    listener.set_nonblocking(true).unwrap();
-    std::thread::spawn(move || {
-        tokio::runtime::Runtime::new()
-            .unwrap()
-            .block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                axum::serve(listener, app(state)).await.unwrap();
-            });
-    });
-    addr
+    serve_in_background(deck_dir, dist_dir)
 }
 
 /// Sends a raw request; returns the status and the body.
