@@ -412,3 +412,45 @@ test("membership: a slide that allows it adds a member on a site and removes one
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("a deep link to a widget says it is loading, then the widget takes the slot", async () => {
+  const { page, context, errors } = await openPage(browser);
+  // Hold the widgets module back until the note has been seen.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route(/\/assets\/raftdeck-widgets-[0-9a-f]+\.wasm$/, async (route) => {
+    await held;
+    await route.continue();
+  });
+  const slide = deck.slides.find((candidate) => candidate.widgets.some((widget) => widget.kind === "raft"));
+  await page.goto(`${server.url}#/${slide.id}`);
+  const note = page.locator(`[data-slide-id="${slide.id}"] .widget-loading[role="status"]`).first();
+  await note.waitFor();
+  assert.equal(await note.innerText(), "Chargement de l’animation…");
+  const shot = await screenshot(page, "widget-loading");
+  assert.ok(shot.colours > 5, `the loading slide looks blank: ${shot.file}`);
+  release();
+  await page.locator('[data-widget="raft"]').first().waitFor(WAIT);
+  assert.equal(await page.locator(".widget-loading").count(), 0, "the loading note stays after mounting");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("when the widgets module cannot load, the slot says so and the deck still works", async () => {
+  const { page, context, errors } = await openPage(browser);
+  await page.route(/\/assets\/raftdeck-widgets-[0-9a-f]+\.wasm$/, (route) => route.abort());
+  const index = deck.slides.findIndex((candidate) => candidate.widgets.length > 0);
+  const slide = deck.slides[index];
+  await page.goto(`${server.url}#/${slide.id}`);
+  const alert = page.locator(`[data-slide-id="${slide.id}"] .raft-error[role="alert"]`).first();
+  await alert.waitFor(WAIT);
+  assert.match(await alert.innerText(), /^L’animation n’a pas pu être chargée : /);
+  assert.equal(await page.locator(".widget-loading").count(), 0);
+  assert.ok(errors.some((error) => error.includes("widget")), `the failure is logged: ${errors}`);
+  // Navigation does not depend on the widgets.
+  await page.goto(`${server.url}#/${deck.slides[index + 1].id}`);
+  await page.locator(`[data-slide-id="${deck.slides[index + 1].id}"]`).waitFor();
+  await page.keyboard.press("ArrowLeft");
+  await page.locator(`[data-slide-id="${slide.id}"]`).waitFor();
+  await context.close();
+});

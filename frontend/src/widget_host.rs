@@ -167,10 +167,18 @@ pub fn widget_host(props: &WidgetHostProps) -> Html {
             let cancelled = Rc::new(std::cell::Cell::new(false));
             let spec_json = json::stringify(&**spec).unwrap_or_default();
             let (host, key) = (host.clone(), key.to_string());
+            // Until the module is there (the first widget of a deep link, a slow network),
+            // the slot says so. With the module loaded, mounting follows in a microtask,
+            // before the browser paints: the note never shows.
+            let loading_note = show_note(&host, "widget-loading", "status", LOADING_TEXT);
             {
                 let (cancelled, mounted) = (cancelled.clone(), mounted.clone());
+                let loading_note = loading_note.clone();
                 wasm_bindgen_futures::spawn_local(async move {
                     let exports = module().await;
+                    if let Some(note) = &loading_note {
+                        note.remove();
+                    }
                     if cancelled.get() {
                         return;
                     }
@@ -211,6 +219,9 @@ pub fn widget_host(props: &WidgetHostProps) -> Html {
             }
             move || {
                 cancelled.set(true);
+                if let Some(note) = &loading_note {
+                    note.remove();
+                }
                 if let Some(done) = mounted.borrow_mut().take() {
                     let _ = call_method(&done.widget, "destroy", &[]);
                 }
@@ -225,18 +236,26 @@ pub fn widget_host(props: &WidgetHostProps) -> Html {
     Html::default()
 }
 
+/// What a slot says while the widgets module loads.
+const LOADING_TEXT: &str = "Chargement de l’animation…";
+
 /// Tells the audience, in the slot, that this widget could not start.
 fn show_failure(host: &Element, message: &str) {
     web_sys::console::error_1(&JsValue::from_str(&format!("widget: {message}")));
-    let Some(document) = host.owner_document() else {
-        return;
-    };
-    if let Ok(note) = document.create_element("div") {
-        note.set_class_name("raft-widget raft-error");
-        let _ = note.set_attribute("role", "alert");
-        note.set_text_content(Some(&format!(
-            "L’animation n’a pas pu être chargée : {message}"
-        )));
-        let _ = host.append_child(&note);
-    }
+    show_note(
+        host,
+        "raft-widget raft-error",
+        "alert",
+        &format!("L’animation n’a pas pu être chargée : {message}"),
+    );
+}
+
+/// Appends a text note with this class and ARIA role to the slot; returns it.
+fn show_note(host: &Element, class: &str, role: &str, text: &str) -> Option<Element> {
+    let note = host.owner_document()?.create_element("div").ok()?;
+    note.set_class_name(class);
+    let _ = note.set_attribute("role", role);
+    note.set_text_content(Some(text));
+    host.append_child(&note).ok()?;
+    Some(note)
 }
