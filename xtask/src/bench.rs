@@ -524,7 +524,7 @@ fn render(native: &Value, browser: &Value, machine: &str, date: &str) -> String 
     ));
     let ready = &browser["app_ready_ms"];
     out.push_str(&format!(
-        "The same loads up to the app's own first slide (WASM instantiated, deck parsed: keys, links and widgets work from then on): median **{:.0} ms** (min {:.0}, max {:.0}).\n\n",
+        "The same loads up to the app's own first slide (WASM instantiated, deck parsed: keys and links work from then on, widgets once their own module has arrived): median **{:.0} ms** (min {:.0}, max {:.0}).\n\n",
         number(&ready["median"]),
         number(&ready["min"]),
         number(&ready["max"]),
