@@ -21,7 +21,7 @@ use crate::mount::WidgetProps;
 use super::layout::{Geometry, VIEW_WIDTH};
 use super::model_narration::reason_text;
 use super::model_player::ModelPlayer;
-use super::playback::Playback;
+use super::playback::{Playback, TransportMessages};
 use super::state::{MAX_SPEED, MIN_SPEED};
 
 /// Height taken by the controls and the caption line under the SVG (canvas pixels).
@@ -112,16 +112,6 @@ pub fn duration_text(ms: u64) -> String {
     } else {
         let seconds = ms / 1000;
         format!("{} min {:02} s", seconds / 60, seconds % 60)
-    }
-}
-
-fn speed_text(speed: f64) -> String {
-    if (speed - 1.0).abs() < 0.05 {
-        "temps réel".to_string()
-    } else if speed < 1.0 {
-        format!("ralenti ×{:.0}", 1.0 / speed)
-    } else {
-        format!("accéléré ×{speed:.0}")
     }
 }
 
@@ -668,29 +658,15 @@ impl ModelWidget {
                 .unwrap_or(0);
             Msg::Seek(value)
         });
-        let speed = link.callback(|event: InputEvent| {
-            let value = event
-                .target_dyn_into::<HtmlInputElement>()
-                .and_then(|input| input.value().parse::<f64>().ok())
-                .unwrap_or(0.0);
-            Msg::SpeedLog(value)
-        });
         html! {
             <div class="raft-controls" role="toolbar" aria-label="Contrôles de la simulation">
-                if self.playback.playing {
-                    <button type="button" data-action="pause" title="Pause (espace)" onclick={link.callback(|_| Msg::TogglePlay)}>{ "⏸ Pause" }</button>
-                } else {
-                    <button type="button" data-action="play" title="Lecture (espace)" onclick={link.callback(|_| Msg::TogglePlay)}>{ "▶ Lecture" }</button>
-                }
-                <button type="button" data-action="step" title="Instant suivant (S)" onclick={link.callback(|_| Msg::Step)}>{ "Pas ›" }</button>
-                <button type="button" data-action="next" title="Événement marquant suivant (J)" onclick={link.callback(|_| Msg::Jump)}>{ "Événement »" }</button>
-                <button type="button" data-action="reset" title="Recommencer (R)" onclick={link.callback(|_| Msg::Reset)}>{ "↺" }</button>
-                <label class="raft-speed" title="Vitesse (+ / −)">
-                    <input type="range" min="-3" max="2" step="0.05" data-action="speed"
-                           aria-label="Vitesse de la simulation"
-                           value={format!("{:.2}", self.playback.speed.log10())} oninput={speed} />
-                    <span>{ speed_text(self.playback.speed) }</span>
-                </label>
+                { self.playback.transport(TransportMessages {
+                    toggle: || Msg::TogglePlay,
+                    step: || Msg::Step,
+                    jump: || Msg::Jump,
+                    reset: || Msg::Reset,
+                    speed_log: Msg::SpeedLog,
+                }) }
                 <label class="raft-scrubber" title="Revenir à un instant ([ et ])">
                     <input type="range" min="0" max={frontier.max(1).to_string()} step="100" data-action="seek"
                            aria-label="Instant simulé" value={now.to_string()} oninput={seek} />

@@ -5,8 +5,9 @@
 use deck::WidgetSpec;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
+use web_sys::HtmlInputElement;
 use yew::html::Scope;
-use yew::Component;
+use yew::prelude::*;
 
 use crate::model_player::ModelPlayer;
 use crate::player::{checkpoint_for_step, Player, MAX_SIM_MS};
@@ -122,6 +123,38 @@ fn prefers_reduced_motion() -> bool {
                 .flatten()
         })
         .is_some_and(|query| query.matches())
+}
+
+/// The speed as the audience reads it: « temps réel », « ralenti ×4 », « accéléré ×2,5 ».
+pub fn speed_text(speed: f64) -> String {
+    let number = |value: f64| {
+        if value >= 10.0 || (value - value.round()).abs() < 0.05 {
+            format!("{value:.0}")
+        } else {
+            format!("{value:.1}").replace('.', ",")
+        }
+    };
+    if (speed - 1.0).abs() < 0.05 {
+        "temps réel".to_string()
+    } else if speed < 1.0 {
+        format!("ralenti ×{}", number(1.0 / speed))
+    } else {
+        format!("accéléré ×{}", number(speed))
+    }
+}
+
+/// Which message of the component each transport control sends.
+pub struct TransportMessages<C: Component> {
+    /// Play or pause.
+    pub toggle: fn() -> C::Message,
+    /// To the next instant where something happens.
+    pub step: fn() -> C::Message,
+    /// To the next told event.
+    pub jump: fn() -> C::Message,
+    /// Back to the start.
+    pub reset: fn() -> C::Message,
+    /// The speed slider moved (log10 of the speed).
+    pub speed_log: fn(f64) -> C::Message,
 }
 
 /// A widget's engine and how it plays. `C` is the component, which gets a `frame`
@@ -268,6 +301,45 @@ impl<C: Component, E: Engine> Playback<C, E> {
         self.pause();
         if state.playing {
             self.start();
+        }
+    }
+
+    /// The transport part of the widget's toolbar, the same in every widget: play or
+    /// pause, step, next event, restart, and the speed slider with its text.
+    pub fn transport(&self, messages: TransportMessages<C>) -> Html {
+        let TransportMessages {
+            toggle,
+            step,
+            jump,
+            reset,
+            speed_log,
+        } = messages;
+        let link = &self.link;
+        let current = self.speed.log10();
+        let speed = link.callback(move |event: InputEvent| {
+            let value = event
+                .target_dyn_into::<HtmlInputElement>()
+                .and_then(|input| input.value().parse::<f64>().ok())
+                .unwrap_or(current);
+            speed_log(value)
+        });
+        html! {
+            <>
+                if self.playing {
+                    <button type="button" data-action="pause" title="Pause (espace)" onclick={link.callback(move |_| toggle())}>{ "⏸ Pause" }</button>
+                } else {
+                    <button type="button" data-action="play" title="Lecture (espace)" onclick={link.callback(move |_| toggle())}>{ "▶ Lecture" }</button>
+                }
+                <button type="button" data-action="step" title="Instant suivant (S)" onclick={link.callback(move |_| step())}>{ "Pas ›" }</button>
+                <button type="button" data-action="next" title="Événement marquant suivant (J)" onclick={link.callback(move |_| jump())}>{ "Événement »" }</button>
+                <button type="button" data-action="reset" title="Recommencer (R)" onclick={link.callback(move |_| reset())}>{ "↺" }</button>
+                <label class="raft-speed" title="Vitesse (+ / −)">
+                    <input type="range" min="-3" max="2" step="0.05" data-action="speed"
+                           aria-label="Vitesse de la simulation"
+                           value={format!("{current:.2}")} oninput={speed} />
+                    <span>{ speed_text(self.speed) }</span>
+                </label>
+            </>
         }
     }
 

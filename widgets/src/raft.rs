@@ -24,7 +24,7 @@ use super::layout::{
     MIN_FLIGHT_REAL_MS, TERM_COLOURS, VIEW_WIDTH,
 };
 use super::narration::role_text;
-use super::playback::Playback;
+use super::playback::{Playback, TransportMessages};
 use super::player::Player;
 use super::state::{UserInput, MAX_SPEED, MIN_SPEED};
 
@@ -102,23 +102,6 @@ fn real_now_ms() -> f64 {
 /// `3,25 s`: French decimal comma.
 fn seconds(ms: u64) -> String {
     format!("{:.2} s", ms as f64 / 1000.0).replace('.', ",")
-}
-
-fn speed_text(speed: f64) -> String {
-    let number = |value: f64| {
-        if value >= 10.0 || (value - value.round()).abs() < 0.05 {
-            format!("{value:.0}")
-        } else {
-            format!("{value:.1}").replace('.', ",")
-        }
-    };
-    if (speed - 1.0).abs() < 0.05 {
-        "temps réel".to_string()
-    } else if speed < 1.0 {
-        format!("ralenti ×{}", number(1.0 / speed))
-    } else {
-        format!("accéléré ×{}", number(speed))
-    }
 }
 
 fn term_colour(term: u64) -> &'static str {
@@ -1245,13 +1228,6 @@ impl RaftWidget {
                 .unwrap_or(0);
             Msg::Seek(value)
         });
-        let speed = link.callback(|event: InputEvent| {
-            let value = event
-                .target_dyn_into::<HtmlInputElement>()
-                .and_then(|input| input.value().parse::<f64>().ok())
-                .unwrap_or(-0.6);
-            Msg::SpeedLog(value)
-        });
         let toggle = |which: &'static str, label: &'static str, on: bool| {
             let onclick = link.callback(move |_| Msg::Toggle(which));
             html! {
@@ -1263,20 +1239,13 @@ impl RaftWidget {
         };
         html! {
             <div class="raft-controls" role="toolbar" aria-label="Contrôles de la simulation">
-                if self.playback.playing {
-                    <button type="button" data-action="pause" title="Pause (espace)" onclick={link.callback(|_| Msg::TogglePlay)}>{ "⏸ Pause" }</button>
-                } else {
-                    <button type="button" data-action="play" title="Lecture (espace)" onclick={link.callback(|_| Msg::TogglePlay)}>{ "▶ Lecture" }</button>
-                }
-                <button type="button" data-action="step" title="Instant suivant (S)" onclick={link.callback(|_| Msg::Step)}>{ "Pas ›" }</button>
-                <button type="button" data-action="next" title="Événement marquant suivant (J)" onclick={link.callback(|_| Msg::Jump)}>{ "Événement »" }</button>
-                <button type="button" data-action="reset" title="Recommencer (R)" onclick={link.callback(|_| Msg::Reset)}>{ "↺" }</button>
-                <label class="raft-speed" title="Vitesse (+ / −)">
-                    <input type="range" min="-3" max="2" step="0.05" data-action="speed"
-                           aria-label="Vitesse de la simulation"
-                           value={format!("{:.2}", self.playback.speed.log10())} oninput={speed} />
-                    <span>{ speed_text(self.playback.speed) }</span>
-                </label>
+                { self.playback.transport(TransportMessages {
+                    toggle: || Msg::TogglePlay,
+                    step: || Msg::Step,
+                    jump: || Msg::Jump,
+                    reset: || Msg::Reset,
+                    speed_log: Msg::SpeedLog,
+                }) }
                 <label class="raft-scrubber" title="Revenir à un instant déjà simulé ([ et ])">
                     <input type="range" min="0" max={frontier.max(1).to_string()} step="1" data-action="seek"
                            aria-label="Instant simulé" value={now.to_string()} oninput={seek} />
