@@ -4,21 +4,13 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { after, before, test } from "node:test";
-import { launchBrowser, openPage, startServer } from "./harness.mjs";
+import { test } from "node:test";
+import { openPage, useServedDeck } from "./harness.mjs";
 
 let server;
 let browser;
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+useServedDeck((started) => ({ server, browser } = started));
 
 test("every scenario's trace hash is identical natively and in WASM", async () => {
   const dir = path.join(process.env.RAFTDECK_DECK, "slides", "scenarios");

@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { after, before } from "node:test";
 import { chromium } from "playwright-core";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -119,4 +120,22 @@ export async function fetchDeck(url) {
   const response = await fetch(new URL("api/deck", url));
   if (!response.ok) throw new Error(`GET api/deck: ${response.status}`);
   return response.json();
+}
+
+/** Starts `raftdeck serve` on the talk and Chromium before a test file's tests, hands them
+ *  (and the deck as served) to `take`, and stops both after the tests. The server's exit
+ *  code goes to `stopped`, if given. */
+export function useServedDeck(take, { stopped } = {}) {
+  let server;
+  let browser;
+  before(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+    take({ server, browser, deck: await fetchDeck(server.url) });
+  });
+  after(async () => {
+    await browser?.close();
+    const code = await server?.stop();
+    stopped?.(code, server);
+  });
 }

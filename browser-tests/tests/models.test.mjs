@@ -4,21 +4,13 @@
 // forward then back returns the exact state; screenshots are taken to be looked at.
 // No wall-clock assertion: waits are for DOM conditions, with generous timeouts.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { launchBrowser, openPage, screenshot, startServer } from "./harness.mjs";
+import { test } from "node:test";
+import { openPage, screenshot, useServedDeck } from "./harness.mjs";
 
 let server;
 let browser;
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+useServedDeck((started) => ({ server, browser } = started));
 
 const WAIT = { timeout: 60000 };
 

@@ -1,23 +1,15 @@
 // The deck in a real browser: first slide, keys, URL contract, reload, no console errors,
 // a non-blank screenshot, and the readable failure when the WASM cannot load.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { fetchDeck, launchBrowser, openPage, screenshot, startServer } from "./harness.mjs";
+import { test } from "node:test";
+import { openPage, screenshot, useServedDeck } from "./harness.mjs";
 
 let server;
 let browser;
 let deck;
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-  deck = await fetchDeck(server.url);
-});
-
-after(async () => {
-  await browser?.close();
-  const code = await server?.stop();
-  assert.equal(code, 0, `raftdeck serve should stop cleanly on Ctrl-C:\n${server?.output()}`);
+useServedDeck((started) => ({ server, browser, deck } = started), {
+  stopped: (code) => assert.equal(code, 0, `raftdeck serve should stop cleanly on Ctrl-C:\n${server?.output()}`),
 });
 
 const visibleSlide = (page) => page.locator("[data-slide-id][data-step]");

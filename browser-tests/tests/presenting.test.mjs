@@ -1,23 +1,14 @@
 // Presenting in a real browser: every key, the overview, the go-to prompt, help,
 // blackout, fullscreen, the presenter view, touch, the aria-live region and reduced motion.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { fetchDeck, launchBrowser, openPage, screenshot, startServer } from "./harness.mjs";
+import { test } from "node:test";
+import { openPage, screenshot, useServedDeck } from "./harness.mjs";
 
 let server;
 let browser;
 let deck;
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-  deck = await fetchDeck(server.url);
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+useServedDeck((started) => ({ server, browser, deck } = started));
 
 const at = (page, slide, step = 0) =>
   page.locator(`main [data-slide-id="${slide.id}"][data-step="${step}"]`).waitFor();

@@ -1,21 +1,13 @@
 // Every slide of the talk, fully revealed, in real Chromium at 1280×720: rendered (not
 // blank), nothing overflowing the 16:9 canvas, a screenshot of each to look at.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { fetchDeck, launchBrowser, openPage, screenshot, startServer } from "./harness.mjs";
+import { test } from "node:test";
+import { fetchDeck, openPage, screenshot, useServedDeck } from "./harness.mjs";
 
 let server;
 let browser;
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+useServedDeck((started) => ({ server, browser } = started));
 
 test("every slide renders within the canvas, without console errors", async () => {
   const deck = await fetchDeck(server.url);

@@ -5,23 +5,14 @@ import assert from "node:assert/strict";
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { after, before, test } from "node:test";
-import { fetchDeck, launchBrowser, openPage, startServer } from "./harness.mjs";
+import { test } from "node:test";
+import { openPage, startServer, useServedDeck } from "./harness.mjs";
 
 let server;
 let browser;
 let deck;
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-  deck = await fetchDeck(server.url);
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+useServedDeck((started) => ({ server, browser, deck } = started));
 
 // Generous waits: on a loaded 2-core machine a page may take seconds to start. How fast a
 // change reaches followers is measured by `cargo xtask bench` (sync fan-out), not asserted
@@ -45,6 +36,8 @@ test("a follower replays the presenter's slide, step and widget state", async ()
   await shown(follower.page, deck.slides[0]);
   const stepped = deck.slides.findIndex((slide, index) => index > 0 && slide.steps > 0);
   await presenter.page.evaluate((id) => { location.hash = `#/${id}`; }, deck.slides[stepped].id);
+  // The key must reach the presenter once it is on that slide, not before.
+  await presenter.page.locator(`.presenter-current [data-slide-id="${deck.slides[stepped].id}"][data-step="0"]`).waitFor(WAIT);
   await presenter.page.keyboard.press("ArrowRight");
   await shown(follower.page, deck.slides[stepped], 1);
 
@@ -84,6 +77,23 @@ test("a late joiner gets the current state at once; a follower can detach and re
   await late.page.locator("[data-reattach]").click();
   await shown(late.page, deck.slides[2]);
   await late.context.close();
+});
+
+test("a follower opened after the presenter moved always starts on the presenter's slide", async () => {
+  // A follower first lands on slide 1, then sync moves it: the hash change it made
+  // itself on landing must never be taken for the audience's own navigation (which
+  // would pull it back and detach it). Repeated, because that was a race.
+  for (let round = 0; round < 12; round += 1) {
+    const target = deck.slides[2 + (round % 6)];
+    assert.equal((await post({ slide: target.id, step: 0 })).status, 200);
+    const follower = await openPage(browser);
+    await follower.page.goto(`${server.url}?follow`);
+    await shown(follower.page, target);
+    await follower.page.waitForTimeout(100);
+    assert.equal(await follower.page.locator('[data-view="follow"]').getAttribute("data-attached"), "true", `round ${round}: detached`);
+    assert.equal(await follower.page.locator(`main [data-slide-id="${target.id}"]`).count(), 1, `round ${round}: moved away`);
+    await follower.context.close();
+  }
 });
 
 test("a wrong or missing token is refused with 401 and changes nothing", async () => {

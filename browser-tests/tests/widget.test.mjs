@@ -4,23 +4,14 @@
 // Nothing here waits on wall-clock luck: every wait is for a DOM condition, bounded by the
 // widget's simulated time (data-sim-ms), with generous timeouts.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { fetchDeck, launchBrowser, openPage, screenshot, startServer } from "./harness.mjs";
+import { test } from "node:test";
+import { openPage, screenshot, useServedDeck } from "./harness.mjs";
 
 let server;
 let browser;
 let deck;
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-  deck = await fetchDeck(server.url);
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+useServedDeck((started) => ({ server, browser, deck } = started));
 
 const WAIT = { timeout: 90000 };
 

@@ -561,8 +561,10 @@ pub fn app(props: &AppProps) -> Html {
             };
             let hash = {
                 let dispatcher = dispatcher.clone();
-                Listener::on_window("hashchange", move |_| {
-                    let hash = dom::location_hash();
+                Listener::on_window("hashchange", move |event| {
+                    let Some(hash) = dom::hash_changed_by_user(&event) else {
+                        return;
+                    };
                     if let Some(route) = Route::parse(&hash) {
                         let states = url_widget_states(&hash);
                         dispatcher.dispatch(Action::FollowUrl(route, states));

@@ -53,9 +53,41 @@ pub fn set_location_hash(hash: &str) {
     if let Some(window) = web_sys::window() {
         let location = window.location();
         if location.hash().ok().as_deref() != Some(hash) {
+            OWN_HASHES.with(|own| own.borrow_mut().push_back(hash.to_owned()));
             let _ = location.set_hash(hash);
         }
     }
+}
+
+thread_local! {
+    /// Hashes this window set itself whose `hashchange` has not arrived yet. That event
+    /// is not the user's navigation, and it can arrive after the app has moved on (a
+    /// follower placed on slide 1 at load, then on the presenter's slide by sync): taken
+    /// for the user's, it would pull the app back and detach the follower.
+    static OWN_HASHES: std::cell::RefCell<std::collections::VecDeque<String>> =
+        std::cell::RefCell::default();
+}
+
+/// The hash a `hashchange` event moved to, or `None` when this window set that hash
+/// itself (see [`set_location_hash`]).
+pub fn hash_changed_by_user(event: &web_sys::Event) -> Option<String> {
+    let new_url = js_sys::Reflect::get(event, &JsValue::from_str("newURL"))
+        .ok()?
+        .as_string()?;
+    let hash = new_url
+        .find('#')
+        .map_or_else(String::new, |at| new_url[at..].to_owned());
+    let own = OWN_HASHES.with(|own| {
+        let mut own = own.borrow_mut();
+        match own.iter().position(|written| *written == hash) {
+            Some(at) => {
+                own.drain(..=at);
+                true
+            }
+            None => false,
+        }
+    });
+    (!own).then_some(hash)
 }
 
 /// Replaces the location hash without adding a history entry (and without a
