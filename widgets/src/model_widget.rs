@@ -22,7 +22,6 @@ use super::layout::{Geometry, VIEW_WIDTH};
 use super::model_narration::reason_text;
 use super::model_player::ModelPlayer;
 use super::playback::{Playback, TransportMessages};
-use super::state::{MAX_SPEED, MIN_SPEED};
 
 /// Height taken by the controls and the caption line under the SVG (canvas pixels).
 const CHROME_HEIGHT: f64 = 96.0;
@@ -427,43 +426,12 @@ impl Component for ModelWidget {
                 }
             }
             Msg::TogglePlay => self.playback.toggle(),
-            Msg::Step => {
-                self.playback.pause();
-                self.playback.stop_at = None;
-                if let Some(player) = &mut self.playback.player {
-                    player.step_event();
-                    self.playback.clock_ms = player.now_ms() as f64;
-                }
-            }
-            Msg::Jump => {
-                self.playback.pause();
-                self.playback.stop_at = None;
-                if let Some(player) = &mut self.playback.player {
-                    player.jump_to_interesting(None);
-                    self.playback.clock_ms = player.now_ms() as f64;
-                }
-            }
-            Msg::Reset => {
-                self.playback.pause();
-                self.playback.stop_at = None;
-                if let Some(player) = &mut self.playback.player {
-                    player.reset();
-                    self.playback.clock_ms = 0.0;
-                }
-            }
-            Msg::Seek(target) => {
-                self.playback.stop_at = None;
-                if let Some(player) = &mut self.playback.player {
-                    player.seek(target);
-                    self.playback.clock_ms = player.now_ms() as f64;
-                }
-            }
-            Msg::SpeedLog(value) => {
-                self.playback.speed = 10f64.powf(value).clamp(MIN_SPEED, MAX_SPEED);
-            }
-            Msg::SpeedBy(factor) => {
-                self.playback.speed = (self.playback.speed * factor).clamp(MIN_SPEED, MAX_SPEED);
-            }
+            Msg::Step => self.playback.step(),
+            Msg::Jump => self.playback.jump(),
+            Msg::Reset => self.playback.reset(),
+            Msg::Seek(target) => self.playback.seek(target),
+            Msg::SpeedLog(value) => self.playback.set_speed_log(value),
+            Msg::SpeedBy(factor) => self.playback.speed_by(factor),
             Msg::Site(site) => {
                 if !ModelWidget::allowed(&ctx.props().spec, "site") {
                     return false;

@@ -29,6 +29,10 @@ pub trait Engine {
     fn seek(&mut self, target: u64);
     /// Runs to the next interesting event (before `stop_at`, when given).
     fn jump_to_interesting(&mut self, stop_at: Option<u64>) -> bool;
+    /// Runs the next instant that has events.
+    fn step_event(&mut self) -> bool;
+    /// Back to the start, the user's inputs forgotten.
+    fn reset(&mut self);
     /// The shareable state.
     fn state(&self, playing: bool, speed: f64) -> WidgetState;
     /// Takes over a shared state.
@@ -50,6 +54,12 @@ impl Engine for Player {
     }
     fn jump_to_interesting(&mut self, stop_at: Option<u64>) -> bool {
         Player::jump_to_interesting(self, stop_at)
+    }
+    fn step_event(&mut self) -> bool {
+        Player::step_event(self)
+    }
+    fn reset(&mut self) {
+        Player::reset(self);
     }
     fn state(&self, playing: bool, speed: f64) -> WidgetState {
         Player::state(self, playing, speed)
@@ -74,6 +84,12 @@ impl Engine for ModelPlayer {
     }
     fn jump_to_interesting(&mut self, stop_at: Option<u64>) -> bool {
         ModelPlayer::jump_to_interesting(self, stop_at)
+    }
+    fn step_event(&mut self) -> bool {
+        ModelPlayer::step_event(self)
+    }
+    fn reset(&mut self) {
+        ModelPlayer::reset(self);
     }
     fn state(&self, playing: bool, speed: f64) -> WidgetState {
         ModelPlayer::state(self, playing, speed)
@@ -253,6 +269,55 @@ impl<C: Component, E: Engine> Playback<C, E> {
         } else {
             self.start();
         }
+    }
+
+    /// Pauses, forgets any step target, lets `act` move the engine, and puts the smooth
+    /// clock where the engine now is (so playing resumes from there, not from before).
+    fn paused_move(&mut self, act: impl FnOnce(&mut E)) {
+        self.pause();
+        self.stop_at = None;
+        if let Some(player) = &mut self.player {
+            act(player);
+            self.clock_ms = player.now_ms() as f64;
+        }
+    }
+
+    /// Paused, to the next instant that has events.
+    pub fn step(&mut self) {
+        self.paused_move(|player| {
+            player.step_event();
+        });
+    }
+
+    /// Paused, to the next told event.
+    pub fn jump(&mut self) {
+        self.paused_move(|player| {
+            player.jump_to_interesting(None);
+        });
+    }
+
+    /// Paused, back to the start with the user's inputs forgotten.
+    pub fn reset(&mut self) {
+        self.paused_move(Engine::reset);
+    }
+
+    /// To `target`, forward or back, playing on if it was playing.
+    pub fn seek(&mut self, target: u64) {
+        self.stop_at = None;
+        if let Some(player) = &mut self.player {
+            player.seek(target);
+            self.clock_ms = player.now_ms() as f64;
+        }
+    }
+
+    /// The speed slider's value (log10 of the speed).
+    pub fn set_speed_log(&mut self, value: f64) {
+        self.speed = 10f64.powf(value).clamp(MIN_SPEED, MAX_SPEED);
+    }
+
+    /// Multiplies the speed (the + and − keys).
+    pub fn speed_by(&mut self, factor: f64) {
+        self.speed = (self.speed * factor).clamp(MIN_SPEED, MAX_SPEED);
     }
 
     /// Asks for one more frame (a paused widget still fading something out), unless one

@@ -26,7 +26,7 @@ use super::layout::{
 use super::narration::role_text;
 use super::playback::{Playback, TransportMessages};
 use super::player::Player;
-use super::state::{UserInput, MAX_SPEED, MIN_SPEED};
+use super::state::UserInput;
 
 /// Height taken by the controls and the caption line under the SVG (canvas pixels).
 const CHROME_HEIGHT: f64 = 96.0;
@@ -539,42 +539,15 @@ impl Component for RaftWidget {
                 }
             }
             Msg::TogglePlay => self.playback.toggle(),
-            Msg::Step => {
-                self.playback.pause();
-                self.playback.stop_at = None;
-                if let Some(player) = &mut self.playback.player {
-                    player.step_event();
-                    self.playback.clock_ms = player.now_ms() as f64;
-                }
-            }
-            Msg::Jump => {
-                self.playback.pause();
-                self.playback.stop_at = None;
-                if let Some(player) = &mut self.playback.player {
-                    player.jump_to_interesting(None);
-                }
-            }
+            Msg::Step => self.playback.step(),
+            Msg::Jump => self.playback.jump(),
             Msg::Reset => {
-                self.playback.pause();
-                self.playback.stop_at = None;
                 self.selected = None;
-                if let Some(player) = &mut self.playback.player {
-                    player.reset();
-                }
+                self.playback.reset();
             }
-            Msg::Seek(target) => {
-                self.playback.stop_at = None;
-                if let Some(player) = &mut self.playback.player {
-                    player.seek(target);
-                    self.playback.clock_ms = player.now_ms() as f64;
-                }
-            }
-            Msg::SpeedLog(value) => {
-                self.playback.speed = 10f64.powf(value).clamp(MIN_SPEED, MAX_SPEED);
-            }
-            Msg::SpeedBy(factor) => {
-                self.playback.speed = (self.playback.speed * factor).clamp(MIN_SPEED, MAX_SPEED);
-            }
+            Msg::Seek(target) => self.playback.seek(target),
+            Msg::SpeedLog(value) => self.playback.set_speed_log(value),
+            Msg::SpeedBy(factor) => self.playback.speed_by(factor),
             Msg::Select(node) => {
                 user_action = false;
                 self.selected = if self.selected == node { None } else { node };
