@@ -24,6 +24,7 @@ pub mod live;
 pub mod pages;
 pub mod pdf;
 pub mod qr;
+pub mod real;
 pub mod serve;
 pub mod single_file;
 pub mod svg_export;

@@ -110,6 +110,47 @@ enum Command {
         #[arg(long)]
         duration_ms: Option<u64>,
     },
+    /// Run an `etcd` scenario on a real local etcd cluster (peer links through
+    /// in-process proxies) and print the same result JSON as `sim` (exit 2 on a bad
+    /// scenario or a step real etcd cannot express).
+    Real {
+        /// The scenario file.
+        scenario: PathBuf,
+        /// The etcd binary, or a folder holding `etcd` and `etcdctl` [default: on PATH].
+        #[arg(long)]
+        etcd: Option<PathBuf>,
+        /// Run it this many times, one after the other; prints a JSON array when N > 1.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+        runs: u32,
+    },
+    /// Every etcd scenario of the talk, plus generated ones, in the simulation and on real
+    /// etcd, side by side in a Markdown report (exit 1 when a row disagrees).
+    VerifyEtcd {
+        /// The scenarios folder.
+        #[arg(long, default_value = "slides/scenarios")]
+        scenarios: PathBuf,
+        /// How many generated scenarios to add.
+        #[arg(long, default_value_t = 25)]
+        generated: u32,
+        /// Seed of the generated scenarios.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Real runs per scenario (real etcd's spread).
+        #[arg(long, default_value_t = 5)]
+        runs: u32,
+        /// Real clusters at once.
+        #[arg(long, default_value_t = 3)]
+        jobs: u32,
+        /// Only these scenarios (comma-separated file stems or generated names).
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
+        /// The report to write.
+        #[arg(long, default_value = "REAL-ETCD.md")]
+        out: PathBuf,
+        /// The etcd binary, or a folder holding `etcd` and `etcdctl` [default: on PATH].
+        #[arg(long)]
+        etcd: Option<PathBuf>,
+    },
     /// Validate the deck; print `file:line: message` for each problem.
     Check {
         /// Folder holding slides/, speaker-notes/ and static/.
@@ -275,6 +316,30 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             }
         },
+        Command::Real {
+            scenario,
+            etcd,
+            runs,
+        } => server::real::run_real(&scenario, etcd.as_deref(), runs),
+        Command::VerifyEtcd {
+            scenarios,
+            generated,
+            seed,
+            runs,
+            jobs,
+            only,
+            out,
+            etcd,
+        } => server::real::verify(&server::real::VerifyConfig {
+            scenarios_dir: scenarios,
+            generated,
+            seed,
+            runs,
+            jobs,
+            only,
+            out,
+            etcd,
+        }),
         Command::Check { deck } => match deck::compiler::compile_deck(&deck) {
             Ok(compiled) => {
                 // Warnings (slides without notes, minutes that do not add up) are printed

@@ -30,6 +30,10 @@ tasks:
   fuzz [--seconds N] [--target T]
                    each fuzz target (or T) for N seconds (default 60) with cargo fuzz
                    on nightly; installs cargo-fuzz into .tools/ when missing
+  verify-etcd [ARGS…]
+                   every etcd scenario on the simulation and on a real local etcd
+                   cluster (installed with apt-get when missing), side by side in
+                   REAL-ETCD.md; ARGS go to `raftdeck verify-etcd` (--runs, --only…)
   soak [--schedules N] [--start S]
                    N random Raft fault schedules (default 1,000,000); records the result
 ";
@@ -55,6 +59,7 @@ fn try_main() -> anyhow::Result<()> {
         Some("test") => test(&workspace),
         Some("bench") => bench::bench(&workspace, &rest),
         Some("soak") => bench::soak(&workspace, &rest),
+        Some("verify-etcd") => verify_etcd(&workspace, &rest),
         Some("fuzz") => fuzz::fuzz(&workspace, &rest),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");
@@ -144,8 +149,30 @@ fn serve(workspace: &Workspace, args: &[String]) -> anyhow::Result<()> {
     run(&mut command)
 }
 
+/// The talk's scenarios that `cargo xtask test` runs on real etcd (about 3 minutes):
+/// a leader lost, a minority leader partitioned away, a majority lost, and three sites
+/// too far apart for etcd's default timings.
+const VERIFY_SUBSET: &str =
+    "leader-failure,partition-minority-leader,majority-failure,high-latency-default";
+
+fn verify_etcd(workspace: &Workspace, args: &[String]) -> anyhow::Result<()> {
+    tools::ensure_etcd()?;
+    step("building the `raftdeck` binary");
+    run(workspace
+        .cargo()
+        .args(["build", "-p", "server", "--bin", "raftdeck"]))?;
+    let server = workspace.target.join("debug").join(exe("raftdeck"));
+    step("comparing the simulation with real etcd (Ctrl-C stops every member)");
+    run(Command::new(server)
+        .arg("verify-etcd")
+        .args(args)
+        .current_dir(&workspace.root))
+}
+
 fn test(workspace: &Workspace) -> anyhow::Result<()> {
     tools::ensure_wasm_target()?;
+    // The real-etcd tests (realetcd, server) start local etcd clusters.
+    tools::ensure_etcd()?;
     step("cargo fmt --check");
     run(workspace.cargo().args(["fmt", "--all", "--", "--check"]))?;
     step("cargo clippy (native)");
@@ -195,7 +222,24 @@ fn test(workspace: &Workspace) -> anyhow::Result<()> {
         .cargo()
         .args(["build", "-p", "server", "--bin", "raftdeck"]))?;
     let server = workspace.target.join("debug").join(exe("raftdeck"));
-    browser_tests(workspace, &server)
+    browser_tests(workspace, &server)?;
+    step("the simulation against real etcd: a subset of the talk's scenarios");
+    let report = workspace.target.join("REAL-ETCD-subset.md");
+    run(Command::new(&server)
+        .args([
+            "verify-etcd",
+            "--generated",
+            "0",
+            "--runs",
+            "5",
+            "--jobs",
+            "4",
+        ])
+        .arg("--only")
+        .arg(VERIFY_SUBSET)
+        .arg("--out")
+        .arg(&report)
+        .current_dir(&workspace.root))
 }
 
 fn browser_tests(workspace: &Workspace, server: &Path) -> anyhow::Result<()> {

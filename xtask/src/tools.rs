@@ -77,6 +77,21 @@ pub fn ensure_chromium() -> anyhow::Result<PathBuf> {
     on_path("chromium").context("chromium was installed but is not on PATH")
 }
 
+/// etcd 3.4 and its client (Debian's `etcd-server` and `etcd-client`): the real cluster
+/// the simulation is checked against (`raftdeck real`, `verify-etcd`).
+pub fn ensure_etcd() -> anyhow::Result<()> {
+    if on_path("etcd").is_some() && on_path("etcdctl").is_some() {
+        return Ok(());
+    }
+    apt_install(
+        &["etcd-server", "etcd-client"],
+        "etcd (the real cluster the simulation is checked against)",
+    )?;
+    on_path("etcd")
+        .map(drop)
+        .context("etcd-server was installed but etcd is not on PATH")
+}
+
 /// poppler's `pdfinfo`, `pdftotext` and `pdftoppm` (Debian's `poppler-utils`): the
 /// browser tests read the PDFs `raftdeck pdf` writes with them.
 pub fn ensure_poppler() -> anyhow::Result<()> {

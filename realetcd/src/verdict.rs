@@ -1,0 +1,550 @@
+//! The simulation against real etcd: one scenario's rows, each with a verdict, and the
+//! REAL-ETCD.md report.
+//!
+//! Real etcd is not deterministic (randomized election timeouts, the OS scheduler), so a
+//! scenario runs several times on it and each quantity's *spread* over those runs is the
+//! reference. The tolerances are stated once, here and in the report, and are the same
+//! for every row:
+//! - a time agrees when the simulation's value lies in the real runs' range widened by
+//!   two heartbeat intervals plus 100 ms (etcd's timers tick once per heartbeat, and a
+//!   process start, a log line or a client round trip adds some milliseconds);
+//! - a count (elections, highest term) agrees when it lies in the real range widened by
+//!   ⌊10 %⌋ of the range's bounds (exact for small counts);
+//! - an outcome (a write committed, failed or unknown; a step skipped) agrees when the
+//!   simulation's outcome happened in at least one real run.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use sim::scenario::{Action, Scenario};
+
+use crate::result::RunResult;
+
+/// A row's verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Within tolerance.
+    Agree,
+    /// Outside tolerance.
+    Disagree,
+}
+
+/// One compared quantity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    /// What is compared.
+    pub quantity: String,
+    /// The simulation's value.
+    pub sim: String,
+    /// Real etcd's values over the runs.
+    pub real: String,
+    /// The verdict.
+    pub verdict: Verdict,
+}
+
+/// Time tolerance for a scenario: two heartbeats plus 100 ms.
+pub fn time_tolerance_ms(scenario: &Scenario) -> u64 {
+    2 * scenario.cluster.heartbeat_ms + 100
+}
+
+fn range_text(values: &[u64]) -> String {
+    match (values.iter().min(), values.iter().max()) {
+        (Some(min), Some(max)) if min == max => format!("{min}"),
+        (Some(min), Some(max)) => format!("{min}–{max}"),
+        _ => "—".to_string(),
+    }
+}
+
+/// A time row: `sim` and each run's value (None: it did not happen).
+fn time_row(quantity: String, sim: Option<u64>, real: &[Option<u64>], tolerance: u64) -> Row {
+    let happened: Vec<u64> = real.iter().flatten().copied().collect();
+    let missing = real.len() - happened.len();
+    let mut real_text = range_text(&happened);
+    if missing > 0 {
+        real_text = if happened.is_empty() {
+            "never".to_string()
+        } else {
+            format!("{real_text} (never in {missing} of {})", real.len())
+        };
+    }
+    let verdict = match sim {
+        None => missing > 0,
+        Some(value) => match (happened.iter().min(), happened.iter().max()) {
+            (Some(&min), Some(&max)) => value + tolerance >= min && value <= max + tolerance,
+            _ => false,
+        },
+    };
+    Row {
+        quantity,
+        sim: sim.map_or("never".to_string(), |v| v.to_string()),
+        real: real_text,
+        verdict: if verdict {
+            Verdict::Agree
+        } else {
+            Verdict::Disagree
+        },
+    }
+}
+
+fn count_row(quantity: String, sim: u64, real: &[u64]) -> Row {
+    let (min, max) = (
+        real.iter().copied().min().unwrap_or(0),
+        real.iter().copied().max().unwrap_or(0),
+    );
+    let (low, high) = (min - min / 10, max + max / 10);
+    Row {
+        quantity,
+        sim: sim.to_string(),
+        real: range_text(real),
+        verdict: if (low..=high).contains(&sim) {
+            Verdict::Agree
+        } else {
+            Verdict::Disagree
+        },
+    }
+}
+
+/// An outcome row: the verdict compares the keys (`committed`…), the text shows more
+/// (the reason).
+fn outcome_row(quantity: String, sim: (String, String), real: &[(String, String)]) -> Row {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for (_, text) in real {
+        *counts.entry(text.as_str()).or_default() += 1;
+    }
+    let real_text = counts
+        .iter()
+        .map(|(text, count)| format!("{text} ×{count}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let agrees = real.iter().any(|(key, _)| *key == sim.0);
+    Row {
+        verdict: if agrees {
+            Verdict::Agree
+        } else {
+            Verdict::Disagree
+        },
+        quantity,
+        sim: sim.1,
+        real: real_text,
+    }
+}
+
+/// The same text as key and as display.
+fn plain(text: String) -> (String, String) {
+    (text.clone(), text)
+}
+
+/// A proposal's outcome as (key, display): `failed` / `failed (no_leader)`.
+fn proposal_outcome(proposal: Option<&crate::result::ProposalDoc>) -> (String, String) {
+    match proposal {
+        None => plain("missing".to_string()),
+        Some(p) => match &p.reason {
+            Some(reason) => (p.outcome.clone(), format!("{} ({reason})", p.outcome)),
+            None => plain(p.outcome.clone()),
+        },
+    }
+}
+
+/// Steps after which a new leader is expected or may appear.
+fn disruptive(action: &Action) -> bool {
+    matches!(
+        action,
+        Action::Crash { .. }
+            | Action::Isolate { .. }
+            | Action::Partition { .. }
+            | Action::TransferLeader { .. }
+            | Action::Restart { .. }
+            | Action::Restore { .. }
+            | Action::Heal
+            | Action::SetLatency { .. }
+    )
+}
+
+/// Time of the first election at or after `from` (ms after `from`).
+fn first_election_after(result: &RunResult, from: u64, before: u64) -> Option<u64> {
+    result
+        .leaders
+        .iter()
+        .filter(|l| l.at_ms >= from && l.at_ms < before)
+        .map(|l| l.at_ms - from)
+        .min()
+}
+
+/// Compares the simulation's result with real runs of the same scenario.
+pub fn compare(scenario: &Scenario, sim: &RunResult, real: &[RunResult]) -> Vec<Row> {
+    let tolerance = time_tolerance_ms(scenario);
+    let mut rows = Vec::new();
+    let end = scenario.end_ms();
+
+    // Phases: from the start, then from each disruptive step to the next one.
+    let mut marks: Vec<(u64, String)> = vec![(0, "start".to_string())];
+    for step in &scenario.steps {
+        if disruptive(&step.action) && step.every_ms.is_none() {
+            let label = format!("{} at {} ms", step.action.name(), step.at_ms);
+            if marks.last().is_some_and(|(at, _)| *at == step.at_ms) {
+                let last = marks.len() - 1;
+                marks[last].1 = format!("{} + {}", marks[last].1, step.action.name());
+            } else {
+                marks.push((step.at_ms, label));
+            }
+        }
+    }
+    for (position, (from, label)) in marks.iter().enumerate() {
+        let before = marks.get(position + 1).map_or(end + 1, |(at, _)| *at);
+        let sim_value = first_election_after(sim, *from, before);
+        let real_values: Vec<Option<u64>> = real
+            .iter()
+            .map(|run| first_election_after(run, *from, before))
+            .collect();
+        rows.push(time_row(
+            format!("first leader elected after {label} (ms after it)"),
+            sim_value,
+            &real_values,
+            tolerance,
+        ));
+    }
+    rows.push(count_row(
+        "leaders elected".to_string(),
+        sim.leaders.len() as u64,
+        &real
+            .iter()
+            .map(|r| r.leaders.len() as u64)
+            .collect::<Vec<_>>(),
+    ));
+    let highest = |r: &RunResult| r.leaders.iter().map(|l| l.term).max().unwrap_or(0);
+    rows.push(count_row(
+        "highest term of a leader".to_string(),
+        highest(sim),
+        &real.iter().map(highest).collect::<Vec<_>>(),
+    ));
+    for (position, proposal) in sim.proposals.iter().enumerate() {
+        let real_outcomes: Vec<(String, String)> = real
+            .iter()
+            .map(|run| proposal_outcome(run.proposals.get(position)))
+            .collect();
+        let name = format!("write {} at {} ms: outcome", proposal.value, proposal.at_ms);
+        let row = outcome_row(name, proposal_outcome(Some(proposal)), &real_outcomes);
+        let agreed = row.verdict == Verdict::Agree;
+        rows.push(row);
+        if agreed && proposal.outcome != "pending" {
+            let latency =
+                |p: &crate::result::ProposalDoc| p.decided_at_ms.map(|d| d.saturating_sub(p.at_ms));
+            let real_latencies: Vec<Option<u64>> = real
+                .iter()
+                .map(|run| {
+                    run.proposals
+                        .get(position)
+                        .filter(|p| p.outcome == proposal.outcome)
+                        .and_then(latency)
+                })
+                .filter(Option::is_some)
+                .collect();
+            rows.push(time_row(
+                format!("write {}: {} after (ms)", proposal.value, proposal.outcome),
+                latency(proposal),
+                &real_latencies,
+                tolerance,
+            ));
+        }
+        let committed = |run: &RunResult| run.commits.iter().any(|c| c.value == proposal.value);
+        if proposal.outcome != "committed" {
+            rows.push(outcome_row(
+                format!("write {}: committed in the end", proposal.value),
+                plain(yes_no(committed(sim))),
+                &real
+                    .iter()
+                    .map(|run| plain(yes_no(committed(run))))
+                    .collect::<Vec<_>>(),
+            ));
+        }
+    }
+    let skipped = |run: &RunResult| {
+        let mut steps: Vec<(String, String)> = run
+            .skipped
+            .iter()
+            .map(|s| {
+                let step = format!("{} (step {})", s.action, s.step.map_or(-1, i64::from));
+                let text = format!("{step}: {}", s.reason);
+                (step, text)
+            })
+            .collect();
+        steps.sort();
+        steps.dedup_by(|a, b| a.0 == b.0);
+        if steps.is_empty() {
+            return plain("none".to_string());
+        }
+        let key = steps
+            .iter()
+            .map(|s| s.0.clone())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let text = steps
+            .iter()
+            .map(|s| s.1.clone())
+            .collect::<Vec<_>>()
+            .join(", ");
+        (key, text)
+    };
+    rows.push(outcome_row(
+        "steps that did nothing".to_string(),
+        skipped(sim),
+        &real.iter().map(skipped).collect::<Vec<_>>(),
+    ));
+    let leader_at_end = |run: &RunResult| {
+        run.nodes
+            .iter()
+            .find(|n| n.role == "leader")
+            .map_or("none".to_string(), |n| format!("site {}", n.site))
+    };
+    rows.push(outcome_row(
+        "leader at the end".to_string(),
+        plain(leader_at_end(sim)),
+        &real
+            .iter()
+            .map(|run| plain(leader_at_end(run)))
+            .collect::<Vec<_>>(),
+    ));
+    rows
+}
+
+fn yes_no(value: bool) -> String {
+    if value { "yes" } else { "no" }.to_string()
+}
+
+/// One scenario's comparison, for the report.
+#[derive(Clone, Debug)]
+pub struct ScenarioReport {
+    /// Scenario name.
+    pub name: String,
+    /// Where it comes from (`slides/scenarios/x.json`, `generated (seed 3)`).
+    pub source: String,
+    /// Time tolerance used (ms).
+    pub tolerance_ms: u64,
+    /// Number of real runs.
+    pub runs: usize,
+    /// The rows, or why the scenario was not compared.
+    pub rows: Result<Vec<Row>, String>,
+}
+
+impl ScenarioReport {
+    /// Rows that disagree.
+    pub fn disagreements(&self) -> usize {
+        self.rows.as_ref().map_or(0, |rows| {
+            rows.iter()
+                .filter(|r| r.verdict == Verdict::Disagree)
+                .count()
+        })
+    }
+
+    /// Whether every row agrees (and the scenario ran).
+    pub fn agrees(&self) -> bool {
+        self.rows.is_ok() && self.disagreements() == 0
+    }
+}
+
+/// Escapes a table cell.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// REAL-ETCD.md.
+pub fn markdown(reports: &[ScenarioReport], how: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# The simulation against real etcd\n");
+    let _ = writeln!(out, "{how}\n");
+    let _ = writeln!(
+        out,
+        "Tolerances, the same for every row: a **time** agrees when the simulation's \
+         value lies in the real runs' range widened by two heartbeat intervals plus \
+         100 ms; a **count** (leaders elected, highest term) when it lies in the real \
+         range widened by ⌊10 %⌋ of its bounds; an **outcome** (a write committed, failed \
+         or unknown; a step skipped; the leader's site at the end) when it happened in at \
+         least one real run. Times are ms from the start of the scenario.\n"
+    );
+    let agreeing = reports.iter().filter(|r| r.agrees()).count();
+    let _ = writeln!(
+        out,
+        "**{agreeing} of {} scenarios agree.**\n",
+        reports.len()
+    );
+    let _ = writeln!(out, "| scenario | source | rows | disagree | verdict |");
+    let _ = writeln!(out, "| --- | --- | --- | --- | --- |");
+    for report in reports {
+        let (rows, verdict) = match &report.rows {
+            Ok(rows) => (
+                rows.len().to_string(),
+                if report.agrees() {
+                    "agree"
+                } else {
+                    "**disagree**"
+                }
+                .to_string(),
+            ),
+            Err(_) => ("—".to_string(), "not run".to_string()),
+        };
+        let _ = writeln!(
+            out,
+            "| [{}](#{}) | {} | {rows} | {} | {verdict} |",
+            report.name,
+            report.name,
+            cell(&report.source),
+            report.disagreements()
+        );
+    }
+    for report in reports {
+        let _ = writeln!(out, "\n## {}\n", report.name);
+        let _ = writeln!(
+            out,
+            "{}; {} real runs; time tolerance ±{} ms.\n",
+            report.source, report.runs, report.tolerance_ms
+        );
+        match &report.rows {
+            Err(reason) => {
+                let _ = writeln!(out, "Not run: {}", cell(reason));
+            }
+            Ok(rows) => {
+                let _ = writeln!(out, "| quantity | simulation | real etcd | verdict |");
+                let _ = writeln!(out, "| --- | --- | --- | --- |");
+                for row in rows {
+                    let verdict = match row.verdict {
+                        Verdict::Agree => "agree",
+                        Verdict::Disagree => "**disagree**",
+                    };
+                    let _ = writeln!(
+                        out,
+                        "| {} | {} | {} | {verdict} |",
+                        cell(&row.quantity),
+                        cell(&row.sim),
+                        cell(&row.real)
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::result::{LeaderDoc, ProposalDoc};
+
+    fn scenario() -> Scenario {
+        sim::parse_scenario(
+            r#"{"cluster":{"sites":{"A":["n1","n2","n3"]}},
+                "steps":[{"at_ms":2000,"do":"propose","value":"x=1"},
+                         {"at_ms":3000,"do":"crash","node":"leader"}],
+                "until_ms":8000}"#,
+        )
+        .unwrap()
+    }
+
+    fn result(first: u64, second: u64, outcome: &str) -> RunResult {
+        RunResult {
+            name: "t".into(),
+            seed: 0,
+            until_ms: 8000,
+            nodes: Vec::new(),
+            leaders: vec![
+                LeaderDoc {
+                    at_ms: first,
+                    node: "n1".into(),
+                    term: 2,
+                },
+                LeaderDoc {
+                    at_ms: second,
+                    node: "n2".into(),
+                    term: 3,
+                },
+            ],
+            commits: Vec::new(),
+            proposals: vec![ProposalDoc {
+                at_ms: 2000,
+                value: "x=1".into(),
+                node: Some("n1".into()),
+                outcome: outcome.into(),
+                reason: None,
+                index: None,
+                decided_at_ms: Some(2010),
+            }],
+            skipped: Vec::new(),
+            violations: Vec::new(),
+            events: 0,
+        }
+    }
+
+    #[test]
+    fn agreement_within_the_stated_tolerance() {
+        let real = vec![
+            result(400, 4200, "committed"),
+            result(900, 4500, "committed"),
+        ];
+        let rows = compare(&scenario(), &result(1150, 4400, "committed"), &real);
+        assert!(
+            rows.iter().all(|r| r.verdict == Verdict::Agree),
+            "{rows:#?}"
+        );
+    }
+
+    #[test]
+    fn a_late_election_and_a_wrong_outcome_disagree() {
+        let real = vec![
+            result(400, 4200, "committed"),
+            result(900, 4500, "committed"),
+        ];
+        // 900 + 300 ms of tolerance is the latest that agrees.
+        let rows = compare(&scenario(), &result(1201, 4400, "failed"), &real);
+        let disagreeing: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.verdict == Verdict::Disagree)
+            .map(|r| r.quantity.as_str())
+            .collect();
+        assert_eq!(
+            disagreeing,
+            vec![
+                "first leader elected after start (ms after it)",
+                "write x=1 at 2000 ms: outcome",
+            ]
+        );
+    }
+
+    #[test]
+    fn counts_get_ten_percent_only_when_large() {
+        assert_eq!(count_row("c".into(), 3, &[2, 2]).verdict, Verdict::Disagree);
+        assert_eq!(count_row("c".into(), 33, &[28, 30]).verdict, Verdict::Agree);
+        assert_eq!(
+            count_row("c".into(), 34, &[28, 30]).verdict,
+            Verdict::Disagree
+        );
+    }
+
+    #[test]
+    fn something_that_never_happens_agrees_only_with_never() {
+        let row = time_row("x".into(), None, &[None, Some(5)], 10);
+        assert_eq!(row.verdict, Verdict::Agree);
+        let row = time_row("x".into(), None, &[Some(5), Some(6)], 10);
+        assert_eq!(row.verdict, Verdict::Disagree);
+        let row = time_row("x".into(), Some(5), &[None, None], 10);
+        assert_eq!(row.verdict, Verdict::Disagree);
+    }
+
+    #[test]
+    fn the_report_names_every_scenario_and_its_verdict() {
+        let rows = compare(
+            &scenario(),
+            &result(500, 4300, "committed"),
+            &[result(400, 4200, "committed")],
+        );
+        let report = ScenarioReport {
+            name: "leader-failure".into(),
+            source: "slides/scenarios/leader-failure.json".into(),
+            tolerance_ms: 300,
+            runs: 1,
+            rows: Ok(rows),
+        };
+        let text = markdown(&[report], "How: test.");
+        assert!(text.contains("**1 of 1 scenarios agree.**"));
+        assert!(text.contains("## leader-failure"));
+        assert!(text.contains("| leaders elected | 2 | 2 | agree |"));
+    }
+}
