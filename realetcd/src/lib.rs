@@ -11,6 +11,8 @@
 //! - `observe`: the members' JSON logs, read as they are written (roles, terms, IDs).
 //! - `gateway`: a small client of etcd's JSON gateway (puts, watches, status, cluster
 //!   API).
+//! - `cluster`: a real cluster on loopback — members, proxies, logs, commit watches —
+//!   which a scenario run and a live demo both drive.
 //! - `runner`: the scenario's steps on the wall clock; the result.
 //! - `result`: the result JSON shared with the simulation.
 //! - `generate`: seeded scenarios beyond the talk's, for the differential verdict.
@@ -18,6 +20,7 @@
 //!
 //! Nothing here is used by the simulation: `sim` stays pure and knows nothing of it.
 
+pub mod cluster;
 pub mod gateway;
 pub mod generate;
 pub mod observe;

@@ -10,62 +10,27 @@
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use sim::ids::NodeId;
 use sim::network::Group;
 use sim::scenario::{Action, NodeSelector, Scenario};
-use tokio::net::TcpListener;
-use tokio::process::Child;
 use tokio::sync::mpsc;
 use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 
+pub use crate::cluster::RunError;
+use crate::cluster::{lock, natural_key, now_epoch_ms, Cluster, KEY_PREFIX};
 use crate::gateway::{self, b64, GatewayError};
-use crate::observe::{Observer, SeenRole};
-use crate::process::{self, ClusterState, EtcdBinaries, Launch, MemberAddrs};
-use crate::proxy::{Links, MemberProxy};
+use crate::observe::SeenRole;
+use crate::process::{self, ClusterState, EtcdBinaries};
 use crate::result::{CommitDoc, LeaderDoc, NodeDoc, ProposalDoc, RunResult, SkippedDoc};
 
 /// Longest scenario run on real etcd: it runs in real time.
 pub const MAX_REAL_UNTIL_MS: u64 = 30 * 60 * 1000;
-
-/// How long members get to start before the run is declared failed.
-const START_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// Prefix of the keys the runner writes (`rd/00007` for proposal 7).
-const KEY_PREFIX: &str = "rd/";
-
-/// Why a scenario could not be run on real etcd.
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    /// The scenario asks for something real etcd cannot express.
-    #[error("{path}: {reason}")]
-    Inexpressible {
-        /// JSON path of the offending field.
-        path: String,
-        /// Why.
-        reason: String,
-    },
-    /// The machine could not set the run up (ports, folders, processes).
-    #[error("{0}")]
-    Setup(String),
-    /// A member did not start, or stopped on its own.
-    #[error("member {name} {what}; its last log lines:\n{tail}")]
-    MemberFailed {
-        /// Member name.
-        name: String,
-        /// What happened.
-        what: String,
-        /// The end of its log.
-        tail: String,
-    },
-}
 
 fn inexpressible(path: impl Into<String>, reason: impl Into<String>) -> RunError {
     RunError::Inexpressible {
@@ -139,41 +104,6 @@ pub struct RunOptions {
     pub binaries: EtcdBinaries,
 }
 
-fn now_epoch_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
-
-/// Sort key putting `n2` before `n10`, as the simulation orders nodes.
-fn natural_key(name: &str) -> (String, u64, String) {
-    let digits = name.len() - name.trim_end_matches(|c: char| c.is_ascii_digit()).len();
-    let (prefix, number) = name.split_at(name.len() - digits);
-    (
-        prefix.to_string(),
-        number.parse().unwrap_or(0),
-        name.to_string(),
-    )
-}
-
-struct Member {
-    name: String,
-    site: u32,
-    addrs: MemberAddrs,
-    launch: Launch,
-    log: PathBuf,
-    child: Option<Child>,
-    _proxy: MemberProxy,
-    /// A removal was asked for: its exit is expected.
-    removal_requested: bool,
-    /// It was removed from its cluster.
-    removed: bool,
-    /// It has run at least once.
-    ever_started: bool,
-    /// Token of the cluster it belongs to.
-    token: String,
-}
-
 /// What the background tasks report to the run loop.
 enum Report {
     /// `member add` was accepted: start the member with this `--initial-cluster`.
@@ -187,39 +117,20 @@ enum Report {
     Skipped(SkippedDoc),
 }
 
-/// State the background tasks write.
-#[derive(Default)]
-struct Shared {
-    proposals: Mutex<Vec<ProposalDoc>>,
-    /// Key → (first seen, Unix ms; revision).
-    commits: Mutex<BTreeMap<String, (u64, u64)>>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+/// Client writes, updated by their background tasks.
+type Proposals = Arc<Mutex<Vec<ProposalDoc>>>;
 
 struct Run<'a> {
     scenario: &'a Scenario,
-    binaries: EtcdBinaries,
-    dir: tempfile::TempDir,
-    links: Arc<Links>,
-    observer: Arc<Mutex<Observer>>,
-    members: Vec<Member>,
-    sites: Vec<String>,
-    token_counter: u32,
+    cluster: Cluster,
     t0: Instant,
     t0_epoch_ms: u64,
     request_timeout: Duration,
-    shared: Arc<Shared>,
+    proposals: Proposals,
     skipped: Vec<SkippedDoc>,
     snapshots: BTreeMap<u32, JoinHandle<Result<PathBuf, String>>>,
     /// Puts, member changes, transfers: aborted at the end of the run.
     tasks: JoinSet<()>,
-    /// Observer polling and watches.
-    background: JoinSet<()>,
     reports: mpsc::UnboundedSender<Report>,
     inbox: mpsc::UnboundedReceiver<Report>,
 }
@@ -236,269 +147,44 @@ pub async fn run(scenario: &Scenario, options: &RunOptions) -> Result<RunResult,
 
 impl<'a> Run<'a> {
     async fn prepare(scenario: &'a Scenario, options: &RunOptions) -> Result<Run<'a>, RunError> {
-        let dir = tempfile::Builder::new()
-            .prefix("raftdeck-real-")
-            // RAFTDECK_KEEP_RUN=1 keeps the folder (members' logs, data) to look into.
-            .disable_cleanup(std::env::var_os("RAFTDECK_KEEP_RUN").is_some())
-            .tempdir()
-            .map_err(|error| {
-                RunError::Setup(format!("cannot create a temporary folder: {error}"))
-            })?;
-        let cluster = &scenario.cluster;
-        let links = Links::new(
-            cluster.latency_ms.intra,
-            cluster.latency_ms.inter,
-            cluster.latency_ms.jitter,
-            scenario.seed,
-        );
+        let cluster = Cluster::new(&scenario.cluster, scenario.seed, &options.binaries).await?;
         let (reports, inbox) = mpsc::unbounded_channel();
-        let mut run = Run {
+        Ok(Run {
             scenario,
-            binaries: options.binaries.clone(),
-            dir,
-            links,
-            observer: Arc::new(Mutex::new(Observer::default())),
-            members: Vec::new(),
-            sites: cluster.sites.keys().cloned().collect(),
-            token_counter: 0,
+            cluster,
             t0: Instant::now(),
             t0_epoch_ms: now_epoch_ms(),
-            request_timeout: Duration::from_millis(5000 + 2 * cluster.election_ms),
-            shared: Arc::new(Shared::default()),
+            request_timeout: Duration::from_millis(5000 + 2 * scenario.cluster.election_ms),
+            proposals: Proposals::default(),
             skipped: Vec::new(),
             snapshots: BTreeMap::new(),
             tasks: JoinSet::new(),
-            background: JoinSet::new(),
             reports,
             inbox,
-        };
-        let mut initial = scenario.initial_nodes();
-        initial.sort_by_key(|(name, _)| natural_key(name));
-        let token = run.new_token();
-        for (name, site) in &initial {
-            let site = run.site_index(site).unwrap_or(0);
-            run.add_member_slot(name, site, token.clone()).await?;
-        }
-        let initial_cluster = run
-            .members
-            .iter()
-            .map(|m| format!("{}={}", m.name, m.addrs.peer_url()))
-            .collect::<Vec<_>>()
-            .join(",");
-        for member in &mut run.members {
-            member.launch.initial_cluster = initial_cluster.clone();
-        }
-        run.start_background();
-        Ok(run)
-    }
-
-    fn new_token(&mut self) -> String {
-        self.token_counter += 1;
-        format!(
-            "raftdeck-{}-{}-{}",
-            std::process::id(),
-            now_epoch_ms(),
-            self.token_counter
-        )
-    }
-
-    fn site_index(&self, site: &str) -> Option<u32> {
-        self.sites.iter().position(|s| s == site).map(|i| i as u32)
-    }
-
-    /// Ports, proxy, folder and log for a new member (not started).
-    async fn add_member_slot(
-        &mut self,
-        name: &str,
-        site: u32,
-        token: String,
-    ) -> Result<u32, RunError> {
-        let index = self.members.len() as u32;
-        let setup = |error: std::io::Error| RunError::Setup(format!("member {name}: {error}"));
-        let peer = process::free_port().map_err(setup)?;
-        let client = process::free_port().map_err(setup)?;
-        let listener = TcpListener::bind("127.0.0.1:0").await.map_err(setup)?;
-        let proxy = MemberProxy::start(listener, index, peer, self.links.clone()).map_err(setup)?;
-        let addrs = MemberAddrs {
-            peer,
-            advertised: proxy.advertised,
-            client,
-        };
-        self.links.set_site(index, site);
-        let log = self.dir.path().join(format!("{name}.log"));
-        lock(&self.observer).follow(index, log.clone());
-        let cluster = &self.scenario.cluster;
-        let launch = Launch {
-            name: name.to_string(),
-            data_dir: self.dir.path().join(format!("{name}.etcd")),
-            addrs,
-            initial_cluster: String::new(),
-            token: token.clone(),
-            state: ClusterState::New,
-            heartbeat_ms: cluster.heartbeat_ms,
-            election_ms: cluster.election_ms,
-            pre_vote: cluster.pre_vote,
-        };
-        self.members.push(Member {
-            name: name.to_string(),
-            site,
-            addrs,
-            launch,
-            log,
-            child: None,
-            _proxy: proxy,
-            removal_requested: false,
-            removed: false,
-            ever_started: false,
-            token,
-        });
-        Ok(index)
-    }
-
-    fn start_background(&mut self) {
-        let observer = self.observer.clone();
-        let links = self.links.clone();
-        self.background.spawn(async move {
-            loop {
-                {
-                    let mut observer = lock(&observer);
-                    observer.poll();
-                    for (id, member) in observer.ids() {
-                        links.learn_id(id, member);
-                    }
-                }
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-        });
-    }
-
-    fn start_member(&mut self, member: u32) -> Result<(), RunError> {
-        let index = member as usize;
-        let spawned = process::spawn_member(
-            &self.binaries,
-            &self.members[index].launch,
-            &self.members[index].log,
-        );
-        let child = spawned.map_err(|error| RunError::MemberFailed {
-            name: self.members[index].name.clone(),
-            what: format!("could not start: {error}"),
-            tail: String::new(),
-        })?;
-        let was_started = self.members[index].ever_started;
-        let entry = &mut self.members[index];
-        entry.child = Some(child);
-        entry.ever_started = true;
-        if !was_started {
-            let client = entry.addrs.client;
-            let shared = self.shared.clone();
-            self.background.spawn(watch_commits(client, shared));
-        }
-        Ok(())
-    }
-
-    async fn kill_member(&mut self, member: u32) {
-        if let Some(mut child) = self.members[member as usize].child.take() {
-            let _ = child.start_kill();
-            let _ = child.wait().await;
-        }
+        })
     }
 
     async fn stop_all(&mut self) {
         self.tasks.abort_all();
-        self.background.abort_all();
-        for member in 0..self.members.len() as u32 {
-            self.kill_member(member).await;
-        }
-    }
-
-    fn running(&self, member: u32) -> bool {
-        self.members[member as usize].child.is_some()
-    }
-
-    fn seen_role(&self, member: u32) -> Option<(SeenRole, u64)> {
-        let observer = lock(&self.observer);
-        let seen = observer.members.get(member as usize)?;
-        Some((seen.role?, seen.term))
+        self.cluster.stop_all().await;
     }
 
     fn ms_since_t0(&self, epoch_ms: u64) -> u64 {
         epoch_ms.saturating_sub(self.t0_epoch_ms)
     }
 
-    /// Waits until every member in `members` logged that its server started.
-    async fn wait_started(&mut self, members: &[u32]) -> Result<u64, RunError> {
-        let deadline = Instant::now() + START_TIMEOUT;
-        loop {
-            self.check_exits()?;
-            let started: Vec<Option<u64>> = {
-                let observer = lock(&self.observer);
-                members
-                    .iter()
-                    .map(|&m| observer.members.get(m as usize).and_then(|s| s.started_at))
-                    .collect()
-            };
-            if started.iter().all(Option::is_some) {
-                return Ok(started
-                    .into_iter()
-                    .flatten()
-                    .max()
-                    .unwrap_or_else(now_epoch_ms));
-            }
-            if Instant::now() >= deadline {
-                let late = members
-                    .iter()
-                    .zip(&started)
-                    .find(|(_, s)| s.is_none())
-                    .map_or(0, |(&m, _)| m);
-                return Err(self.member_failed(late, "did not start within 60 s"));
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    }
-
-    fn member_failed(&self, member: u32, what: &str) -> RunError {
-        RunError::MemberFailed {
-            name: self.members[member as usize].name.clone(),
-            what: what.to_string(),
-            tail: lock(&self.observer).tail_of(member, 12),
-        }
-    }
-
-    /// A member that stopped on its own is an error, unless it was being removed.
-    fn check_exits(&mut self) -> Result<(), RunError> {
-        for member in 0..self.members.len() as u32 {
-            let entry = &mut self.members[member as usize];
-            let Some(child) = entry.child.as_mut() else {
-                continue;
-            };
-            if let Ok(Some(status)) = child.try_wait() {
-                entry.child = None;
-                let removed = lock(&self.observer)
-                    .members
-                    .get(member as usize)
-                    .is_some_and(|s| s.removed);
-                if entry.removal_requested || removed {
-                    entry.removed = true;
-                    continue;
-                }
-                return Err(self.member_failed(member, &format!("stopped on its own ({status})")));
-            }
-        }
-        Ok(())
-    }
-
     async fn execute(&mut self) -> Result<RunResult, RunError> {
         let down = &self.scenario.cluster.down;
-        let initial: Vec<u32> = (0..self.members.len() as u32)
-            .filter(|&m| !down.contains(&self.members[m as usize].name))
+        let initial: Vec<u32> = (0..self.cluster.members().len() as u32)
+            .filter(|&m| !down.contains(&self.cluster.members()[m as usize].name))
             .collect();
         for &member in &initial {
-            self.start_member(member)?;
+            self.cluster.start(member)?;
         }
         let t0_epoch = if initial.is_empty() {
             now_epoch_ms()
         } else {
-            self.wait_started(&initial).await?
+            self.cluster.wait_started(&initial).await?
         };
         let behind = Duration::from_millis(now_epoch_ms().saturating_sub(t0_epoch));
         self.t0 = Instant::now()
@@ -519,7 +205,7 @@ impl<'a> Run<'a> {
     async fn wait_until(&mut self, at_ms: u64) -> Result<(), RunError> {
         let deadline = self.t0 + Duration::from_millis(at_ms);
         loop {
-            self.check_exits()?;
+            self.cluster.check_exits()?;
             let now = Instant::now();
             if now >= deadline {
                 return Ok(());
@@ -538,12 +224,12 @@ impl<'a> Run<'a> {
                 member,
                 initial_cluster,
             } => {
-                let entry = &mut self.members[member as usize];
+                let entry = self.cluster.member_mut(member);
                 entry.launch.initial_cluster = initial_cluster;
                 entry.launch.state = ClusterState::Existing;
-                self.start_member(member)?;
+                self.cluster.start(member)?;
             }
-            Report::Removed { member } => self.members[member as usize].removed = true,
+            Report::Removed { member } => self.cluster.member_mut(member).removed = true,
             Report::Skipped(skip) => self.skipped.push(skip),
         }
         Ok(())
@@ -560,58 +246,37 @@ impl<'a> Run<'a> {
 
     /// Members a selector designates now (as the simulation resolves it).
     fn resolve(&self, selector: &NodeSelector) -> Vec<u32> {
-        let mut by_name: Vec<u32> = (0..self.members.len() as u32).collect();
-        by_name.sort_by_key(|&m| natural_key(&self.members[m as usize].name));
+        let mut by_name: Vec<u32> = (0..self.cluster.members().len() as u32).collect();
+        by_name.sort_by_key(|&m| natural_key(&self.cluster.members()[m as usize].name));
         match selector {
-            NodeSelector::Leader => self.current_leader().into_iter().collect(),
+            NodeSelector::Leader => self.cluster.leader().into_iter().collect(),
             NodeSelector::Follower => by_name
                 .into_iter()
                 .filter(|&m| {
-                    self.running(m) && matches!(self.seen_role(m), Some((SeenRole::Follower, _)))
+                    self.cluster.running(m)
+                        && matches!(self.cluster.role(m), Some((SeenRole::Follower, _)))
                 })
                 .take(1)
                 .collect(),
-            NodeSelector::Site(site) => match self.site_index(site) {
+            NodeSelector::Site(site) => match self.cluster.site_index(site) {
                 Some(index) => by_name
                     .into_iter()
                     .filter(|&m| {
-                        let member = &self.members[m as usize];
+                        let member = &self.cluster.members()[m as usize];
                         member.site == index && !member.removed
                     })
                     .collect(),
                 None => Vec::new(),
             },
             NodeSelector::Node(name) => self
-                .members
+                .cluster
+                .members()
                 .iter()
                 .position(|m| &m.name == name)
                 .map(|i| i as u32)
                 .into_iter()
                 .collect(),
         }
-    }
-
-    /// The running member in the leader role with the highest term.
-    fn current_leader(&self) -> Option<u32> {
-        let mut best: Option<(u64, u32)> = None;
-        for member in 0..self.members.len() as u32 {
-            if !self.running(member) {
-                continue;
-            }
-            if let Some((SeenRole::Leader, term)) = self.seen_role(member) {
-                if best.is_none_or(|(best_term, _)| term > best_term) {
-                    best = Some((term, member));
-                }
-            }
-        }
-        best.map(|(_, member)| member)
-    }
-
-    fn member_id(&self, member: u32) -> Option<u64> {
-        lock(&self.observer)
-            .members
-            .get(member as usize)
-            .and_then(|s| s.id)
     }
 
     async fn apply_step(
@@ -657,7 +322,7 @@ impl<'a> Run<'a> {
                             if first_failure.is_none() {
                                 first_failure = Some(format!(
                                     "{}: {reason}",
-                                    self.members[target as usize].name
+                                    self.cluster.members()[target as usize].name
                                 ));
                             }
                         }
@@ -673,19 +338,21 @@ impl<'a> Run<'a> {
                     let mut entry = Group::default();
                     for member in group {
                         let member = member.strip_prefix("site:").unwrap_or(member);
-                        if let Some(site) = self.site_index(member) {
+                        if let Some(site) = self.cluster.site_index(member) {
                             entry.sites.insert(site);
                         } else if let Some(index) =
-                            self.members.iter().position(|m| m.name == member)
+                            self.cluster.members().iter().position(|m| m.name == member)
                         {
                             entry.nodes.insert(NodeId(index as u32));
                         }
                     }
                     resolved.push(entry);
                 }
-                self.links.update(|network| network.groups = resolved);
+                self.cluster
+                    .links
+                    .update(|network| network.groups = resolved);
             }
-            Action::Heal => self.links.update(|network| network.heal()),
+            Action::Heal => self.cluster.links.update(|network| network.heal()),
             Action::SetLatency {
                 intra,
                 inter,
@@ -695,7 +362,7 @@ impl<'a> Run<'a> {
             } => {
                 let pair = match (from, to, ms) {
                     (Some(from), Some(to), Some(ms)) => {
-                        match (self.site_index(from), self.site_index(to)) {
+                        match (self.cluster.site_index(from), self.cluster.site_index(to)) {
                             (Some(a), Some(b)) => Some(((a.min(b), a.max(b)), *ms)),
                             _ => {
                                 self.skip(at_ms, step_index, name, "unknown_site");
@@ -706,7 +373,7 @@ impl<'a> Run<'a> {
                     _ => None,
                 };
                 let (intra, inter) = (*intra, *inter);
-                self.links.update(|network| {
+                self.cluster.links.update(|network| {
                     if let Some(intra) = intra {
                         network.intra_ms = intra;
                     }
@@ -740,11 +407,11 @@ impl<'a> Run<'a> {
     fn propose(&mut self, at_ms: u64, value: String, selector: &NodeSelector) {
         let target = self.resolve(selector).into_iter().next();
         let index = {
-            let mut proposals = lock(&self.shared.proposals);
+            let mut proposals = lock(&self.proposals);
             proposals.push(ProposalDoc {
                 at_ms,
                 value: value.clone(),
-                node: target.map(|m| self.members[m as usize].name.clone()),
+                node: target.map(|m| self.cluster.members()[m as usize].name.clone()),
                 outcome: "pending".to_string(),
                 reason: None,
                 index: None,
@@ -755,14 +422,14 @@ impl<'a> Run<'a> {
         let Some(target) = target else {
             // The selector found no member (`leader` with no leader): the client has
             // nowhere to send it, as in the simulation.
-            let mut proposals = lock(&self.shared.proposals);
+            let mut proposals = lock(&self.proposals);
             proposals[index].outcome = "failed".to_string();
             proposals[index].reason = Some("no_leader".to_string());
             proposals[index].decided_at_ms = Some(at_ms);
             return;
         };
-        let addr = self.members[target as usize].addrs.client;
-        let shared = self.shared.clone();
+        let addr = self.cluster.members()[target as usize].addrs.client;
+        let proposals = self.proposals.clone();
         let guard = self.request_timeout + Duration::from_secs(3);
         let t0_epoch = self.t0_epoch_ms;
         self.tasks.spawn(async move {
@@ -770,7 +437,7 @@ impl<'a> Run<'a> {
             let answer = gateway::call(addr, "/v3/kv/put", &body, guard).await;
             let decided = now_epoch_ms().saturating_sub(t0_epoch);
             let (outcome, reason) = classify_put(answer.map(|_| ()));
-            let mut proposals = lock(&shared.proposals);
+            let mut proposals = lock(&proposals);
             proposals[index].outcome = outcome.to_string();
             proposals[index].reason = reason;
             proposals[index].decided_at_ms = Some(decided);
@@ -789,37 +456,38 @@ impl<'a> Run<'a> {
         let index = target as usize;
         let outcome = match action {
             Action::Crash { .. } => {
-                if !self.running(target) {
+                if !self.cluster.running(target) {
                     return Ok(Err("already_down".into()));
                 }
-                self.kill_member(target).await;
+                self.cluster.kill(target).await;
                 Ok(())
             }
             Action::Restart { .. } => {
-                if self.running(target) {
+                if self.cluster.running(target) {
                     return Ok(Err("already_up".into()));
                 }
-                if self.members[index].removed {
+                if self.cluster.members()[index].removed {
                     return Ok(Err("removed".into()));
                 }
-                self.start_member(target)?;
+                self.cluster.start(target)?;
                 Ok(())
             }
             Action::Isolate { .. } => {
-                self.links
+                self.cluster
+                    .links
                     .update(|network| network.isolated.insert(NodeId(target)));
                 Ok(())
             }
             Action::Snapshot { .. } => {
-                if !self.running(target) {
+                if !self.cluster.running(target) {
                     return Ok(Err("node_down".into()));
                 }
-                let file = self
-                    .dir
-                    .path()
-                    .join(format!("{}-{at_ms}.snapshot.db", self.members[index].name));
-                let binaries = self.binaries.clone();
-                let endpoint = self.members[index].addrs.client.to_string();
+                let file = self.cluster.dir().join(format!(
+                    "{}-{at_ms}.snapshot.db",
+                    self.cluster.members()[index].name
+                ));
+                let binaries = self.cluster.binaries().clone();
+                let endpoint = self.cluster.members()[index].addrs.client.to_string();
                 self.snapshots.insert(
                     target,
                     tokio::spawn(async move {
@@ -838,10 +506,10 @@ impl<'a> Run<'a> {
             Action::Promote { .. }
             | Action::MemberRemove { .. }
             | Action::TransferLeader { .. } => {
-                let Some(leader) = self.current_leader() else {
+                let Some(leader) = self.cluster.leader() else {
                     return Ok(Err("no_leader".into()));
                 };
-                let Some(id) = self.member_id(target) else {
+                let Some(id) = self.cluster.member_id(target) else {
                     return Ok(Err("not_a_member".into()));
                 };
                 let (path, body) = match action {
@@ -850,7 +518,7 @@ impl<'a> Run<'a> {
                         json!({ "ID": id.to_string() }),
                     ),
                     Action::MemberRemove { .. } => {
-                        self.members[index].removal_requested = true;
+                        self.cluster.member_mut(target).removal_requested = true;
                         ("/v3/cluster/member/remove", json!({ "ID": id.to_string() }))
                     }
                     _ => (
@@ -859,11 +527,11 @@ impl<'a> Run<'a> {
                     ),
                 };
                 let is_removal = matches!(action, Action::MemberRemove { .. });
-                let addr = self.members[leader as usize].addrs.client;
+                let addr = self.cluster.members()[leader as usize].addrs.client;
                 let reports = self.reports.clone();
                 let guard = self.request_timeout + Duration::from_secs(3);
                 let action_name = action.name();
-                let name = self.members[index].name.clone();
+                let name = self.cluster.members()[index].name.clone();
                 self.tasks.spawn(async move {
                     match gateway::call(addr, path, &body, guard).await {
                         Ok(_) if is_removal => {
@@ -899,13 +567,13 @@ impl<'a> Run<'a> {
             Ok(Err(reason)) => return Ok(Err(format!("snapshot failed: {reason}"))),
             Err(_) => return Ok(Err("snapshot failed".into())),
         };
-        self.kill_member(target).await;
-        let token = self.new_token();
-        let name = self.members[index].name.clone();
-        let url = self.members[index].addrs.peer_url();
+        self.cluster.kill(target).await;
+        let token = self.cluster.new_token();
+        let name = self.cluster.members()[index].name.clone();
+        let url = self.cluster.members()[index].addrs.peer_url();
         let data_dir = self
-            .dir
-            .path()
+            .cluster
+            .dir()
             .join(format!("{name}-restored-{at_ms}.etcd"));
         let args: Vec<OsString> = vec![
             "snapshot".into(),
@@ -917,10 +585,10 @@ impl<'a> Run<'a> {
             format!("--initial-cluster-token={token}").into(),
             format!("--initial-advertise-peer-urls={url}").into(),
         ];
-        if let Err(reason) = process::etcdctl(&self.binaries, &args).await {
+        if let Err(reason) = process::etcdctl(self.cluster.binaries(), &args).await {
             return Ok(Err(format!("restore failed: {reason}")));
         }
-        let member = &mut self.members[index];
+        let member = self.cluster.member_mut(index as u32);
         member.launch.data_dir = data_dir;
         member.launch.initial_cluster = format!("{name}={url}");
         member.launch.token = token.clone();
@@ -928,7 +596,7 @@ impl<'a> Run<'a> {
         member.token = token;
         member.removed = false;
         member.removal_requested = false;
-        self.start_member(target)?;
+        self.cluster.start(target)?;
         Ok(Ok(()))
     }
 
@@ -940,35 +608,37 @@ impl<'a> Run<'a> {
         at_ms: u64,
         step: u32,
     ) -> Result<Result<(), String>, RunError> {
-        let Some(site) = self.site_index(site) else {
+        let Some(site) = self.cluster.site_index(site) else {
             return Ok(Err("unknown_site".into()));
         };
-        let Some(leader) = self.current_leader() else {
+        let Some(leader) = self.cluster.leader() else {
             return Ok(Err("no_leader".into()));
         };
-        let token = self.members[leader as usize].token.clone();
-        let member = match self.members.iter().position(|m| m.name == name) {
-            Some(existing) if !self.members[existing].removed => {
+        let token = self.cluster.members()[leader as usize].token.clone();
+        let member = match self.cluster.members().iter().position(|m| m.name == name) {
+            Some(existing) if !self.cluster.members()[existing].removed => {
                 return Ok(Err(format!("{name}: already_member")));
             }
             Some(existing) => {
                 // A former member comes back as a new one, with an empty data folder.
-                let entry = &mut self.members[existing];
-                entry.launch.data_dir = self.dir.path().join(format!("{name}-{at_ms}.etcd"));
+                let data_dir = self.cluster.dir().join(format!("{name}-{at_ms}.etcd"));
+                let entry = self.cluster.member_mut(existing as u32);
+                entry.launch.data_dir = data_dir;
                 entry.site = site;
                 entry.token = token;
-                self.links.set_site(existing as u32, site);
+                self.cluster.links.set_site(existing as u32, site);
                 existing as u32
             }
-            None => self.add_member_slot(name, site, token).await?,
+            None => self.cluster.add_slot(name, site, token).await?,
         };
-        let url = self.members[member as usize].addrs.peer_url();
+        let url = self.cluster.members()[member as usize].addrs.peer_url();
         let names: BTreeMap<String, String> = self
-            .members
+            .cluster
+            .members()
             .iter()
             .map(|m| (m.addrs.peer_url(), m.name.clone()))
             .collect();
-        let addr = self.members[leader as usize].addrs.client;
+        let addr = self.cluster.members()[leader as usize].addrs.client;
         let reports = self.reports.clone();
         let guard = self.request_timeout + Duration::from_secs(3);
         let name = name.to_string();
@@ -1016,25 +686,17 @@ impl<'a> Run<'a> {
     async fn collect(&mut self, end_ms: u64) -> RunResult {
         // Writes still waiting for an answer stay `pending`, as at the end of a simulation.
         self.tasks.abort_all();
-        let mut statuses = BTreeMap::new();
-        for member in 0..self.members.len() as u32 {
-            if self.running(member) {
-                let addr = self.members[member as usize].addrs.client;
-                if let Ok(status) = gateway::status(addr, Duration::from_secs(1)).await {
-                    statuses.insert(member, status);
-                }
-            }
-        }
-        lock(&self.observer).poll();
-        let observer = lock(&self.observer);
+        let statuses = self.cluster.statuses().await;
+        let observer = self.cluster.observe();
         let nodes = self
-            .members
+            .cluster
+            .members()
             .iter()
             .enumerate()
             .map(|(member, entry)| {
                 let seen = observer.members.get(member).cloned().unwrap_or_default();
                 let status = statuses.get(&(member as u32));
-                let role = if entry.child.is_none() || entry.removed {
+                let role = if !self.cluster.running(member as u32) || entry.removed {
                     "down"
                 } else if status.is_some_and(|s| s.is_learner) {
                     "learner"
@@ -1049,7 +711,8 @@ impl<'a> Run<'a> {
                 NodeDoc {
                     id: entry.name.clone(),
                     site: self
-                        .sites
+                        .cluster
+                        .sites()
                         .get(entry.site as usize)
                         .cloned()
                         .unwrap_or_default(),
@@ -1065,7 +728,7 @@ impl<'a> Run<'a> {
             .iter()
             .map(|seen| LeaderDoc {
                 at_ms: self.ms_since_t0(seen.at_epoch_ms),
-                node: self.members[seen.member as usize].name.clone(),
+                node: self.cluster.members()[seen.member as usize].name.clone(),
                 term: seen.term,
             })
             .collect();
@@ -1078,8 +741,10 @@ impl<'a> Run<'a> {
                 .max()
                 .unwrap_or(0)
         };
-        let proposals = lock(&self.shared.proposals).clone();
-        let mut seen_commits: Vec<(u64, u64, String)> = lock(&self.shared.commits)
+        let proposals = lock(&self.proposals).clone();
+        let mut seen_commits: Vec<(u64, u64, String)> = self
+            .cluster
+            .commits_seen()
             .iter()
             .map(|(key, &(epoch, revision))| (epoch, revision, key.clone()))
             .collect();
@@ -1126,25 +791,6 @@ impl<'a> Run<'a> {
             skipped,
             violations,
             events: observer.role_changes,
-        }
-    }
-}
-
-impl Drop for Run<'_> {
-    /// On every exit path (an error, a dropped future at Ctrl-C), the members die before
-    /// their folders are removed.
-    fn drop(&mut self) {
-        for member in &mut self.members {
-            if let Some(mut child) = member.child.take() {
-                let _ = child.start_kill();
-                if let Some(pid) = child.id() {
-                    // SAFETY: waitpid on our own child's pid, just sent SIGKILL; it
-                    // returns as soon as the kernel has reaped it.
-                    unsafe {
-                        libc::waitpid(pid as libc::pid_t, std::ptr::null_mut(), 0);
-                    }
-                }
-            }
         }
     }
 }
@@ -1212,63 +858,6 @@ fn etcd_reason(error: &GatewayError) -> String {
     match error {
         GatewayError::Etcd(message) => message.trim_start_matches("etcdserver: ").to_string(),
         other => other.to_string(),
-    }
-}
-
-/// Watches every key the run writes on one member and notes when each is first seen;
-/// reconnects while the member is down or restarting.
-async fn watch_commits(addr: SocketAddr, shared: Arc<Shared>) {
-    let request = json!({
-        "create_request": {
-            "key": b64(KEY_PREFIX),
-            "range_end": b64(&gateway::prefix_end(KEY_PREFIX)),
-            "start_revision": "1",
-        }
-    });
-    loop {
-        if let Ok(response) = gateway::send(addr, "/v3/watch", &request).await {
-            let mut body = response.into_body();
-            let mut buffer: Vec<u8> = Vec::new();
-            while let Some(Ok(frame)) = body.frame().await {
-                let Ok(data) = frame.into_data() else {
-                    continue;
-                };
-                buffer.extend_from_slice(&data);
-                let mut stream = serde_json::Deserializer::from_slice(&buffer).into_iter::<Value>();
-                let mut consumed = 0;
-                while let Some(Ok(message)) = stream.next() {
-                    consumed = stream.byte_offset();
-                    record_watch_events(&message, &shared);
-                }
-                buffer.drain(..consumed);
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-fn record_watch_events(message: &Value, shared: &Shared) {
-    let seen_at = now_epoch_ms();
-    let events = message
-        .pointer("/result/events")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten();
-    let mut commits = lock(&shared.commits);
-    for event in events {
-        let Some(kv) = event.get("kv") else { continue };
-        if event.get("type").and_then(Value::as_str) == Some("DELETE") {
-            continue;
-        }
-        let Some(key) = kv
-            .get("key")
-            .and_then(Value::as_str)
-            .and_then(gateway::unb64)
-        else {
-            continue;
-        };
-        let revision = gateway::u64_field(kv, "mod_revision").unwrap_or(0);
-        commits.entry(key).or_insert((seen_at, revision));
     }
 }
 
