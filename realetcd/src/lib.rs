@@ -15,6 +15,8 @@
 //!   which a scenario run and a live demo both drive.
 //! - `runner`: the scenario's steps on the wall clock; the result.
 //! - `result`: the result JSON shared with the simulation.
+//! - `live`: a cluster on stage — clicks in, state out many times a second, a
+//!   recording out at the end.
 //! - `generate`: seeded scenarios beyond the talk's, for the differential verdict.
 //! - `verdict`: simulation against real runs, with stated tolerances; REAL-ETCD.md.
 //!
@@ -23,6 +25,7 @@
 pub mod cluster;
 pub mod gateway;
 pub mod generate;
+pub mod live;
 pub mod observe;
 pub mod process;
 pub mod proxy;
