@@ -665,7 +665,7 @@ fn widget_kind(info: &str) -> Option<WidgetKind> {
 }
 
 /// The keys a widget block accepts.
-const WIDGET_KEYS: &str = "scenario, height, checkpoints, controls, toggles, speed";
+const WIDGET_KEYS: &str = "scenario, height, checkpoints, controls, toggles, speed, live";
 const WIDGET_CONTROLS: [&str; 8] = [
     "crash",
     "restart",
@@ -718,6 +718,7 @@ fn parse_widget(
     let mut controls = Vec::new();
     let mut toggles = Vec::new();
     let mut speed = 0.25;
+    let mut live = false;
     let list = |value: &str| -> Vec<String> {
         value
             .split(',')
@@ -828,6 +829,18 @@ fn parse_widget(
                     format!("widget `speed` must be 0.001 to 100 simulated ms per real ms, not `{value}`"),
                 )),
             },
+            "live" if kind != WidgetKind::Raft => errors.push(context.error(
+                line_number,
+                format!("the `{}` widget cannot run live (only `raft` drives a real etcd)", kind.name()),
+            )),
+            "live" => match value {
+                "true" => live = true,
+                "false" => live = false,
+                _ => errors.push(context.error(
+                    line_number,
+                    format!("widget `live` must be `true` or `false`, not `{value}`"),
+                )),
+            },
             other => errors.push(context.error(
                 line_number,
                 format!("unknown widget parameter `{other}` (expected: {WIDGET_KEYS})"),
@@ -864,6 +877,7 @@ fn parse_widget(
         controls,
         toggles,
         speed,
+        live,
         source: SourceRef {
             file: context.file.to_owned(),
             line: fence_line,

@@ -202,6 +202,10 @@ pub struct WidgetSpec {
     pub toggles: Vec<String>,
     /// Playback speed (simulated ms per real ms) at start.
     pub speed: f64,
+    /// `raft` only: under `raftdeck serve --live-etcd`, the presenter may switch this
+    /// widget to a real etcd cluster started from its scenario.
+    #[serde(default)]
+    pub live: bool,
     /// Where the block starts.
     pub source: SourceRef,
 }

@@ -191,7 +191,10 @@ pub struct LiveCluster {
 
 impl LiveCluster {
     /// Starts the scenario's cluster (its steps are not played: the speaker acts).
-    pub async fn start(scenario: &Scenario, binaries: &EtcdBinaries) -> Result<LiveCluster, RunError> {
+    pub async fn start(
+        scenario: &Scenario,
+        binaries: &EtcdBinaries,
+    ) -> Result<LiveCluster, RunError> {
         crate::runner::check_expressible(scenario)?;
         let cluster = Cluster::new(&scenario.cluster, scenario.seed, binaries).await?;
         let mut live = LiveCluster {
@@ -259,7 +262,12 @@ impl LiveCluster {
                 }
                 self.cluster.kill(member).await;
                 self.event("crash", node, "", 0);
-                self.record(at_ms, Action::Crash { node: NodeSelector::Node(node.clone()) });
+                self.record(
+                    at_ms,
+                    Action::Crash {
+                        node: NodeSelector::Node(node.clone()),
+                    },
+                );
             }
             LiveAction::Restart { node } => {
                 let member = self.member(node)?;
@@ -267,9 +275,16 @@ impl LiveCluster {
                     return Err(format!("{node} is already running"));
                 }
                 self.failed[member as usize] = false;
-                self.cluster.start(member).map_err(|error| error.to_string())?;
+                self.cluster
+                    .start(member)
+                    .map_err(|error| error.to_string())?;
                 self.event("restart", node, "", 0);
-                self.record(at_ms, Action::Restart { node: NodeSelector::Node(node.clone()) });
+                self.record(
+                    at_ms,
+                    Action::Restart {
+                        node: NodeSelector::Node(node.clone()),
+                    },
+                );
             }
             LiveAction::Isolate { node } => {
                 let member = self.member(node)?;
@@ -277,7 +292,12 @@ impl LiveCluster {
                     .links
                     .update(|network| network.isolated.insert(NodeId(member)));
                 self.event("isolate", node, "", 0);
-                self.record(at_ms, Action::Isolate { node: NodeSelector::Node(node.clone()) });
+                self.record(
+                    at_ms,
+                    Action::Isolate {
+                        node: NodeSelector::Node(node.clone()),
+                    },
+                );
             }
             LiveAction::CutLink { from, to } | LiveAction::HealLink { from, to } => {
                 let (a, b) = (self.site(from)?, self.site(to)?);
@@ -311,7 +331,9 @@ impl LiveCluster {
                     at_ms,
                     Action::Propose {
                         value: value.clone(),
-                        node: node.clone().map_or(NodeSelector::Leader, NodeSelector::Node),
+                        node: node
+                            .clone()
+                            .map_or(NodeSelector::Leader, NodeSelector::Node),
                     },
                 );
             }
@@ -406,11 +428,22 @@ impl LiveCluster {
             }
         }
         let Some(target) = target else {
-            self.settle_write(&value, at_ms, "failed", Some("no_leader".to_string()), at_ms);
+            self.settle_write(
+                &value,
+                at_ms,
+                "failed",
+                Some("no_leader".to_string()),
+                at_ms,
+            );
             return;
         };
         self.next_write += 1;
-        let key = format!("{}live-{}-{}", crate::cluster::KEY_PREFIX, self.generation, self.next_write);
+        let key = format!(
+            "{}live-{}-{}",
+            crate::cluster::KEY_PREFIX,
+            self.generation,
+            self.next_write
+        );
         let addr = self.cluster.members()[target as usize].addrs.client;
         let guard = Duration::from_millis(5000 + 2 * self.scenario.cluster.election_ms + 3000);
         let writes = self.writes.clone();
@@ -426,7 +459,14 @@ impl LiveCluster {
         });
     }
 
-    fn settle_write(&self, value: &str, at_ms: u64, outcome: &str, reason: Option<String>, decided: u64) {
+    fn settle_write(
+        &self,
+        value: &str,
+        at_ms: u64,
+        outcome: &str,
+        reason: Option<String>,
+        decided: u64,
+    ) {
         settle(&self.writes, value, at_ms, outcome, reason, decided);
         self.event("write", value, outcome, 0);
     }
@@ -435,7 +475,8 @@ impl LiveCluster {
     pub async fn reset(&mut self) -> Result<(), RunError> {
         self.tasks.abort_all();
         self.cluster.stop_all().await;
-        self.cluster = Cluster::new(&self.scenario.cluster, self.scenario.seed, &self.binaries).await?;
+        self.cluster =
+            Cluster::new(&self.scenario.cluster, self.scenario.seed, &self.binaries).await?;
         self.generation += 1;
         lock(&self.writes).clear();
         lock(&self.events).clear();
@@ -519,7 +560,8 @@ impl LiveCluster {
         let mut per_pair: BTreeMap<(u32, u32), u64> = BTreeMap::new();
         for (&(from, to), &bytes) in &traffic {
             let before = self.last_traffic.1.get(&(from, to)).copied().unwrap_or(0);
-            let (Some(&a), Some(&b)) = (site_of.get(from as usize), site_of.get(to as usize)) else {
+            let (Some(&a), Some(&b)) = (site_of.get(from as usize), site_of.get(to as usize))
+            else {
                 continue;
             };
             if a != b {
@@ -530,7 +572,10 @@ impl LiveCluster {
         let mut links = Vec::new();
         for a in 0..sites.len() as u32 {
             for b in a + 1..sites.len() as u32 {
-                let up = self.cluster.links.read(|network| network.sites_connected(a, b));
+                let up = self
+                    .cluster
+                    .links
+                    .read(|network| network.sites_connected(a, b));
                 let rate = |bytes: u64| bytes * 1000 / elapsed_ms;
                 links.push(LiveLink {
                     from: sites[a as usize].clone(),

@@ -17,7 +17,10 @@ async fn until(live: &mut LiveCluster, what: &str, done: impl Fn(&LiveState) -> 
         if done(&state) {
             return state;
         }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}: {state:#?}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}: {state:#?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -48,23 +51,45 @@ async fn the_speaker_crashes_the_leader_cuts_the_link_and_resets() {
     .await
     .unwrap();
     until(&mut live, "x=1 committed", |s| {
-        s.writes.iter().any(|w| w.value == "x=1" && w.outcome == "committed")
+        s.writes
+            .iter()
+            .any(|w| w.value == "x=1" && w.outcome == "committed")
     })
     .await;
 
     // Crash the leader: another member leads at a higher term within the window.
-    live.act(LiveAction::Crash { node: first.clone() }).await.unwrap();
+    live.act(LiveAction::Crash {
+        node: first.clone(),
+    })
+    .await
+    .unwrap();
     let crashed_at = Instant::now();
     let state = until(&mut live, "a new leader", |s| {
         leader_term(s).is_some_and(|(name, term)| name != first && term > first_term)
     })
     .await;
     let waited = crashed_at.elapsed();
-    assert!(waited < Duration::from_millis(3500), "new leader after {waited:?}");
-    assert!(state.members.iter().any(|m| m.name == first && m.role == "down"));
-    assert!(state.events.iter().any(|e| e.kind == "crash" && e.subject == first));
-    live.act(LiveAction::Restart { node: first.clone() }).await.unwrap();
-    until(&mut live, "every member up", |s| s.members.iter().all(|m| m.up)).await;
+    assert!(
+        waited < Duration::from_millis(3500),
+        "new leader after {waited:?}"
+    );
+    assert!(state
+        .members
+        .iter()
+        .any(|m| m.name == first && m.role == "down"));
+    assert!(state
+        .events
+        .iter()
+        .any(|e| e.kind == "crash" && e.subject == first));
+    live.act(LiveAction::Restart {
+        node: first.clone(),
+    })
+    .await
+    .unwrap();
+    until(&mut live, "every member up", |s| {
+        s.members.iter().all(|m| m.up)
+    })
+    .await;
 
     // Cut A–B: n3, alone on B, loses its leader (or, if it led, A elects one).
     live.act(LiveAction::CutLink {
@@ -80,10 +105,15 @@ async fn the_speaker_crashes_the_leader_cuts_the_link_and_resets() {
             && s.leader.as_deref().is_some_and(|l| l != "n3")
     })
     .await;
-    assert!(state.links.iter().any(|l| !l.up && l.from == "A" && l.to == "B"));
+    assert!(state
+        .links
+        .iter()
+        .any(|l| !l.up && l.from == "A" && l.to == "B"));
     // Traffic still flows inside A, none across the cut.
     let quiet = until(&mut live, "no traffic across the cut", |s| {
-        s.links.iter().all(|l| l.bytes_per_s == 0 && l.bytes_per_s_back == 0)
+        s.links
+            .iter()
+            .all(|l| l.bytes_per_s == 0 && l.bytes_per_s_back == 0)
     })
     .await;
     assert!(!quiet.links[0].up);
@@ -91,14 +121,20 @@ async fn the_speaker_crashes_the_leader_cuts_the_link_and_resets() {
     // Reset: a fresh cluster, a first leader again, in a few seconds.
     let reset_started = Instant::now();
     live.act(LiveAction::Reset).await.unwrap();
-    let state = until(&mut live, "a leader after the reset", |s| s.leader.is_some()).await;
+    let state = until(&mut live, "a leader after the reset", |s| {
+        s.leader.is_some()
+    })
+    .await;
     let reset_took = reset_started.elapsed();
     assert_eq!(state.generation, 1);
     assert!(state.links.iter().all(|l| l.up));
     assert!(state.members.iter().all(|m| m.up));
     assert_eq!(leader_term(&state).unwrap().1, 2);
     assert!(state.writes.is_empty());
-    assert!(reset_took < Duration::from_secs(10), "reset took {reset_took:?}");
+    assert!(
+        reset_took < Duration::from_secs(10),
+        "reset took {reset_took:?}"
+    );
     println!("reset to a new leader: {reset_took:?}");
 
     // The recording replays as a scenario.

@@ -7,6 +7,11 @@
 //! - `/api/sync` — `GET`: Server-Sent Events, the presenter's state now and at every
 //!   change; `POST`: the presenter publishes a state (token required);
 //! - `/api/live` — Server-Sent Events: the live-reload status (deck version, errors);
+//! - `/api/etcd` — whether real etcd clusters run beside the server (`--live-etcd`) and
+//!   for which scenarios; `/api/etcd/<scenario>` — `GET`: Server-Sent Events, that
+//!   cluster's state ten times a second; `POST`: a click (token required);
+//!   `/api/etcd/<scenario>/diagnostics` (token) and `/api/etcd/<scenario>/record`
+//!   (`POST`, token);
 //! - `/api/remote-qr.svg` — the phone remote's URL as a QR code (token required);
 //! - `/notes` — the printable notes handout (token required);
 //! - `/assets/*` — the hashed frontend bundle, cached forever;
@@ -120,6 +125,8 @@ struct Shared {
     /// Set when the server stops: event streams end, so graceful shutdown does not wait
     /// for followers that would never hang up.
     stopping: watch::Sender<bool>,
+    /// Real etcd clusters for the live widgets (`--live-etcd`); unset when off.
+    stage: std::sync::OnceLock<Arc<crate::stage::Stage>>,
 }
 
 impl AppState {
@@ -146,6 +153,7 @@ impl AppState {
                 sync: SyncHub::new(&first_slide),
                 live: watch::Sender::new(LiveFrame::new(0, LiveStatus::default())),
                 stopping: watch::Sender::new(false),
+                stage: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -197,6 +205,16 @@ impl AppState {
             };
             *live = LiveFrame::new(live.seq + 1, status);
         });
+    }
+
+    /// Attaches the live etcd clusters (once, at start-up).
+    pub fn set_stage(&self, stage: Arc<crate::stage::Stage>) {
+        let _ = self.inner.stage.set(stage);
+    }
+
+    /// The live etcd clusters, when `--live-etcd` is on.
+    pub fn stage(&self) -> Option<&Arc<crate::stage::Stage>> {
+        self.inner.stage.get()
     }
 
     /// The presenter → audience sync hub.
@@ -278,6 +296,13 @@ pub fn app(state: AppState) -> Router {
         .route("/api/sync", get(sync_events).post(sync_publish))
         .route("/api/live", get(live_events))
         .route("/api/remote-qr.svg", get(remote_qr))
+        .route("/api/etcd", get(etcd_summary))
+        .route("/api/etcd/{scenario}", get(etcd_events).post(etcd_act))
+        .route("/api/etcd/{scenario}/diagnostics", get(etcd_diagnostics))
+        .route(
+            "/api/etcd/{scenario}/record",
+            axum::routing::post(etcd_record),
+        )
         .nest("/assets", assets)
         .nest("/static", static_files)
         .with_state(state)
@@ -362,6 +387,102 @@ async fn deck_json(State(state): State<AppState>) -> Response {
         Json(deck.without_notes()),
     )
         .into_response()
+}
+
+async fn etcd_summary(State(state): State<AppState>) -> Response {
+    let summary = match state.stage() {
+        Some(stage) => stage.summary(),
+        None => crate::stage::StageSummary {
+            available: false,
+            reason: Some("raftdeck serve runs without --live-etcd".into()),
+            scenarios: Vec::new(),
+        },
+    };
+    ([(header::CACHE_CONTROL, "no-store")], Json(summary)).into_response()
+}
+
+fn stage_cluster(
+    state: &AppState,
+    scenario: &str,
+) -> Result<Arc<crate::stage::StageCluster>, AppError> {
+    state
+        .stage()
+        .and_then(|stage| stage.cluster(scenario))
+        .ok_or_else(|| AppError::NotFound(format!("no live etcd cluster for `{scenario}`")))
+}
+
+async fn etcd_events(
+    State(state): State<AppState>,
+    axum::extract::Path(scenario): axum::extract::Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+    let cluster = stage_cluster(&state, &scenario)?;
+    let frames = WatchStream::new(cluster.subscribe()).map(|frame| {
+        Event::default()
+            .event("etcd")
+            .data(&*String::from_utf8_lossy(&frame))
+    });
+    Ok(Sse::new(state.until_stopping(frames)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
+}
+
+async fn etcd_act(
+    State(state): State<AppState>,
+    axum::extract::Path(scenario): axum::extract::Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, AppError> {
+    if !state.authorized(&headers, None) {
+        return Err(AppError::Unauthorized);
+    }
+    let cluster = stage_cluster(&state, &scenario)?;
+    let bytes = axum::body::to_bytes(body, 4096)
+        .await
+        .map_err(|_| AppError::TooLarge)?;
+    let action: realetcd::live::LiveAction = serde_json::from_slice(&bytes)
+        .map_err(|error| AppError::BadRequest(format!("not a live etcd action: {error}")))?;
+    match cluster.act(action).await {
+        Ok(()) => Ok(StatusCode::NO_CONTENT.into_response()),
+        Err(reason) => Ok((StatusCode::CONFLICT, reason).into_response()),
+    }
+}
+
+async fn etcd_diagnostics(
+    State(state): State<AppState>,
+    axum::extract::Path(scenario): axum::extract::Path<String>,
+    headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
+) -> Result<Response, AppError> {
+    if !state.authorized(&headers, query.token.as_deref()) {
+        return Err(AppError::Unauthorized);
+    }
+    let cluster = stage_cluster(&state, &scenario)?;
+    Ok((
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(cluster.diagnostics()),
+    )
+        .into_response())
+}
+
+async fn etcd_record(
+    State(state): State<AppState>,
+    axum::extract::Path(scenario): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    if !state.authorized(&headers, None) {
+        return Err(AppError::Unauthorized);
+    }
+    stage_cluster(&state, &scenario)?;
+    let stage = state
+        .stage()
+        .ok_or_else(|| AppError::NotFound("live etcd is off".into()))?;
+    let path = stage
+        .save_recording(&scenario)
+        .await
+        .map_err(|error| AppError::Internal(error.to_string()))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(Json(serde_json::json!({ "scenario": name })).into_response())
 }
 
 /// `?token=` on pages opened by a link.
@@ -474,6 +595,8 @@ pub enum AppError {
     TooLarge,
     /// The request is malformed; the reason is sent back.
     BadRequest(String),
+    /// Nothing there; the reason is sent back.
+    NotFound(String),
     /// Something on our side failed; the client sees only a generic message.
     Internal(String),
 }
@@ -493,6 +616,7 @@ impl IntoResponse for AppError {
             )
                 .into_response(),
             AppError::BadRequest(reason) => (StatusCode::BAD_REQUEST, reason).into_response(),
+            AppError::NotFound(reason) => (StatusCode::NOT_FOUND, reason).into_response(),
             AppError::Internal(detail) => {
                 eprintln!("raftdeck: internal error: {detail}");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()

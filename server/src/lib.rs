@@ -27,6 +27,7 @@ pub mod qr;
 pub mod real;
 pub mod serve;
 pub mod single_file;
+pub mod stage;
 pub mod svg_export;
 pub mod sync;
 pub mod token;

@@ -31,6 +31,10 @@ enum Command {
         /// Presenter token (random when absent).
         #[arg(long)]
         token: Option<String>,
+        /// Start a real local etcd cluster for each `raft` widget marked `live: true`,
+        /// switchable from the presenter view (needs Debian's etcd-server and etcd-client).
+        #[arg(long)]
+        live_etcd: bool,
     },
     /// Run a scenario headless and print the result JSON (exit 2 on a bad scenario).
     Sim {
@@ -180,12 +184,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             deck,
             dist,
             token,
+            live_etcd,
         } => {
             let config = ServeConfig {
                 addr,
                 deck_dir: deck,
                 dist_dir: dist.unwrap_or_else(server::bundle::default_dist_dir),
                 token,
+                live_etcd,
             };
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(server::serve::serve(config))?;

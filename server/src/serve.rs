@@ -57,6 +57,8 @@ pub struct ServeConfig {
     pub dist_dir: PathBuf,
     /// The presenter token; generated when absent.
     pub token: Option<String>,
+    /// Start real etcd clusters for the `raft` widgets marked `live: true`.
+    pub live_etcd: bool,
 }
 
 /// A deck that does not compile: the server refuses to start and shows every error.
@@ -96,6 +98,19 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     );
     // Kept alive until serving stops: dropping the watcher ends live reload.
     let _watcher = crate::live::watch(state.clone())?;
+    let stage = if config.live_etcd {
+        let stage = match realetcd::EtcdBinaries::locate(None) {
+            Ok(binaries) => {
+                crate::stage::Stage::start(&state.deck(), state.deck_dir(), &binaries).await
+            }
+            Err(missing) => crate::stage::Stage::off(missing.to_string()),
+        };
+        let stage = Arc::new(stage);
+        state.set_stage(stage.clone());
+        Some(stage)
+    } else {
+        None
+    };
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "raftdeck: serving « {title} » ({slide_count} slides)")?;
@@ -115,13 +130,33 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             Ok(code) => writeln!(out, "{code}")?,
             Err(error) => writeln!(out, "  (no QR code: {error:#})")?,
         }
+        if let Some(stage) = &stage {
+            let summary = stage.summary();
+            if !summary.scenarios.is_empty() {
+                writeln!(
+                    out,
+                    "  Live etcd: a real cluster for {}",
+                    summary.scenarios.join(", ")
+                )?;
+            }
+            if let Some(reason) = &summary.reason {
+                writeln!(
+                    out,
+                    "  Live etcd unavailable ({reason}): those widgets stay simulated"
+                )?;
+            }
+        }
         writeln!(
             out,
             "Watching slides/, speaker-notes/ and static/. Press Ctrl-C to stop."
         )?;
         out.flush()?;
     }
-    serve_on(listener, state, shutdown_signal()).await?;
+    let served = serve_on(listener, state, shutdown_signal()).await;
+    if let Some(stage) = stage {
+        stage.stop().await;
+    }
+    served?;
     println!("raftdeck: stopped");
     Ok(())
 }
