@@ -22,7 +22,8 @@ usage: cargo xtask <task> [args…]
 
 tasks:
   build            build the WASM bundle and the release `raftdeck` binary
-  serve [ARGS…]    build, then run `raftdeck serve ARGS…` (http://127.0.0.1:8080)
+  serve [ARGS…]    build, then run `raftdeck serve ARGS…` (http://127.0.0.1:8080);
+                   with --live-etcd, installs etcd first when missing
   test             every check: fmt, clippy (native + wasm), cargo test, browser tests
   bench [--only fanout]
                    measure speed and size in release; writes BENCHMARKS.md
@@ -138,6 +139,9 @@ fn build(workspace: &Workspace) -> anyhow::Result<PathBuf> {
 }
 
 fn serve(workspace: &Workspace, args: &[String]) -> anyhow::Result<()> {
+    if args.iter().any(|arg| arg == "--live-etcd") {
+        tools::ensure_etcd()?;
+    }
     let binary = build(workspace)?;
     step("starting `raftdeck serve` (Ctrl-C stops it)");
     let mut command = Command::new(&binary);
