@@ -405,7 +405,20 @@ impl<'a> Run<'a> {
     }
 
     fn propose(&mut self, at_ms: u64, value: String, selector: &NodeSelector) {
-        let target = self.resolve(selector).into_iter().next();
+        // A client that wants the leader while there is none still sends its write
+        // somewhere: to the first member up, where it waits for a leader (as in the
+        // simulation).
+        let target = self.resolve(selector).into_iter().next().or_else(|| {
+            (*selector == NodeSelector::Leader)
+                .then(|| {
+                    let mut up: Vec<u32> = (0..self.cluster.members().len() as u32)
+                        .filter(|&m| self.cluster.running(m))
+                        .collect();
+                    up.sort_by_key(|&m| natural_key(&self.cluster.members()[m as usize].name));
+                    up.first().copied()
+                })
+                .flatten()
+        });
         let index = {
             let mut proposals = lock(&self.proposals);
             proposals.push(ProposalDoc {
@@ -420,8 +433,7 @@ impl<'a> Run<'a> {
             proposals.len() - 1
         };
         let Some(target) = target else {
-            // The selector found no member (`leader` with no leader): the client has
-            // nowhere to send it, as in the simulation.
+            // No member is up at all: the client has nowhere to send it.
             let mut proposals = lock(&self.proposals);
             proposals[index].outcome = "failed".to_string();
             proposals[index].reason = Some("no_leader".to_string());
