@@ -373,7 +373,12 @@ fn failure_matrix<'a>(
         for placement in &placements {
             let _ = write!(html, "<tr><td>{}</td>", escape(placement));
             for &failure in &failures {
-                let cell = find(placement, failure).map_or_else(String::new, grid_cell);
+                // A placement without a zone C cannot lose it: say so, do not answer.
+                let cell = if !placement_has(placement, failure) {
+                    "—".to_owned()
+                } else {
+                    find(placement, failure).map_or_else(String::new, grid_cell)
+                };
                 let _ = write!(html, "<td>{cell}</td>");
             }
             html.push_str("</tr>");
@@ -382,6 +387,9 @@ fn failure_matrix<'a>(
         html.push_str("<th>placement</th><th>panne</th><th>écritures acceptées</th><th>reprise</th><th>données acquittées perdues</th></tr></thead><tbody>");
         for placement in &placements {
             for &failure in &failures {
+                if !placement_has(placement, failure) {
+                    continue;
+                }
                 if let Some(row) = find(placement, failure) {
                     let _ = write!(
                         html,
@@ -397,7 +405,13 @@ fn failure_matrix<'a>(
         }
     }
     html.push_str("</tbody></table>\n");
-    let legend = if form_grid {
+    let lacks_c = failures.contains(&Failure::LoseC)
+        && placements
+            .iter()
+            .any(|placement| !placement_has(placement, Failure::LoseC));
+    let legend = if form_grid && lacks_c {
+        "oui : écritures acceptées après la panne (temps de reprise) ; — : pas de zone C"
+    } else if form_grid {
         "oui : écritures acceptées après la panne (temps de reprise)"
     } else {
         "reprise : de la panne aux écritures de nouveau acceptées"
@@ -408,6 +422,21 @@ fn failure_matrix<'a>(
         system.description
     );
     Some(html)
+}
+
+/// How many sites a placement label names: `2/1` two, `1/1/1` three, `1/1+t` three (the
+/// tiebreaker's zone C).
+fn placement_sites(placement: &str) -> usize {
+    let (nodes, tiebreaker) = match placement.split_once('+') {
+        Some((nodes, _)) => (nodes, 1),
+        None => (placement, 0),
+    };
+    nodes.split('/').count() + tiebreaker
+}
+
+/// Whether `failure` can happen to `placement`: losing zone C needs a zone C.
+fn placement_has(placement: &str, failure: Failure) -> bool {
+    failure != Failure::LoseC || placement_sites(placement) >= 3
 }
 
 /// A failure as a grid column header: short, the columns are narrow.
@@ -522,6 +551,34 @@ mod tests {
             "{grid}"
         );
         assert!(grid.contains("<tr><td>1/1+t</td><td>oui"), "{grid}");
+    }
+
+    #[test]
+    fn a_placement_without_zone_c_does_not_answer_for_zone_c() {
+        let grid = render_table(
+            1,
+            "name: failure-matrix\nsystem: elasticsearch\nplacements: 2/1, 1/1+t\nfailures: lose_b, lose_c\nform: grid\n",
+        )
+        .unwrap();
+        let two_sites = grid
+            .split("<tr>")
+            .find(|row| row.starts_with("<td>2/1</td>"))
+            .expect("the 2/1 row");
+        assert!(two_sites.ends_with("<td>—</td></tr>"), "{two_sites}");
+        let tiebreaker = grid
+            .split("<tr>")
+            .find(|row| row.starts_with("<td>1/1+t</td>"))
+            .and_then(|row| row.split("</tr>").next())
+            .expect("the 1/1+t row");
+        assert!(!tiebreaker.contains("—"), "{tiebreaker}");
+        assert!(grid.contains("— : pas de zone C"), "{grid}");
+        let rows = render_table(
+            1,
+            "name: failure-matrix\nsystem: kubernetes\nplacements: 2/1, 1/1/1\nfailures: lose_c\n",
+        )
+        .unwrap();
+        assert_eq!(rows.matches("<tr><td>").count(), 1, "{rows}");
+        assert!(rows.contains("<tr><td>1/1/1</td>"), "{rows}");
     }
 
     #[test]
