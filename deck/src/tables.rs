@@ -94,15 +94,15 @@ fn system(key: &str) -> Option<System> {
     match key {
         "etcd" | "kubernetes" => Some(System {
             prefix: "etcd",
-            description: "etcd empilé sur les control planes : l’API accepte les écritures quand etcd a le quorum",
+            description: "etcd empilé sur les control planes",
         }),
         "elasticsearch" => Some(System {
             prefix: "Elasticsearch",
-            description: "nœuds master + data ; t : un arbitre voting-only en zone C",
+            description: "t : arbitre voting-only en zone C",
         }),
         "kafka" => Some(System {
             prefix: "Kafka",
-            description: "KRaft combiné, réplication 3, min.insync.replicas=2, acks=all",
+            description: "KRaft combiné, RF=3, min.insync.replicas=2, acks=all",
         }),
         _ => None,
     }
@@ -237,7 +237,7 @@ fn fault_tolerance(max: Option<(&str, u32)>, errors: &mut Vec<TableError>) -> Op
             row.size, row.majority, row.tolerated
         );
     }
-    html.push_str("</tbody></table>\n<p class=\"source computed-source\">Calculé par la simulation raftdeck (on arrête des membres, leader d’abord, et on écrit) : identique à la FAQ etcd</p>\n");
+    html.push_str("</tbody></table>\n<p class=\"source computed-source\">Calculé par la simulation raftdeck, identique à la FAQ etcd</p>\n");
     Some(html)
 }
 
@@ -279,7 +279,7 @@ fn kafka_settings() -> String {
             kafka_cell(row.alone_lost, row.alone_single_copy, row.alone_refused),
         );
     }
-    html.push_str("</tbody></table>\n<p class=\"source computed-source\">Calculé par le modèle Kafka de raftdeck : RF=3, un broker par site, un message par seconde pendant 90 s</p>\n");
+    html.push_str("</tbody></table>\n<p class=\"source computed-source\">Calculé par le modèle Kafka de raftdeck (RF=3, un broker par site)</p>\n");
     html
 }
 
@@ -410,9 +410,9 @@ fn failure_matrix<'a>(
             .iter()
             .any(|placement| !placement_has(placement, Failure::LoseC));
     let legend = if form_grid && lacks_c {
-        "oui : écritures acceptées après la panne (temps de reprise) ; — : pas de zone C"
+        "oui (délai de reprise) ; — : pas de zone C"
     } else if form_grid {
-        "oui : écritures acceptées après la panne (temps de reprise)"
+        "oui (délai de reprise)"
     } else {
         "reprise : de la panne aux écritures de nouveau acceptées"
     };
