@@ -16,10 +16,7 @@ fn the_talk_compiles() {
     );
     assert_eq!(deck.meta.planned_minutes, 51);
     assert_eq!(deck.slides[0].layout, deck::Layout::Title);
-    let code_slide = deck
-        .slides
-        .iter()
-        .find(|slide| slide.id == "topologie");
+    let code_slide = deck.slides.iter().find(|slide| slide.id == "topologie");
     assert!(
         code_slide.is_some_and(|slide| slide
             .html
@@ -61,7 +58,10 @@ fn the_talk_fits_its_slot_spoken() {
     // The notes are what the speaker says: no leftover from the first draft's authoring.
     for (id, notes) in &deck.notes {
         for leftover in ["Widget prévu", "Timing :", "en répétition", "la répétition"] {
-            assert!(!notes.contains(leftover), "notes of `{id}` still say « {leftover} »");
+            assert!(
+                !notes.contains(leftover),
+                "notes of `{id}` still say « {leftover} »"
+            );
         }
     }
 }
