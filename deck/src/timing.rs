@@ -188,7 +188,7 @@ fn strip_tags(html: &str) -> String {
                 in_entity = false;
                 out.push(' ');
             }
-            _ if in_entity && c.is_ascii_alphanumeric() || in_entity && c == '#' => {}
+            _ if in_entity && (c.is_ascii_alphanumeric() || c == '#') => {}
             other => {
                 in_entity = false;
                 out.push(other);

@@ -36,11 +36,10 @@ pub fn text(text: &str) -> String {
         let next = chars.get(index + 1).copied();
         match c {
             ' ' | NBSP => {
-                if matches!(next, Some(';' | ':' | '?' | '!' | '»')) || previous == Some('«') {
-                    out.push(NARROW_NBSP);
-                } else if previous.is_some_and(|p| p.is_ascii_digit())
-                    && starts_digit_group(&chars[index + 1..])
-                {
+                let after_digit = previous.is_some_and(|p| p.is_ascii_digit());
+                let high_punctuation =
+                    matches!(next, Some(';' | ':' | '?' | '!' | '»')) || previous == Some('«');
+                if high_punctuation || (after_digit && starts_digit_group(&chars[index + 1..])) {
                     out.push(NARROW_NBSP);
                 } else if previous.is_some_and(|p| p.is_ascii_digit())
                     && starts_unit(&chars[index + 1..])
