@@ -58,11 +58,11 @@ test("every model widget mounts with the raft widget's DOM hooks and a clean con
   const { page, context, errors } = await openPage(browser);
   for (const [kind, slide] of [
     ["controlplane", "mono-cp"],
-    ["controlplane", "multi-cp-2-1-api"],
+    ["controlplane", "multi-cp-2-1"],
     ["elastic", "elastic-deux-zones"],
     ["elastic", "elastic-allocation"],
     ["kafka", "kafka-isr"],
-    ["kafka", "kafka-unclean"],
+    ["kafka", "kafka-acks"],
     ["multisite", "deux-clusters-actif-passif"],
   ]) {
     const widget = await openWidget(page, kind, slide);
@@ -82,7 +82,7 @@ test("every model widget mounts with the raft widget's DOM hooks and a clean con
   await context.close();
 });
 
-test("kafka: acks=all and min.insync.replicas=2 over three sites lose nothing when a site fails", async () => {
+test("kafka: acks=all and min.insync.replicas=2 over two sites lose nothing when site B fails", async () => {
   const { page, context, errors } = await openPage(browser);
   const widget = await openWidget(page, "kafka", "kafka-isr");
   // The producer sends three messages of its own; every replica is in sync.
@@ -91,13 +91,13 @@ test("kafka: acks=all and min.insync.replicas=2 over three sites lose nothing wh
   await widget.locator('[data-action="play"]').click();
   await widget.locator('[data-write][data-outcome="committed"]').first().waitFor(WAIT);
   await widget.locator('[data-action="pause"]').click();
-  // The scenario loses site A at 20 s; go a minute later.
+  // The scenario loses site B (broker b3) at 20 s; go a minute later.
   await seek(widget, 65000);
-  assert.equal(await widget.locator('[data-site="A"]').getAttribute("data-state"), "down");
+  assert.equal(await widget.locator('[data-site="B"]').getAttribute("data-state"), "down");
   assert.equal(await widget.getAttribute("data-lost"), "0");
   assert.equal(await widget.getAttribute("data-writable"), "true");
-  // b1 left every ISR; each partition has a leader on B or C.
-  assert.equal(await widget.locator('[data-node="b1"] [data-isr="true"]').count(), 0);
+  // b3 left every ISR; each partition has a leader on site A.
+  assert.equal(await widget.locator('[data-node="b3"] [data-isr="true"]').count(), 0);
   assert.equal(await widget.locator('[data-partition][data-leader="true"]').count(), 3);
   // One more message now: acknowledged by the two remaining replicas.
   await widget.locator('[data-action="propose"]').click();
@@ -113,13 +113,13 @@ test("kafka: acks=all and min.insync.replicas=2 over three sites lose nothing wh
 
 test("kafka: acks=1 with unclean election shows acknowledged messages lost; steps go back exactly", async () => {
   const { page, context, errors } = await openPage(browser);
-  const widget = await openWidget(page, "kafka", "kafka-unclean", 2);
+  const widget = await openWidget(page, "kafka", "kafka-acks", 2);
   assert.equal(await simMs(widget), 59000);
   assert.equal(await widget.getAttribute("data-lost"), "0");
   const before = await picture(widget);
   // Next step: b1 dies, b2 comes back late and is elected anyway.
   await page.keyboard.press("ArrowRight");
-  await page.locator('[data-slide-id="kafka-unclean"][data-step="3"]').waitFor();
+  await page.locator('[data-slide-id="kafka-acks"][data-step="3"]').waitFor();
   await widget.locator('xpath=self::*[@data-sim-ms="75000"]').waitFor(WAIT);
   const lost = Number(await widget.getAttribute("data-lost"));
   assert.ok(lost > 0, `lost ${lost}`);
@@ -129,7 +129,7 @@ test("kafka: acks=1 with unclean election shows acknowledged messages lost; step
   assert.ok(shot.colours > 20, shot.file);
   // Back one step: the exact state of step 2.
   await page.keyboard.press("ArrowLeft");
-  await page.locator('[data-slide-id="kafka-unclean"][data-step="2"]').waitFor();
+  await page.locator('[data-slide-id="kafka-acks"][data-step="2"]').waitFor();
   assert.deepEqual(await picture(widget), before);
   assert.deepEqual(errors, []);
   await context.close();
@@ -166,7 +166,7 @@ test("elastic: two equal zones lose the master with z1; z2 alone does not; a tie
 
 test("controlplane: stacked 2/1 losing site A takes the API down, and its return brings it back", async () => {
   const { page, context, errors } = await openPage(browser);
-  const widget = await openWidget(page, "controlplane", "multi-cp-2-1-api");
+  const widget = await openWidget(page, "controlplane", "multi-cp-2-1");
   // etcd elects a leader: the API comes up.
   await widget.focus();
   for (let i = 0; i < 10 && (await widget.getAttribute("data-api")) !== "up"; i += 1) {

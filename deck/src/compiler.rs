@@ -63,6 +63,13 @@ struct MetaFile {
     planned_minutes: u32,
     #[serde(default = "default_lang")]
     lang: String,
+    /// The speaker's rate, for the timing estimate.
+    #[serde(default = "default_words_per_minute")]
+    words_per_minute: u32,
+}
+
+fn default_words_per_minute() -> u32 {
+    crate::timing::DEFAULT_WORDS_PER_MINUTE
 }
 
 fn default_lang() -> String {
@@ -72,7 +79,10 @@ fn default_lang() -> String {
 /// Compiles the deck in `deck_dir` (the folder holding `slides/` and `static/`).
 pub fn compile_deck(deck_dir: &Path) -> Result<Deck, DeckErrors> {
     let mut errors = Vec::new();
-    let meta = read_meta(deck_dir, &mut errors);
+    let (meta, words_per_minute) = match read_meta(deck_dir, &mut errors) {
+        Some((meta, rate)) => (Some(meta), rate),
+        None => (None, crate::timing::DEFAULT_WORDS_PER_MINUTE),
+    };
     let mut slides = Vec::new();
     let slides_dir = deck_dir.join("slides");
     match chapter_files(&slides_dir) {
@@ -111,7 +121,13 @@ pub fn compile_deck(deck_dir: &Path) -> Result<Deck, DeckErrors> {
     }
     check_unique_ids(&slides, &mut errors);
     check_coverage(deck_dir, &slides, &mut errors);
-    let notes = crate::notes::compile_notes(deck_dir, &slides, &mut errors);
+    let (notes, spoken_words) =
+        crate::notes::compile_notes_and_words(deck_dir, &slides, &mut errors);
+    for slide in &mut slides {
+        let words = spoken_words.get(&slide.id).copied().unwrap_or(0);
+        slide.estimated_seconds =
+            crate::timing::slide_seconds(words, words_per_minute, &slide.widgets);
+    }
     match meta {
         Some(meta) if errors.is_empty() => Ok(Deck {
             meta,
@@ -122,7 +138,8 @@ pub fn compile_deck(deck_dir: &Path) -> Result<Deck, DeckErrors> {
     }
 }
 
-fn read_meta(deck_dir: &Path, errors: &mut Vec<DeckError>) -> Option<DeckMeta> {
+/// The deck metadata and the speaking rate (words per minute).
+fn read_meta(deck_dir: &Path, errors: &mut Vec<DeckError>) -> Option<(DeckMeta, u32)> {
     let text = match std::fs::read_to_string(deck_dir.join(META_FILE)) {
         Ok(text) => text,
         Err(error) => {
@@ -135,14 +152,29 @@ fn read_meta(deck_dir: &Path, errors: &mut Vec<DeckError>) -> Option<DeckMeta> {
         }
     };
     match toml::from_str::<MetaFile>(&text) {
-        Ok(meta) => Some(DeckMeta {
-            title: meta.title,
-            speaker: meta.speaker,
-            event: meta.event,
-            description: meta.description,
-            planned_minutes: meta.planned_minutes,
-            lang: meta.lang,
-        }),
+        Ok(meta) if meta.words_per_minute == 0 => {
+            errors.push(DeckError {
+                file: META_FILE.to_owned(),
+                line: text
+                    .lines()
+                    .position(|line| line.trim_start().starts_with("words_per_minute"))
+                    .and_then(|index| u32::try_from(index + 1).ok())
+                    .unwrap_or(1),
+                message: "`words_per_minute` must be more than 0".to_owned(),
+            });
+            None
+        }
+        Ok(meta) => Some((
+            DeckMeta {
+                title: meta.title,
+                speaker: meta.speaker,
+                event: meta.event,
+                description: meta.description,
+                planned_minutes: meta.planned_minutes,
+                lang: meta.lang,
+            },
+            meta.words_per_minute,
+        )),
         Err(error) => {
             let line = error
                 .span()
@@ -633,11 +665,11 @@ fn compile_slide(
         return None;
     }
     let mut html = String::new();
-    let events = crate::highlight::code_blocks(events);
+    let events = crate::highlight::code_blocks(crate::typography::events(events));
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     Some(Slide {
         id,
-        title,
+        title: crate::typography::text(&title),
         chapter: context.chapter.to_owned(),
         layout: attributes.layout,
         class: attributes.class,
@@ -649,6 +681,7 @@ fn compile_slide(
             line: source.first_line,
         },
         widgets,
+        estimated_seconds: 0.0,
     })
 }
 
@@ -889,7 +922,8 @@ fn parse_widget(
 pub fn render_markdown(text: &str) -> String {
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
     let mut html = String::new();
-    let events = crate::highlight::code_blocks(Parser::new_ext(text, options));
+    let events = crate::typography::events(Parser::new_ext(text, options).collect());
+    let events = crate::highlight::code_blocks(events);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     html
 }

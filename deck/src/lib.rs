@@ -10,6 +10,10 @@
 //!   `## <slide-id>` section per slide, and the warnings `raftdeck check` prints;
 //! - `tables` (feature `compiler`): the computed tables a ```` ```table ```` block embeds
 //!   in a slide (etcd's fault tolerance, the placement × failure matrix), from `sim`;
+//! - `typography` (feature `compiler`): French typography (no-break spaces, apostrophes)
+//!   applied to the prose of slides and notes;
+//! - `timing` (feature `compiler`): the spoken-time estimate of each slide (notes' words
+//!   and widget animations) and the visible-word count `raftdeck check` warns about;
 //! - `sync`: the presenter → audience sync messages (served over SSE, or over
 //!   BroadcastChannel in the static site), shared by the server and the frontend;
 //! - `url_state`: how a widget state is written in a shared link (base64url JSON),
@@ -29,6 +33,10 @@ pub mod notes;
 pub mod sync;
 #[cfg(feature = "compiler")]
 pub mod tables;
+#[cfg(feature = "compiler")]
+pub mod timing;
+#[cfg(feature = "compiler")]
+pub mod typography;
 pub mod url_state;
 
 use std::collections::BTreeMap;
@@ -134,6 +142,10 @@ pub struct Slide {
     /// `<div class="widget-slot" data-widget-slot="k">` for widget k.
     #[serde(default)]
     pub widgets: Vec<WidgetSpec>,
+    /// The estimated speaking time in seconds: the notes' spoken words at the deck's rate
+    /// plus the widgets' animations (see `timing`); 0 until the compiler has read the notes.
+    #[serde(default)]
+    pub estimated_seconds: f32,
 }
 
 /// Which live widget a fenced block asks for (its info string).
@@ -233,6 +245,21 @@ impl Deck {
             .take(index)
             .map(|slide| slide.minutes)
             .sum()
+    }
+
+    /// Estimated minutes of the slides before `index` (the same figures `raftdeck check`
+    /// prints): where a speaker at the notes' pace is, in time, arriving on slide `index`.
+    pub fn estimated_minutes_before(&self, index: usize) -> f32 {
+        self.slides
+            .iter()
+            .take(index)
+            .map(|slide| slide.estimated_seconds / 60.0)
+            .sum()
+    }
+
+    /// The whole talk's estimated minutes (notes spoken and widgets played).
+    pub fn estimated_minutes(&self) -> f32 {
+        self.estimated_minutes_before(self.slides.len())
     }
 
     /// The sum of the slides' planned minutes.

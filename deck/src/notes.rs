@@ -26,10 +26,21 @@ pub fn compile_notes(
     slides: &[Slide],
     errors: &mut Vec<DeckError>,
 ) -> BTreeMap<String, String> {
+    compile_notes_and_words(deck_dir, slides, errors).0
+}
+
+/// [`compile_notes`], and the number of words the speaker says on each slide (the notes
+/// without stage directions, see [`crate::timing::spoken_words`]), keyed by slide id.
+pub fn compile_notes_and_words(
+    deck_dir: &Path,
+    slides: &[Slide],
+    errors: &mut Vec<DeckError>,
+) -> (BTreeMap<String, String>, BTreeMap<String, u32>) {
     let mut notes = BTreeMap::new();
+    let mut words = BTreeMap::new();
     let dir = deck_dir.join(NOTES_DIR);
     let Ok(entries) = std::fs::read_dir(&dir) else {
-        return notes;
+        return (notes, words);
     };
     let mut names: Vec<String> = entries
         .filter_map(Result::ok)
@@ -53,9 +64,11 @@ pub fn compile_notes(
             }
         };
         let ids: Vec<&str> = slides.iter().map(|slide| slide.id.as_str()).collect();
-        add_sections(&file, &text, &ids, &mut seen, &mut notes, errors);
+        for (id, count) in add_sections(&file, &text, &ids, &mut seen, &mut notes, errors) {
+            words.insert(id, count);
+        }
     }
-    notes
+    (notes, words)
 }
 
 /// Compiles one notes file's `text` on its own (for tests and fuzzing), against the
@@ -67,7 +80,7 @@ pub fn compile_notes_text(
     slide_ids: &[&str],
 ) -> Result<BTreeMap<String, String>, crate::compiler::DeckErrors> {
     let (mut notes, mut seen, mut errors) = (BTreeMap::new(), BTreeMap::new(), Vec::new());
-    add_sections(file, text, slide_ids, &mut seen, &mut notes, &mut errors);
+    let _words = add_sections(file, text, slide_ids, &mut seen, &mut notes, &mut errors);
     if errors.is_empty() {
         Ok(notes)
     } else {
@@ -76,7 +89,8 @@ pub fn compile_notes_text(
 }
 
 /// Adds the sections of one notes file to `notes`; `seen` records where each id's notes
-/// were first written, to point at both places of a duplicate.
+/// were first written, to point at both places of a duplicate. Returns the spoken words
+/// of each section added.
 fn add_sections(
     file: &str,
     text: &str,
@@ -84,7 +98,8 @@ fn add_sections(
     seen: &mut BTreeMap<String, (String, u32)>,
     notes: &mut BTreeMap<String, String>,
     errors: &mut Vec<DeckError>,
-) {
+) -> Vec<(String, u32)> {
+    let mut words = Vec::new();
     for section in split_sections(file, text, errors) {
         if !slide_ids.contains(&section.id.as_str()) {
             errors.push(DeckError {
@@ -109,8 +124,13 @@ fn add_sections(
             continue;
         }
         seen.insert(section.id.clone(), (file.to_owned(), section.line));
+        words.push((
+            section.id.clone(),
+            crate::timing::spoken_words(&section.body),
+        ));
         notes.insert(section.id, render_markdown(&section.body));
     }
+    words
 }
 
 /// One `## <slide-id>` section of a notes file.
@@ -159,8 +179,10 @@ fn split_sections(file: &str, text: &str, errors: &mut Vec<DeckError>) -> Vec<Se
     sections
 }
 
-/// What `raftdeck check` warns about in a deck that compiles: slides without notes, and
-/// planned minutes that do not add up to the talk's duration.
+/// What `raftdeck check` warns about in a deck that compiles: slides without notes, a
+/// slide whose estimated time (see [`crate::timing`]) exceeds its `minutes`, a slide
+/// showing more than [`crate::timing::MAX_VISIBLE_WORDS`] words, a talk whose estimate
+/// exceeds its planned duration, and planned minutes that do not add up to it.
 pub fn warnings(deck_dir: &Path, deck: &Deck) -> Vec<DeckError> {
     let mut warnings: Vec<DeckError> = deck
         .slides
@@ -179,7 +201,44 @@ pub fn warnings(deck_dir: &Path, deck: &Deck) -> Vec<DeckError> {
             ),
         })
         .collect();
+    let static_dir = deck_dir.join("static");
+    for slide in &deck.slides {
+        let planned_seconds = slide.minutes * 60.0;
+        // Half a second of grace: the estimate is a float, the slot a rounded figure.
+        if slide.estimated_seconds > planned_seconds + 0.5 {
+            warnings.push(DeckError {
+                file: slide.source.file.clone(),
+                line: slide.source.line,
+                message: format!(
+                    "warning: slide `{}` takes about {:.0} s (notes spoken and widgets played) for a {:.0} s slot (`minutes: {}`)",
+                    slide.id, slide.estimated_seconds, planned_seconds, slide.minutes
+                ),
+            });
+        }
+        let words = crate::timing::visible_words(&slide.html, &static_dir);
+        if words > crate::timing::MAX_VISIBLE_WORDS {
+            warnings.push(DeckError {
+                file: slide.source.file.clone(),
+                line: slide.source.line,
+                message: format!(
+                    "warning: slide `{}` shows {words} words (diagrams and tables included), more than {}",
+                    slide.id,
+                    crate::timing::MAX_VISIBLE_WORDS
+                ),
+            });
+        }
+    }
     let planned = deck.meta.planned_minutes as f32;
+    let estimated = deck.estimated_minutes();
+    if estimated > planned {
+        warnings.push(DeckError {
+            file: crate::compiler::META_FILE.to_owned(),
+            line: 1,
+            message: format!(
+                "warning: the talk takes about {estimated:.1} minutes spoken, more than its {planned:.0}"
+            ),
+        });
+    }
     let sum = deck.planned_slide_minutes();
     if (sum - planned).abs() > MINUTES_TOLERANCE {
         let meta_text =
@@ -225,6 +284,7 @@ mod tests {
                 line: 1,
             },
             widgets: Vec::new(),
+            estimated_seconds: 0.0,
         }
     }
 
@@ -302,6 +362,48 @@ mod tests {
             vec![
                 "slides/01-a.md:1: warning: slide `deux` has no speaker notes (add `## deux` to speaker-notes/01-a.md)".to_owned(),
                 "slides/deck.toml:2: warning: the slides plan 2.0 minutes for a 51-minute talk (49.0 short)".to_owned(),
+            ]
+        );
+    }
+
+    #[test]
+    fn warns_about_slides_over_their_slot_or_too_wordy_and_a_talk_over_its_time() {
+        let dir = deck_dir("## un\nx\n## deux\ny\n");
+        std::fs::create_dir_all(dir.join("slides")).unwrap();
+        std::fs::write(
+            dir.join(crate::compiler::META_FILE),
+            "planned_minutes = 2\n",
+        )
+        .unwrap();
+        let mut slow = slide("un");
+        slow.estimated_seconds = 78.0;
+        let mut wordy = slide("deux");
+        wordy.estimated_seconds = 60.0;
+        wordy.html = format!("<h1>Titre</h1><p>{}</p>", "mot ".repeat(45));
+        let mut errors = Vec::new();
+        let notes = compile_notes(&dir, &[slow.clone(), wordy.clone()], &mut errors);
+        let deck = Deck {
+            meta: crate::DeckMeta {
+                title: "t".into(),
+                speaker: "s".into(),
+                event: "e".into(),
+                description: "d".into(),
+                planned_minutes: 2,
+                lang: "fr".into(),
+            },
+            slides: vec![slow, wordy],
+            notes,
+        };
+        let messages: Vec<String> = warnings(&dir, &deck)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            messages,
+            vec![
+                "slides/01-a.md:1: warning: slide `un` takes about 78 s (notes spoken and widgets played) for a 60 s slot (`minutes: 1`)".to_owned(),
+                "slides/01-a.md:1: warning: slide `deux` shows 46 words (diagrams and tables included), more than 45".to_owned(),
+                "slides/deck.toml:1: warning: the talk takes about 2.3 minutes spoken, more than its 2".to_owned(),
             ]
         );
     }

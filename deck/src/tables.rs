@@ -94,15 +94,15 @@ fn system(key: &str) -> Option<System> {
     match key {
         "etcd" | "kubernetes" => Some(System {
             prefix: "etcd",
-            description: "etcd empilé sur les control planes : l’API accepte les écritures quand etcd a le quorum",
+            description: "etcd empilé sur les control planes",
         }),
         "elasticsearch" => Some(System {
             prefix: "Elasticsearch",
-            description: "nœuds master + data ; t : un arbitre voting-only en zone C",
+            description: "t : arbitre voting-only en zone C",
         }),
         "kafka" => Some(System {
             prefix: "Kafka",
-            description: "KRaft combiné, réplication 3, min.insync.replicas=2, acks=all",
+            description: "KRaft combiné, RF=3, min.insync.replicas=2, acks=all",
         }),
         _ => None,
     }
@@ -237,7 +237,7 @@ fn fault_tolerance(max: Option<(&str, u32)>, errors: &mut Vec<TableError>) -> Op
             row.size, row.majority, row.tolerated
         );
     }
-    html.push_str("</tbody></table>\n<p class=\"source computed-source\">Calculé par la simulation raftdeck (on arrête des membres, leader d’abord, et on écrit) : identique à la FAQ etcd</p>\n");
+    html.push_str("</tbody></table>\n<p class=\"source computed-source\">Calculé par la simulation raftdeck, identique à la FAQ etcd</p>\n");
     Some(html)
 }
 
@@ -279,7 +279,7 @@ fn kafka_settings() -> String {
             kafka_cell(row.alone_lost, row.alone_single_copy, row.alone_refused),
         );
     }
-    html.push_str("</tbody></table>\n<p class=\"source computed-source\">Calculé par le modèle Kafka de raftdeck : RF=3, un broker par site, un message par seconde pendant 90 s</p>\n");
+    html.push_str("</tbody></table>\n<p class=\"source computed-source\">Calculé par le modèle Kafka de raftdeck (RF=3, un broker par site)</p>\n");
     html
 }
 
@@ -373,7 +373,12 @@ fn failure_matrix<'a>(
         for placement in &placements {
             let _ = write!(html, "<tr><td>{}</td>", escape(placement));
             for &failure in &failures {
-                let cell = find(placement, failure).map_or_else(String::new, grid_cell);
+                // A placement without a zone C cannot lose it: say so, do not answer.
+                let cell = if !placement_has(placement, failure) {
+                    "—".to_owned()
+                } else {
+                    find(placement, failure).map_or_else(String::new, grid_cell)
+                };
                 let _ = write!(html, "<td>{cell}</td>");
             }
             html.push_str("</tr>");
@@ -382,6 +387,9 @@ fn failure_matrix<'a>(
         html.push_str("<th>placement</th><th>panne</th><th>écritures acceptées</th><th>reprise</th><th>données acquittées perdues</th></tr></thead><tbody>");
         for placement in &placements {
             for &failure in &failures {
+                if !placement_has(placement, failure) {
+                    continue;
+                }
                 if let Some(row) = find(placement, failure) {
                     let _ = write!(
                         html,
@@ -397,8 +405,14 @@ fn failure_matrix<'a>(
         }
     }
     html.push_str("</tbody></table>\n");
-    let legend = if form_grid {
-        "oui : écritures acceptées après la panne (temps de reprise)"
+    let lacks_c = failures.contains(&Failure::LoseC)
+        && placements
+            .iter()
+            .any(|placement| !placement_has(placement, Failure::LoseC));
+    let legend = if form_grid && lacks_c {
+        "oui (délai de reprise) ; — : pas de zone C"
+    } else if form_grid {
+        "oui (délai de reprise)"
     } else {
         "reprise : de la panne aux écritures de nouveau acceptées"
     };
@@ -408,6 +422,21 @@ fn failure_matrix<'a>(
         system.description
     );
     Some(html)
+}
+
+/// How many sites a placement label names: `2/1` two, `1/1/1` three, `1/1+t` three (the
+/// tiebreaker's zone C).
+fn placement_sites(placement: &str) -> usize {
+    let (nodes, tiebreaker) = match placement.split_once('+') {
+        Some((nodes, _)) => (nodes, 1),
+        None => (placement, 0),
+    };
+    nodes.split('/').count() + tiebreaker
+}
+
+/// Whether `failure` can happen to `placement`: losing zone C needs a zone C.
+fn placement_has(placement: &str, failure: Failure) -> bool {
+    failure != Failure::LoseC || placement_sites(placement) >= 3
 }
 
 /// A failure as a grid column header: short, the columns are narrow.
@@ -522,6 +551,34 @@ mod tests {
             "{grid}"
         );
         assert!(grid.contains("<tr><td>1/1+t</td><td>oui"), "{grid}");
+    }
+
+    #[test]
+    fn a_placement_without_zone_c_does_not_answer_for_zone_c() {
+        let grid = render_table(
+            1,
+            "name: failure-matrix\nsystem: elasticsearch\nplacements: 2/1, 1/1+t\nfailures: lose_b, lose_c\nform: grid\n",
+        )
+        .unwrap();
+        let two_sites = grid
+            .split("<tr>")
+            .find(|row| row.starts_with("<td>2/1</td>"))
+            .expect("the 2/1 row");
+        assert!(two_sites.ends_with("<td>—</td></tr>"), "{two_sites}");
+        let tiebreaker = grid
+            .split("<tr>")
+            .find(|row| row.starts_with("<td>1/1+t</td>"))
+            .and_then(|row| row.split("</tr>").next())
+            .expect("the 1/1+t row");
+        assert!(!tiebreaker.contains("—"), "{tiebreaker}");
+        assert!(grid.contains("— : pas de zone C"), "{grid}");
+        let rows = render_table(
+            1,
+            "name: failure-matrix\nsystem: kubernetes\nplacements: 2/1, 1/1/1\nfailures: lose_c\n",
+        )
+        .unwrap();
+        assert_eq!(rows.matches("<tr><td>").count(), 1, "{rows}");
+        assert!(rows.contains("<tr><td>1/1/1</td>"), "{rows}");
     }
 
     #[test]

@@ -214,6 +214,7 @@ mod tests {
                         line: 1,
                     },
                     widgets: Vec::new(),
+                    estimated_seconds: 0.0,
                 })
                 .collect(),
             notes: Default::default(),

@@ -99,7 +99,8 @@ pub fn presenter_view(props: &PresenterProps) -> Html {
     let total = deck.slides.len();
 
     let elapsed = ((now - *start) / 1000.0).max(0.0);
-    let planned = f64::from(deck.planned_minutes_before(index)) * 60.0;
+    // The same estimate `raftdeck check` prints (notes spoken, widgets played).
+    let planned = f64::from(deck.estimated_minutes_before(index)) * 60.0;
     let drift = elapsed - planned;
     let (pacing_class, pacing) = if drift.abs() <= ON_TIME_SECONDS {
         ("on-time", "on time".to_owned())

@@ -353,13 +353,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 for warning in deck::notes::warnings(&deck, &compiled) {
                     println!("{warning}");
                 }
+                print_timing(&compiled);
                 println!(
-                    "{}: {} slides, {} with speaker notes, {:.1} of {} planned minutes",
+                    "{}: {} slides, {} with speaker notes, {:.1} of {} planned minutes, about {:.1} minutes spoken",
                     deck.display(),
                     compiled.slides.len(),
                     compiled.notes.len(),
                     compiled.planned_slide_minutes(),
-                    compiled.meta.planned_minutes
+                    compiled.meta.planned_minutes,
+                    compiled.estimated_minutes()
                 );
                 Ok(ExitCode::SUCCESS)
             }
@@ -369,6 +371,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         },
     }
+}
+
+/// `raftdeck check`'s timing table: each chapter's slides, planned minutes (the slides'
+/// `minutes`) and estimate (notes spoken and widgets played), then the total.
+fn print_timing(deck: &deck::Deck) {
+    println!("| chapter | slides | planned min | estimated min |");
+    println!("| --- | ---: | ---: | ---: |");
+    for chapter in deck::timing::chapters(deck) {
+        println!(
+            "| {} | {} | {:.2} | {:.2} |",
+            chapter.chapter, chapter.slides, chapter.planned_minutes, chapter.estimated_minutes
+        );
+    }
+    println!(
+        "| total | {} | {:.2} | {:.2} |",
+        deck.slides.len(),
+        deck.planned_slide_minutes(),
+        deck.estimated_minutes()
+    );
 }
 
 /// `raftdeck sim --matrix`: the computed tables, as Markdown (headers in French, like

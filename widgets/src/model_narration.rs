@@ -44,7 +44,7 @@ pub fn event_text(kind: &str, subject: &str, detail: &str) -> Option<String> {
         }
         "voting_config" => format!("Configuration de vote : {}", detail.replace(',', ", ")),
         "replica_promoted" => {
-            format!("Le réplica du shard {subject} sur {detail} devient primaire")
+            format!("La réplique du shard {subject} sur {detail} devient primaire")
         }
         "copy_unassigned" => {
             format!("Une copie du shard {subject} (sur {detail}) n'est plus assignée")
@@ -115,7 +115,7 @@ pub fn reason_text(reason: &str) -> &'static str {
         "db_read_only" => "base en lecture seule",
         "app_not_deployed" => "appli absente",
         "fenced" => "ancien primaire isolé",
-        "api_unavailable" | "no_leader" | "not_leader" => "API coupée",
+        "api_unavailable" | "no_leader" | "not_leader" => "API indisponible",
         "node_down" => "nœud en panne",
         "lost" => "perdue",
         _ => "refusée",

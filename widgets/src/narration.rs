@@ -110,14 +110,14 @@ impl Narrator {
                 name(*node)
             )),
             TraceKind::Truncate { node, from } => Some(format!(
-                "{} efface ses entrées non validées à partir de l'index {} : le nouveau leader les écrase",
+                "{} efface ses entrées non commitées à partir de l'index {} : le nouveau leader les écrase",
                 name(*node),
                 from.0
             )),
             TraceKind::Commit { node, index } => {
                 if self.roles.get(&node.0).copied() == Some(Role::Leader) {
                     Some(format!(
-                        "Le leader {} valide l'entrée {} : elle est sur une majorité",
+                        "Le leader {} commite l'entrée {} : elle est sur une majorité",
                         name(*node),
                         index.0
                     ))
