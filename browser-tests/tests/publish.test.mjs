@@ -50,10 +50,12 @@ function build(out, ...extra) {
 /** A line of the speaker notes, to look for in the output. */
 function aNoteLine() {
   const dir = path.join(process.env.RAFTDECK_DECK, "speaker-notes");
-  const file = readdirSync(dir).filter((name) => name.endsWith(".md")).sort()[0];
-  const line = readFileSync(path.join(dir, file), "utf8").split("\n")
+  const line = readdirSync(dir).filter((name) => name.endsWith(".md")).sort()
+    .flatMap((file) => readFileSync(path.join(dir, file), "utf8").split("\n"))
     .map((text) => text.trim())
-    .find((text) => text.length > 40 && !text.startsWith("#") && !/[*_`[\]<>]/.test(text));
+    // Lines the compiler's French typography leaves as typed: no apostrophe, no space
+    // before high punctuation, no guillemets, no digit followed by a space.
+    .find((text) => text.length > 40 && !text.startsWith("#") && !/[*_`[\]<>'«»]|\s[:;?!]|\d\s/.test(text));
   assert.ok(line, "a plain line of notes");
   return line.slice(0, 40);
 }
