@@ -46,7 +46,7 @@ pub fn overview(props: &OverviewProps) -> Html {
         });
     }
     html! {
-        <div class="overview" role="dialog" aria-modal="true" aria-label="Overview" data-overview="">
+        <div class="overview" role="dialog" aria-modal="true" aria-label="Vue d’ensemble" data-overview="">
             <div class="overview-grid" ref={grid}>
                 { for props.deck.slides.iter().enumerate().map(|(index, slide)| {
                     let on_pick = props.on_pick.clone();

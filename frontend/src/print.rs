@@ -48,7 +48,7 @@ mod view {
 
     use super::{print_pages, PrintOptions};
     use crate::dom::Interval;
-    use crate::slide::SlideView;
+    use crate::slide::{Byline, SlideView};
 
     /// How often the page checks whether everything is rendered. Only the moment the
     /// ready attribute appears depends on it, never what is printed.
@@ -133,7 +133,9 @@ mod view {
         let pages = print_pages(&deck, props.options.steps);
         let total = deck.slides.len();
         let notes = props.options.notes;
+        let byline = Byline::of(&deck.meta);
         html! {
+            <ContextProvider<Byline> context={byline}>
             <div ref={root} class={classes!("print", notes.then_some("print-with-notes"))}
                 data-print-pages={pages.len().to_string()}>
                 { for pages.iter().filter_map(|page| {
@@ -159,6 +161,7 @@ mod view {
                     })
                 }) }
             </div>
+            </ContextProvider<Byline>>
         }
     }
 

@@ -12,6 +12,23 @@ use yew::prelude::*;
 
 use crate::widget_host::WidgetHost;
 
+/// The speaker and the event (`deck.toml`), shown on title slides: a context the root
+/// components provide, so every place that draws a slide shows the same.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Byline(pub AttrValue);
+
+impl Byline {
+    /// `speaker · event`, leaving out what is empty.
+    pub fn of(meta: &deck::DeckMeta) -> Byline {
+        let parts: Vec<&str> = [meta.speaker.as_str(), meta.event.as_str()]
+            .into_iter()
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .collect();
+        Byline(AttrValue::from(parts.join(" · ")))
+    }
+}
+
 /// Props of [`SlideView`].
 #[derive(Properties, PartialEq)]
 pub struct SlideProps {
@@ -31,6 +48,10 @@ pub struct SlideProps {
     /// show the state implied by the step or their state, without animation or listeners.
     #[prop_or_default]
     pub preview: bool,
+    /// Step animations skipped so far (see `app::Model::skips`): a widget playing a
+    /// step's animation jumps to its checkpoint when this changes.
+    #[prop_or_default]
+    pub skips: u32,
 }
 
 /// A slide root carrying the DOM hooks `data-slide-id` and `data-step`.
@@ -60,7 +81,9 @@ pub fn slide_view(props: &SlideProps) -> Html {
             }
         });
     }
+    let byline = use_context::<Byline>().unwrap_or_default();
     let slide = &props.slide;
+    let show_byline = slide.layout == deck::Layout::Title && !byline.0.is_empty();
     let mut classes = classes!("slide", format!("layout-{}", slide.layout.name()));
     if let Some(class) = &slide.class {
         classes.push(class.clone());
@@ -84,6 +107,7 @@ pub fn slide_view(props: &SlideProps) -> Html {
                         external={props.widget_states.get(&key).cloned()}
                         on_state={props.on_widget_state.clone()}
                         preview={props.preview}
+                        skips={props.skips}
                     />
                 })
             })
@@ -100,6 +124,9 @@ pub fn slide_view(props: &SlideProps) -> Html {
             aria-label={slide.title.clone()}
         >
             <div class="slide-body">{ body }</div>
+            if show_byline {
+                <p class="slide-byline" data-byline="">{ byline.0.clone() }</p>
+            }
             { widgets }
         </section>
     }
