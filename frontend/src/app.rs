@@ -314,7 +314,9 @@ impl Model {
                 if let Some(route) = &route {
                     model.adopt_url_widgets(route, states);
                 }
-                if model.url_wins {
+                // Publish the position from the URL — also when the first snapshot came
+                // before the deck and asked for a publish that had no state to send then.
+                if model.url_wins || (model.publishes && model.local_revision > 0) {
                     model.local_revision += 1;
                 }
                 if let Some(message) = model.latest_remote.clone() {
