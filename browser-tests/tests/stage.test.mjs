@@ -180,3 +180,55 @@ test("the remote: buttons stay at the bottom within thumb reach, black screen an
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("the audience's widget: no transport bar until pointed at, the first election is no outage, a failed site and a cut link show", async () => {
+  const slide = deck.slides.find((candidate) => (candidate.widgets ?? []).some((widget) => widget.kind === "raft"
+    && (widget.controls.length === 0 || (widget.controls.includes("link") && widget.controls.includes("crash")))));
+  assert.ok(slide, "the talk has a raft widget with links and crashes");
+  const { page, context, errors } = await openDeck(1280, 720);
+  await visit(page, slide, 0);
+  const widget = page.locator('main [data-widget="raft"]').first();
+  const controls = widget.locator(".raft-controls");
+  const opacity = () => controls.evaluate((element) => getComputedStyle(element).opacity);
+  assert.equal(await opacity(), "0", "no transport bar on the projector");
+  await widget.hover();
+  assert.equal(await opacity(), "1", "pointing at the widget brings the bar back");
+  await page.mouse.move(2, 2);
+  assert.equal(await opacity(), "0");
+  // The cluster starts: its first election is not counted as an outage.
+  await widget.focus();
+  for (let press = 0; press < 60 && (await widget.locator('[data-role="leader"]').count()) === 0; press += 1) {
+    await widget.press("]");
+  }
+  assert.equal(await widget.locator('[data-role="leader"]').count(), 1, "a leader is elected");
+  if ((await widget.locator('[data-node][data-role="down"]').count()) === 0) {
+    assert.equal(await widget.getAttribute("data-unavailable-ms"), "0", "no outage before anything failed");
+    assert.equal(await widget.locator("[data-safety-badge]").getAttribute("data-writable"), "true");
+  }
+  // A cut link is drawn with a mark as large as a node's name.
+  const link = widget.locator("[data-link]").first();
+  if ((await link.count()) > 0) {
+    await link.locator(".raft-link-hit").dispatchEvent("click");
+    const mark = widget.locator('[data-link][data-state="down"] .raft-link-cut-mark').first();
+    await mark.waitFor(WAIT);
+    const box = await mark.boundingBox();
+    assert.ok(box.width >= 20 && box.height >= 20, `a visible cut mark: ${JSON.stringify(box)}`);
+  }
+  // Every member of a site down: the site looks failed.
+  const sites = await widget.locator(".raft-site[data-site]").evaluateAll((elements) => elements.map((element) => element.dataset.site));
+  const nodes = await widget.locator("[data-node]").evaluateAll((elements) => elements.map((element) => ({ name: element.dataset.node, site: element.dataset.site })));
+  const order = nodes.map((node) => node.name).sort((a, b) => a.length - b.length || a.localeCompare(b));
+  const site = sites.map((name) => ({ name, members: nodes.filter((node) => node.site === name) }))
+    .filter((candidate) => candidate.members.length > 0)
+    .sort((a, b) => a.members.length - b.members.length)[0];
+  for (const member of site.members) {
+    await widget.press(String(order.indexOf(member.name) + 1));
+    await widget.press("c");
+    await widget.locator(`[data-node="${member.name}"][data-role="down"]`).waitFor(WAIT);
+  }
+  const failed = widget.locator(`.raft-site[data-site="${site.name}"][data-state="down"]`);
+  await failed.waitFor(WAIT);
+  assert.match(await failed.locator(".raft-site-down-mark").textContent(), /en panne/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

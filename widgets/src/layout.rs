@@ -199,7 +199,7 @@ pub fn text_width(text: &str, size: f64, bold: bool) -> f64 {
 
 /// The first of `candidates` that fits in `room` at `size` px (bold when `bold`), else
 /// the last (the shortest, by convention).
-pub fn first_fitting<'a>(candidates: &'a [String], room: f64, size: f64, bold: bool) -> &'a str {
+pub fn first_fitting(candidates: &[String], room: f64, size: f64, bold: bool) -> &str {
     candidates
         .iter()
         .find(|text| text_width(text, size, bold) <= room)

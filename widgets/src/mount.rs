@@ -70,6 +70,8 @@ fn parse_external(external_json: Option<String>) -> Option<serde_json::Value> {
 /// `on_state(key, state_json)` is called when the user acts on it (an input, play or
 /// pause, a seek, a speed), never per animation frame.
 #[wasm_bindgen]
+// The module boundary carries plain values only (no struct crosses it), one per argument.
+#[allow(clippy::too_many_arguments)]
 pub fn mount_widget(
     host: Element,
     spec_json: &str,

@@ -665,6 +665,7 @@ impl Component for RaftWidget {
                 data-playing={if self.playback.playing { "true" } else { "false" }}
                 data-step-playing={self.playback.step_playing().then_some("true")}
                 data-safety={if safe { "ok" } else { "violated" }}
+                data-unavailable-ms={self.unavailable_ms(player).to_string()}
                 tabindex={(!props.preview).then_some("0")}
                 aria-label={format!("Simulation etcd : {}", player.scenario().title.clone().unwrap_or_else(|| player.scenario().name.clone()))}
                 style={style}
@@ -1102,14 +1103,7 @@ impl RaftWidget {
         let first = proposals.len().saturating_sub(fit);
         let end_ms = player.frontier_ms().max(player.end_ms()).max(1);
         let scale = |ms: u64| x + 12.0 + (width - 24.0) * (ms.min(end_ms) as f64 / end_ms as f64);
-        // The first election (from time 0) is the cluster starting, not an outage: it is
-        // drawn apart and not counted.
-        let unavailable_ms: u64 = player
-            .unavailable()
-            .iter()
-            .filter(|window| window.from_ms > 0)
-            .map(|window| window.to_ms.unwrap_or(now).saturating_sub(window.from_ms))
-            .sum();
+        let unavailable_ms = self.unavailable_ms(player);
         html! {
             <g class="raft-panel">
                 <rect class="raft-panel-box" x={format!("{x:.1}")} y="6" width={format!("{width:.1}")} data-box=""
@@ -1173,6 +1167,18 @@ impl RaftWidget {
                 </g>
             </g>
         }
+    }
+
+    /// How long writes were refused so far. The first election (from time 0) is the
+    /// cluster starting, not an outage: it is drawn apart and not counted.
+    fn unavailable_ms(&self, player: &Player) -> u64 {
+        let now = player.now_ms();
+        player
+            .unavailable()
+            .iter()
+            .filter(|window| window.from_ms > 0)
+            .map(|window| window.to_ms.unwrap_or(now).saturating_sub(window.from_ms))
+            .sum()
     }
 
     fn view_node_menu(&self, ctx: &Context<Self>) -> Html {

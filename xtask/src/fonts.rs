@@ -9,7 +9,7 @@
 //! templates), plus ASCII and French letters: a character added while `raftdeck serve` runs and
 //! not among them shows in a fallback font until the next build.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -27,8 +27,12 @@ const FACES: [(&str, &str); 2] = [
     ("inter-latin-400-normal.woff", "100 500"),
     ("inter-latin-700-normal.woff", "600 900"),
 ];
-/// OpenType features kept besides the defaults: tabular figures (timers, counters).
-const FEATURES: [[u8; 4]; 1] = [*b"tnum"];
+/// The OpenType layout features kept: what French text needs (ligatures, kerning, marks,
+/// localized forms) and tabular figures (timers, counters). Inter's contextual
+/// alternates, fractions and stylistic sets would bring hundreds of glyphs nobody sees.
+const FEATURES: [&[u8; 4]; 9] = [
+    b"rvrn", b"ccmp", b"liga", b"locl", b"mark", b"mkmk", b"rlig", b"kern", b"tnum",
+];
 /// Folders whose text files hold what the screen shows (diagrams are images: they do not
 /// use the page's fonts).
 const TEXT_SOURCES: [&str; 6] = [
@@ -64,7 +68,10 @@ pub fn build_fonts(workspace: &Workspace, assets: &Path) -> anyhow::Result<Vec<F
         let path = package.join("files").join(source);
         let woff =
             std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let key = fnv1a(&[woff.as_slice(), text.as_bytes()].concat());
+        // The name changes with anything that changes the file (its source, the
+        // characters, the features kept): browsers cache assets forever.
+        let features: Vec<u8> = FEATURES.iter().flat_map(|tag| tag.iter().copied()).collect();
+        let key = fnv1a(&[woff.as_slice(), text.as_bytes(), &features].concat());
         let stem = source
             .trim_end_matches(".woff")
             .replace("inter-latin", "raftdeck-sans");
@@ -73,9 +80,8 @@ pub fn build_fonts(workspace: &Workspace, assets: &Path) -> anyhow::Result<Vec<F
         if !out.is_file() {
             let sfnt = woff_to_sfnt(&woff)
                 .with_context(|| format!("{}: not a WOFF font", path.display()))?;
-            let wanted: HashSet<char> = characters.iter().copied().collect();
-            let subset = fontcull::subset_font_data(&sfnt, &wanted, &FEATURES)
-                .map_err(|error| anyhow::anyhow!("subsetting {source}: {error:?}"))?;
+            let subset = subset(&sfnt, &characters)
+                .map_err(|error| anyhow::anyhow!("subsetting {source}: {error}"))?;
             let woff2 = ttf2woff2::encode(&subset, ttf2woff2::BrotliQuality::default())
                 .map_err(|error| anyhow::anyhow!("WOFF2 of {source}: {error:?}"))?;
             std::fs::write(&out, &woff2)?;
@@ -89,6 +95,31 @@ pub fn build_fonts(workspace: &Workspace, assets: &Path) -> anyhow::Result<Vec<F
         fonts.push(FontFile { file: name, weight });
     }
     Ok(fonts)
+}
+
+/// `font` cut down to `characters` and [`FEATURES`], without hinting (a projector
+/// scales the text; hinting is for small sizes on low-resolution screens).
+fn subset(font: &[u8], characters: &BTreeSet<char>) -> Result<Vec<u8>, String> {
+    use fontcull_klippa::{subset_font, Plan, SubsetFlags};
+    use fontcull_read_fonts::collections::IntSet;
+    use fontcull_skrifa::{FontRef, GlyphId, Tag};
+    use fontcull_write_fonts::types::NameId;
+
+    let font = FontRef::new(font).map_err(|error| format!("{error:?}"))?;
+    let unicodes: IntSet<u32> = characters.iter().map(|&c| u32::from(c)).collect();
+    let features: IntSet<Tag> = FEATURES.iter().map(|tag| Tag::new(tag)).collect();
+    let plan = Plan::new(
+        &IntSet::<GlyphId>::empty(),
+        &unicodes,
+        &font,
+        SubsetFlags::SUBSET_FLAGS_NO_HINTING,
+        &IntSet::<Tag>::empty(),
+        &IntSet::<Tag>::all(),
+        &features,
+        &IntSet::<NameId>::empty(),
+        &IntSet::<u16>::empty(),
+    );
+    subset_font(&font, &plan).map_err(|error| format!("{error:?}"))
 }
 
 /// The package folder, installed with npm into the tools folder when missing.
