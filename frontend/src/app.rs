@@ -27,7 +27,7 @@ use crate::route::{
     slide_widget_states, widget_key, widget_states_in_hash, PageQuery, Route, View,
 };
 use crate::scaled::{CANVAS_HEIGHT, CANVAS_WIDTH};
-use crate::slide::{Byline, SlideView};
+use crate::slide::{byline, SlideView};
 use crate::sync::{Incoming, LiveLink, SyncLink, SyncMode};
 use crate::widget_host;
 
@@ -780,7 +780,7 @@ pub fn app(props: &AppProps) -> Html {
     let overlays = overlays(&model, navigation, &dispatcher);
     let announce = announcement(navigation);
     let errors = live_errors(&model.live_errors);
-    let view = match model.view {
+    match model.view {
         View::Presenter => html! {
             <>
                 <PresenterView
@@ -849,6 +849,7 @@ pub fn app(props: &AppProps) -> Html {
                         inert={covered} aria-hidden={covered.then_some("true")}>
                         if let Some(slide) = slide {
                             <SlideView slide={slide} step={navigation.position.step} skips={model.skips}
+                                byline={byline(&deck.meta)}
                                 widget_states={model.widgets.clone()} on_widget_state={on_widget_state} />
                         }
                         <div class="slide-number" aria-hidden="true">{ format!("{} / {}", index + 1, total) }</div>
@@ -868,11 +869,6 @@ pub fn app(props: &AppProps) -> Html {
                 </div>
             }
         }
-    };
-    html! {
-        <ContextProvider<Byline> context={Byline::of(&navigation.deck.meta)}>
-            { view }
-        </ContextProvider<Byline>>
     }
 }
 

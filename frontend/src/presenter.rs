@@ -12,6 +12,7 @@ use crate::dom::{self, Interval};
 use crate::icons;
 use crate::navigation::{NavAction, Navigation};
 use crate::scaled::ScaledSlide;
+use crate::slide::byline;
 
 /// Where the timer's start survives a reload of the presenter window.
 const TIMER_KEY: &str = "raftdeck-timer-start";
@@ -112,12 +113,14 @@ pub fn use_clock() -> (UseStateHandle<f64>, f64) {
     (start, *now)
 }
 
-/// Planned minutes as the list shows them: `1`, `1.5`.
+/// Planned minutes as the list shows them: `1`, `1.5` (whole tenths, without the
+/// float formatting machinery in the WASM).
 fn minutes_text(minutes: f32) -> String {
-    if (minutes - minutes.round()).abs() < 0.05 {
-        format!("{minutes:.0}")
+    let tenths = (minutes.max(0.0) * 10.0).round() as u32;
+    if tenths % 10 == 0 {
+        format!("{}", tenths / 10)
     } else {
-        format!("{minutes:.1}")
+        format!("{}.{}", tenths / 10, tenths % 10)
     }
 }
 
@@ -171,7 +174,7 @@ pub fn presenter_view(props: &PresenterProps) -> Html {
                 format!("Next slide: {}", next_slide.title)
             };
             let view = html! {
-                <ScaledSlide slide={Rc::new(next_slide.clone())} step={position.step}
+                <ScaledSlide slide={Rc::new(next_slide.clone())} step={position.step} byline={byline(&deck.meta)}
                     width={side_width} preview={true} widget_states={props.widget_states.clone()} />
             };
             (label, view)
@@ -260,6 +263,7 @@ pub fn presenter_view(props: &PresenterProps) -> Html {
                 <div class="presenter-left" style={format!("width:{current_width:.0}px")}>
                     <section class={classes!("presenter-current", props.blackout.then_some("dimmed"))} aria-label={format!("Current slide: {}", slide.title)}>
                         <ScaledSlide slide={Rc::new(slide.clone())} step={navigation.position.step} width={current_width}
+                            byline={byline(&deck.meta)}
                             skips={props.skips}
                             widget_states={props.widget_states.clone()} on_widget_state={props.on_widget_state.clone()} />
                     </section>

@@ -35,6 +35,9 @@ pub struct ScaledProps {
     /// Step animations skipped so far (see `SlideProps`).
     #[prop_or_default]
     pub skips: u32,
+    /// A title slide's byline (see `SlideProps`).
+    #[prop_or_default]
+    pub byline: AttrValue,
 }
 
 /// A scaled slide.
@@ -61,6 +64,7 @@ pub fn scaled_slide(props: &ScaledProps) -> Html {
                     widget_states={props.widget_states.clone()}
                     on_widget_state={props.on_widget_state.clone()}
                     skips={props.skips}
+                    byline={props.byline.clone()}
                 />
             </div>
         </div>

@@ -12,21 +12,15 @@ use yew::prelude::*;
 
 use crate::widget_host::WidgetHost;
 
-/// The speaker and the event (`deck.toml`), shown on title slides: a context the root
-/// components provide, so every place that draws a slide shows the same.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct Byline(pub AttrValue);
-
-impl Byline {
-    /// `speaker · event`, leaving out what is empty.
-    pub fn of(meta: &deck::DeckMeta) -> Byline {
-        let parts: Vec<&str> = [meta.speaker.as_str(), meta.event.as_str()]
-            .into_iter()
-            .map(str::trim)
-            .filter(|part| !part.is_empty())
-            .collect();
-        Byline(AttrValue::from(parts.join(" · ")))
-    }
+/// The speaker and the event (`deck.toml`) as a title slide shows them: `speaker · event`,
+/// leaving out what is empty.
+pub fn byline(meta: &deck::DeckMeta) -> AttrValue {
+    let parts: Vec<&str> = [meta.speaker.as_str(), meta.event.as_str()]
+        .into_iter()
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .collect();
+    AttrValue::from(parts.join(" · "))
 }
 
 /// Props of [`SlideView`].
@@ -52,6 +46,9 @@ pub struct SlideProps {
     /// step's animation jumps to its checkpoint when this changes.
     #[prop_or_default]
     pub skips: u32,
+    /// The speaker and the event, shown under a title slide's text (see [`byline`]).
+    #[prop_or_default]
+    pub byline: AttrValue,
 }
 
 /// A slide root carrying the DOM hooks `data-slide-id` and `data-step`.
@@ -81,9 +78,8 @@ pub fn slide_view(props: &SlideProps) -> Html {
             }
         });
     }
-    let byline = use_context::<Byline>().unwrap_or_default();
     let slide = &props.slide;
-    let show_byline = slide.layout == deck::Layout::Title && !byline.0.is_empty();
+    let show_byline = slide.layout == deck::Layout::Title && !props.byline.is_empty();
     let mut classes = classes!("slide", format!("layout-{}", slide.layout.name()));
     if let Some(class) = &slide.class {
         classes.push(class.clone());
@@ -125,7 +121,7 @@ pub fn slide_view(props: &SlideProps) -> Html {
         >
             <div class="slide-body">{ body }</div>
             if show_byline {
-                <p class="slide-byline" data-byline="">{ byline.0.clone() }</p>
+                <p class="slide-byline" data-byline="">{ props.byline.clone() }</p>
             }
             { widgets }
         </section>
