@@ -117,7 +117,7 @@ pub fn use_clock() -> (UseStateHandle<f64>, f64) {
 /// float formatting machinery in the WASM).
 fn minutes_text(minutes: f32) -> String {
     let tenths = (minutes.max(0.0) * 10.0).round() as u32;
-    if tenths % 10 == 0 {
+    if tenths.is_multiple_of(10) {
         format!("{}", tenths / 10)
     } else {
         format!("{}.{}", tenths / 10, tenths % 10)

@@ -70,7 +70,10 @@ pub fn build_fonts(workspace: &Workspace, assets: &Path) -> anyhow::Result<Vec<F
             std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
         // The name changes with anything that changes the file (its source, the
         // characters, the features kept): browsers cache assets forever.
-        let features: Vec<u8> = FEATURES.iter().flat_map(|tag| tag.iter().copied()).collect();
+        let features: Vec<u8> = FEATURES
+            .iter()
+            .flat_map(|tag| tag.iter().copied())
+            .collect();
         let key = fnv1a(&[woff.as_slice(), text.as_bytes(), &features].concat());
         let stem = source
             .trim_end_matches(".woff")
