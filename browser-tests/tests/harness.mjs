@@ -73,9 +73,10 @@ export async function launchBrowser() {
   });
 }
 
-/** Opens a page that records console errors and uncaught exceptions. */
-export async function openPage(browser, { width = 1280, height = 720 } = {}) {
-  const context = await browser.newContext({ viewport: { width, height } });
+/** Opens a page that records console errors and uncaught exceptions; other options go
+ *  to the browser context (`hasTouch`, `isMobile`, `bypassCSP` to inject axe-core…). */
+export async function openPage(browser, { width = 1280, height = 720, ...options } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, ...options });
   const page = await context.newPage();
   const errors = [];
   page.on("console", (message) => {

@@ -135,6 +135,12 @@ test("static site: windows of one browser sync over BroadcastChannel", async () 
   const late = await context.newPage();
   await late.goto(`${server.url}?follow`);
   await shown(late, deck.slides[1]);
+  // The black screen travels the same way.
+  await page.keyboard.press("b");
+  await follower.locator("[data-blackout]").waitFor(WAIT);
+  await late.locator("[data-blackout]").waitFor(WAIT);
+  await page.keyboard.press("b");
+  await follower.locator("[data-blackout]").waitFor({ ...WAIT, state: "detached" });
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -169,4 +175,96 @@ test("live reload: a good edit updates in place, a broken one shows an overlay, 
   } finally {
     await live.stop();
   }
+});
+
+test("the black screen (B) reaches every follower, from the presenter view and from the remote", async () => {
+  const presenter = await openPage(browser, { width: 1440, height: 900 });
+  const follower = await openPage(browser);
+  const remote = await openPage(browser, { width: 390, height: 844, hasTouch: true, isMobile: true });
+  await presenter.page.goto(`${server.url}?presenter&token=test-token#/${deck.slides[1].id}`);
+  await presenter.page.locator('[data-view="presenter"]').waitFor(WAIT);
+  await follower.page.goto(`${server.url}?follow`);
+  await shown(follower.page, deck.slides[1]);
+  await remote.page.goto(`${server.url}?remote&token=test-token`);
+  await remote.page.locator('[data-view="remote"]').waitFor(WAIT);
+  const black = follower.page.locator("[data-blackout]");
+  await presenter.page.keyboard.press("b");
+  await black.waitFor(WAIT);
+  await presenter.page.locator("[data-blackout-on]").waitFor(WAIT);
+  await remote.page.locator('[data-remote="blackout"][aria-pressed="true"]').waitFor(WAIT);
+  // The remote lights the screen again, then blacks it out.
+  await remote.page.locator('[data-remote="blackout"]').click();
+  await black.waitFor({ ...WAIT, state: "detached" });
+  await presenter.page.locator("[data-blackout-on]").waitFor({ ...WAIT, state: "detached" });
+  await remote.page.locator('[data-remote="blackout"]').click();
+  await black.waitFor(WAIT);
+  // Moving on keeps the screen black; the presenter's button lights it.
+  await remote.page.locator('[data-remote="next"]').click();
+  await follower.page.waitForFunction((id) => !document.querySelector(`main [data-slide-id="${id}"][data-step="0"]`), deck.slides[1].id, WAIT);
+  assert.equal(await black.count(), 1);
+  await presenter.page.locator("[data-blackout-toggle]").click();
+  await black.waitFor({ ...WAIT, state: "detached" });
+  assert.equal(await follower.page.locator('[data-view="follow"]').getAttribute("data-attached"), "true");
+  for (const opened of [presenter, follower, remote]) {
+    assert.deepEqual(opened.errors, []);
+    await opened.context.close();
+  }
+});
+
+/** Where a widget's slide step lands (widgets/src/player.rs, `checkpoint_for_step`). */
+function checkpointFor(spec, step) {
+  if (spec.checkpoints.length === 0) return null;
+  if (step < spec.first_step) return 0;
+  return spec.checkpoints[Math.min(step - spec.first_step, spec.checkpoints.length - 1)];
+}
+
+test("→ while a step's animation plays lands it on its checkpoint at once, on the presenter and its followers", async () => {
+  // The longest step of the talk, as the widget would play it in real time.
+  let longest = null;
+  for (const slide of deck.slides) {
+    const spec = (slide.widgets ?? [])[0];
+    if (!spec || slide.widgets.length !== 1) continue;
+    for (let step = 1; step <= slide.steps; step += 1) {
+      const [from, to] = [checkpointFor(spec, step - 1), checkpointFor(spec, step)];
+      if (from === null || to <= from) continue;
+      const realMs = (to - from) / spec.speed;
+      if (!longest || realMs > longest.realMs) longest = { slide, step, from, to, realMs };
+    }
+  }
+  assert.ok(longest && longest.realMs > 4000, "the talk has a step whose animation lasts seconds");
+  const { slide, step, to, realMs } = longest;
+  const presenter = await openPage(browser, { width: 1440, height: 900 });
+  const follower = await openPage(browser);
+  await presenter.page.goto(`${server.url}?presenter&token=test-token#/${slide.id}/${step - 1}`);
+  const current = presenter.page.locator(".presenter-current [data-widget]");
+  await current.waitFor(WAIT);
+  await follower.page.goto(`${server.url}?follow`);
+  await shown(follower.page, slide, step - 1);
+  const projected = follower.page.locator("main [data-widget]");
+  await projected.waitFor(WAIT);
+  await presenter.page.keyboard.press("ArrowRight");
+  await presenter.page.locator(`.presenter-current [data-slide-id="${slide.id}"][data-step="${step}"] [data-step-playing]`).waitFor(WAIT);
+  await follower.page.locator(`main [data-slide-id="${slide.id}"][data-step="${step}"] [data-step-playing]`).waitFor(WAIT);
+  // Half-way through at most, the second → lands both on the checkpoint: it did not wait.
+  assert.equal(await current.getAttribute("data-step-playing"), "true", "still playing when → is pressed again");
+  await presenter.page.keyboard.press("ArrowRight");
+  const landed = { timeout: Math.max(2000, realMs / 2) };
+  await presenter.page.waitForFunction((to) => {
+    const widget = document.querySelector(".presenter-current [data-widget]");
+    return widget && !widget.hasAttribute("data-step-playing") && widget.dataset.simMs === String(to);
+  }, to, landed);
+  await follower.page.waitForFunction((to) => {
+    const widget = document.querySelector("main [data-widget]");
+    return widget && !widget.hasAttribute("data-step-playing") && widget.dataset.simMs === String(to);
+  }, to, landed);
+  // That press skipped the animation; it did not move on.
+  assert.equal(await presenter.page.locator(`.presenter-current [data-slide-id="${slide.id}"]`).getAttribute("data-step"), String(step));
+  await shown(follower.page, slide, step);
+  // The next → moves on.
+  await presenter.page.keyboard.press("ArrowRight");
+  await presenter.page.waitForFunction(([id, step]) => !document.querySelector(`.presenter-current [data-slide-id="${id}"][data-step="${step}"]`), [slide.id, step], WAIT);
+  assert.deepEqual(presenter.errors, []);
+  assert.deepEqual(follower.errors, []);
+  await presenter.context.close();
+  await follower.context.close();
 });

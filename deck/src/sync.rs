@@ -33,6 +33,14 @@ pub struct SyncState {
     /// The window that sent this state, so it can ignore its own echo.
     #[serde(default)]
     pub origin: String,
+    /// The black screen (B): every follower goes black with the presenter.
+    #[serde(default)]
+    pub blackout: bool,
+    /// How many times the presenter skipped a widget's step animation to its checkpoint
+    /// (→ while it plays): followers skip too when it changes, so the projector never
+    /// lags behind the presenter.
+    #[serde(default)]
+    pub skips: u32,
 }
 
 /// A [`SyncState`] numbered by the server (or by the sending window in the static site).
@@ -134,12 +142,14 @@ mod tests {
                 step: 2,
                 widgets: BTreeMap::from([("quorum/0".into(), serde_json::json!({"log": [1]}))]),
                 origin: "w1".into(),
+                blackout: true,
+                skips: 2,
             },
         };
         let text = serde_json::to_string(&message).unwrap();
         assert_eq!(
             text,
-            r#"{"seq":3,"slide":"quorum","step":2,"widgets":{"quorum/0":{"log":[1]}},"origin":"w1"}"#
+            r#"{"seq":3,"slide":"quorum","step":2,"widgets":{"quorum/0":{"log":[1]}},"origin":"w1","blackout":true,"skips":2}"#
         );
         assert_eq!(serde_json::from_str::<SyncMessage>(&text).unwrap(), message);
     }
@@ -158,5 +168,12 @@ mod tests {
         );
         assert!(reason(&big).contains("at most"));
         assert!(SyncState::parse(br#"{"slide":"a","step":1,"widgets":{"a/0":{"k":1}}}"#).is_ok());
+        // Older senders leave the blackout and skips out: a lit screen, no skip.
+        let old = SyncState::parse(br#"{"slide":"a","step":1}"#).unwrap();
+        assert!(!old.blackout);
+        assert_eq!(old.skips, 0);
+        assert!(
+            reason(r#"{"slide":"a","step":1,"blackout":"yes"}"#).starts_with("not a sync message")
+        );
     }
 }

@@ -27,7 +27,7 @@ use crate::route::{
     slide_widget_states, widget_key, widget_states_in_hash, PageQuery, Route, View,
 };
 use crate::scaled::{CANVAS_HEIGHT, CANVAS_WIDTH};
-use crate::slide::SlideView;
+use crate::slide::{byline, SlideView};
 use crate::sync::{Incoming, LiveLink, SyncLink, SyncMode};
 use crate::widget_host;
 
@@ -68,8 +68,11 @@ pub struct Model {
     pub widgets: Rc<BTreeMap<String, serde_json::Value>>,
     /// What covers the slides.
     pub overlay: Overlay,
-    /// The black screen (B or .).
+    /// The black screen (B or .); synced: followers go black with the presenter.
     pub blackout: bool,
+    /// Widget step animations skipped to their checkpoint so far (→ while one plays);
+    /// synced, so followers skip with the presenter.
+    pub skips: u32,
     /// Errors of a broken edit (live reload); the last good deck stays under them.
     pub live_errors: Vec<String>,
     /// The deck version last loaded (live reload).
@@ -113,6 +116,7 @@ impl Model {
             widgets: Rc::default(),
             overlay: Overlay::None,
             blackout: false,
+            skips: 0,
             live_errors: Vec::new(),
             deck_version: 0,
             view: query.view,
@@ -199,6 +203,8 @@ impl Model {
             step: route.step,
             widgets: (*self.widgets).clone(),
             origin: self.origin.clone(),
+            blackout: self.blackout,
+            skips: self.skips,
         })
     }
 
@@ -225,6 +231,16 @@ impl Model {
         if *self.widgets != message.state.widgets {
             self.widgets = Rc::new(message.state.widgets.clone());
         }
+        self.blackout = message.state.blackout;
+        self.skips = message.state.skips;
+    }
+
+    /// A change of the shared screen (blackout, a skipped animation): publishers send
+    /// it; elsewhere it stays local and does not detach a follower.
+    fn screen_change(&mut self) {
+        if self.publishes {
+            self.local_revision += 1;
+        }
     }
 }
 
@@ -248,6 +264,9 @@ pub enum Action {
     FollowUrl(Route, BTreeMap<u32, serde_json::Value>),
     /// A key command other than navigation.
     Command(Command),
+    /// Skip the widget step animation playing on the current slide to its checkpoint
+    /// (→ while it plays): the speaker never waits on an animation.
+    Skip,
     /// Move the overview highlight by this many slides.
     OverviewMove(i64),
     /// Go to this slide (overview pick or go-to prompt) and close the overlay.
@@ -295,7 +314,9 @@ impl Model {
                 if let Some(route) = &route {
                     model.adopt_url_widgets(route, states);
                 }
-                if model.url_wins {
+                // Publish the position from the URL — also when the first snapshot came
+                // before the deck and asked for a publish that had no state to send then.
+                if model.url_wins || (model.publishes && model.local_revision > 0) {
                     model.local_revision += 1;
                 }
                 if let Some(message) = model.latest_remote.clone() {
@@ -335,6 +356,10 @@ impl Model {
                 model.local_change();
             }
             Action::Command(command) => apply_command(&mut model, command),
+            Action::Skip => {
+                model.skips = model.skips.wrapping_add(1);
+                model.screen_change();
+            }
             Action::OverviewMove(delta) => {
                 if let (Overlay::Overview(selected), Some(navigation)) =
                     (&model.overlay, &model.navigation)
@@ -442,7 +467,10 @@ fn apply_command(model: &mut Model, command: Command) {
                 _ => Overlay::None,
             }
         }
-        Command::Blackout => model.blackout = !model.blackout,
+        Command::Blackout => {
+            model.blackout = !model.blackout;
+            model.screen_change();
+        }
         Command::Help => {
             model.overlay = match model.overlay {
                 Overlay::Help => Overlay::None,
@@ -555,6 +583,9 @@ pub fn app(props: &AppProps) -> Html {
                                 }
                             }
                         }
+                        Action::Navigate(nav_action) => {
+                            dispatcher.dispatch(navigate_or_skip(nav_action));
+                        }
                         action => dispatcher.dispatch(action),
                     }
                 })
@@ -607,7 +638,7 @@ pub fn app(props: &AppProps) -> Html {
                     } else {
                         NavAction::Previous
                     };
-                    dispatcher.dispatch(Action::Navigate(action));
+                    dispatcher.dispatch(navigate_or_skip(action));
                 }
             });
             move || drop((keys, hash, start, end))
@@ -744,7 +775,7 @@ pub fn app(props: &AppProps) -> Html {
     };
     let on_navigate = {
         let dispatcher = dispatcher.clone();
-        Callback::from(move |action: NavAction| dispatcher.dispatch(Action::Navigate(action)))
+        Callback::from(move |action: NavAction| dispatcher.dispatch(navigate_or_skip(action)))
     };
     let overlays = overlays(&model, navigation, &dispatcher);
     let announce = announcement(navigation);
@@ -763,6 +794,9 @@ pub fn app(props: &AppProps) -> Html {
                     served={props.sync_mode == SyncMode::Served}
                     sync_problem={model.sync_problem.clone()}
                     overlay_open={model.overlay != Overlay::None}
+                    blackout={model.blackout}
+                    on_blackout={reform(&dispatcher, |()| Action::Command(Command::Blackout))}
+                    skips={model.skips}
                 />
                 { overlays }
                 { announce }
@@ -776,6 +810,8 @@ pub fn app(props: &AppProps) -> Html {
                     notes={model.notes.clone()}
                     on_navigate={on_navigate}
                     sync_problem={model.sync_problem.clone()}
+                    blackout={model.blackout}
+                    on_blackout={reform(&dispatcher, |()| Action::Command(Command::Blackout))}
                 />
                 { announce }
                 { errors }
@@ -812,7 +848,8 @@ pub fn app(props: &AppProps) -> Html {
                     <main class="canvas" style={canvas_style}
                         inert={covered} aria-hidden={covered.then_some("true")}>
                         if let Some(slide) = slide {
-                            <SlideView slide={slide} step={navigation.position.step}
+                            <SlideView slide={slide} step={navigation.position.step} skips={model.skips}
+                                byline={byline(&deck.meta)}
                                 widget_states={model.widgets.clone()} on_widget_state={on_widget_state} />
                         }
                         <div class="slide-number" aria-hidden="true">{ format!("{} / {}", index + 1, total) }</div>
@@ -832,6 +869,17 @@ pub fn app(props: &AppProps) -> Html {
                 </div>
             }
         }
+    }
+}
+
+/// `Next` while a widget of this window plays a slide step's animation skips it to its
+/// checkpoint instead of moving on (the speaker never waits on an animation; the next
+/// press moves on); every other move is a move.
+fn navigate_or_skip(action: NavAction) -> Action {
+    if action == NavAction::Next && dom::widget_step_playing() {
+        Action::Skip
+    } else {
+        Action::Navigate(action)
     }
 }
 
@@ -896,9 +944,9 @@ fn live_errors(errors: &[String]) -> Html {
     }
     html! {
         <div class="live-errors" role="alert" data-live-errors="">
-            <h2>{ "The deck has errors — showing the last good version" }</h2>
+            <h2>{ "La présentation contient des erreurs — la dernière version correcte reste affichée" }</h2>
             <ul>{ for errors.iter().map(|error| html! { <li><code>{ error.clone() }</code></li> }) }</ul>
-            <p>{ "Fix the file and save: this disappears on its own." }</p>
+            <p>{ "Corriger le fichier et l’enregistrer : ce message disparaît de lui-même." }</p>
         </div>
     }
 }

@@ -210,6 +210,20 @@ pub fn event_from_own_keys_area(event: &web_sys::Event) -> bool {
         .is_some()
 }
 
+/// Whether a live widget of this window is playing a slide step's animation (its root
+/// carries `data-step-playing`; previews never play).
+pub fn widget_step_playing() -> bool {
+    web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| {
+            document
+                .query_selector("[data-widget][data-step-playing]")
+                .ok()
+        })
+        .flatten()
+        .is_some()
+}
+
 /// Milliseconds since the epoch.
 pub fn now_ms() -> f64 {
     js_sys::Date::now()

@@ -1,5 +1,5 @@
-//! The help overlay (?) listing every key, and the go-to prompt (G). Presenter chrome,
-//! in English.
+//! The help overlay (?) listing every key, and the go-to prompt (G). In French: both show
+//! on the projector, so the room reads them.
 
 use yew::prelude::*;
 
@@ -28,7 +28,7 @@ pub fn help(props: &HelpProps) -> Html {
     html! {
         <div class="help" role="dialog" aria-modal="true" aria-labelledby="help-title" data-help="">
             <div class="help-box">
-                <h2 id="help-title">{ "Keyboard shortcuts" }</h2>
+                <h2 id="help-title">{ "Raccourcis clavier" }</h2>
                 <table>
                     <tbody>
                         { for HELP.iter().map(|(keys, action)| html! {
@@ -36,7 +36,7 @@ pub fn help(props: &HelpProps) -> Html {
                         }) }
                     </tbody>
                 </table>
-                <button type="button" class="button" ref={close} onclick={on_close}>{ "Close (Esc)" }</button>
+                <button type="button" class="button" ref={close} onclick={on_close}>{ "Fermer (Échap)" }</button>
             </div>
         </div>
     }
@@ -86,11 +86,11 @@ pub fn go_to_prompt(props: &GoToProps) -> Html {
         })
     };
     html! {
-        <form class="goto" role="dialog" aria-label="Go to slide" data-goto="" {onsubmit}>
-            <label for="goto-input">{ "Go to slide (number or id)" }</label>
+        <form class="goto" role="dialog" aria-label="Aller à une diapositive" data-goto="" {onsubmit}>
+            <label for="goto-input">{ "Aller à la diapositive (numéro ou identifiant)" }</label>
             <input id="goto-input" ref={input} type="text" autocomplete="off" spellcheck="false" {onkeydown} />
             if let Some(text) = &props.not_found {
-                <p class="goto-error" role="alert">{ format!("No slide matches “{text}”.") }</p>
+                <p class="goto-error" role="alert">{ format!("Aucune diapositive ne correspond à « {text} ».") }</p>
             }
         </form>
     }

@@ -59,23 +59,38 @@ pub fn command_for(press: KeyPress<'_>) -> Option<Command> {
     Some(command)
 }
 
-/// The keys as the help overlay lists them: (keys, what they do). English, like all the
-/// presenter's chrome.
+/// The keys as the help overlay lists them: (keys, what they do). In French: the help
+/// shows on the projector, so the room reads it too.
 pub const HELP: [(&str, &str); 12] = [
-    ("→  Space  PageDown  N", "next step, then next slide"),
-    ("←  PageUp  P", "previous step"),
-    ("Shift+→  Shift+←", "next / previous slide, skipping steps"),
-    ("Home  End", "first / last slide"),
-    ("O  Esc", "overview: arrows to choose, Enter or click to go"),
-    ("G", "go to a slide by number or id"),
-    ("F", "fullscreen"),
-    ("B  .", "black screen"),
-    ("S", "open the presenter view in a new window"),
-    ("?", "this help"),
-    ("Swipe left / right", "next / previous (touch screens)"),
+    (
+        "→  Espace  PageDown  N",
+        "étape suivante, puis diapositive suivante",
+    ),
+    ("←  PageUp  P", "étape précédente"),
+    (
+        "Shift+→  Shift+←",
+        "diapositive suivante / précédente, sans les étapes",
+    ),
+    ("Home  End", "première / dernière diapositive"),
+    (
+        "O  Esc",
+        "vue d’ensemble : flèches pour choisir, Entrée ou clic pour y aller",
+    ),
+    (
+        "G",
+        "aller à une diapositive par son numéro ou son identifiant",
+    ),
+    ("F", "plein écran"),
+    ("B  .", "écran noir"),
+    ("S", "ouvrir la vue orateur dans une nouvelle fenêtre"),
+    ("?", "cette aide"),
+    (
+        "Glisser à gauche / à droite",
+        "suivant / précédent (écrans tactiles)",
+    ),
     (
         "Tab",
-        "reach every control; widgets take keys while focused",
+        "atteindre chaque commande ; une animation prend le clavier quand elle a le focus",
     ),
 ];
 

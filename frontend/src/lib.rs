@@ -28,6 +28,8 @@ mod dom;
 #[cfg(target_arch = "wasm32")]
 mod help;
 #[cfg(target_arch = "wasm32")]
+mod icons;
+#[cfg(target_arch = "wasm32")]
 mod json;
 #[cfg(target_arch = "wasm32")]
 mod overview;

@@ -7,6 +7,7 @@ use deck::Deck;
 use yew::prelude::*;
 
 use crate::scaled::ScaledSlide;
+use crate::slide::byline;
 
 /// Columns of the grid (the arrow keys move by this much vertically).
 pub const COLUMNS: usize = 5;
@@ -45,8 +46,9 @@ pub fn overview(props: &OverviewProps) -> Html {
             }
         });
     }
+    let byline = byline(&props.deck.meta);
     html! {
-        <div class="overview" role="dialog" aria-modal="true" aria-label="Overview" data-overview="">
+        <div class="overview" role="dialog" aria-modal="true" aria-label="Vue d’ensemble" data-overview="">
             <div class="overview-grid" ref={grid}>
                 { for props.deck.slides.iter().enumerate().map(|(index, slide)| {
                     let on_pick = props.on_pick.clone();
@@ -62,7 +64,8 @@ pub fn overview(props: &OverviewProps) -> Html {
                             aria-current={(index == props.current).then_some("true")}
                             onclick={Callback::from(move |_| on_pick.emit(index))}
                         >
-                            <ScaledSlide slide={Rc::new(slide.clone())} step={slide.steps} width={224.0} preview={true} />
+                            <ScaledSlide slide={Rc::new(slide.clone())} step={slide.steps} width={224.0} preview={true}
+                                byline={byline.clone()} />
                             <span class="overview-label">{ format!("{}. {}", index + 1, slide.title) }</span>
                         </button>
                     }

@@ -1,6 +1,7 @@
-//! The presenter view (`?presenter`): the live current slide, a preview of what the next
-//! click shows, the speaker notes, elapsed time, wall clock, pacing against the planned
-//! minutes, the slide counter, and the phone remote's QR code. Chrome in English.
+//! The presenter view (`?presenter`): the live current slide with the speaker notes under
+//! it, a preview of what the next click shows and the slides coming up, elapsed time,
+//! wall clock, pacing against the planned minutes, the slide counter, the black screen,
+//! and the phone remote's QR code. Chrome in English (only the speaker sees it).
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -8,13 +9,34 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::dom::{self, Interval};
+use crate::icons;
 use crate::navigation::{NavAction, Navigation};
 use crate::scaled::ScaledSlide;
+use crate::slide::byline;
 
 /// Where the timer's start survives a reload of the presenter window.
 const TIMER_KEY: &str = "raftdeck-timer-start";
 /// Pacing within this many seconds of the plan counts as on time.
 const ON_TIME_SECONDS: f64 = 30.0;
+/// The top bar's height (CSS pixels, see `.presenter-bar`).
+const BAR_HEIGHT: f64 = 64.0;
+/// The gap between panes.
+const GAP: f64 = 16.0;
+/// How many slides the "coming up" list names.
+const COMING_UP: usize = 6;
+
+/// Where the presenter view's panes go in a window: the current slide's width (the notes
+/// take the height left under it) and the side column's width (next step, coming up).
+pub fn presenter_layout(width: f64, height: f64) -> (f64, f64) {
+    let available = (height - BAR_HEIGHT - 2.0 * GAP).max(200.0);
+    // The notes keep at least this much height under the current slide.
+    let notes = (available * 0.28).max(160.0);
+    let current = (width * 0.6 - 1.5 * GAP)
+        .min((available - notes - GAP) * 16.0 / 9.0)
+        .max(160.0);
+    let side = (width - current - 3.0 * GAP).max(160.0);
+    (current, side)
+}
 
 /// Props of [`PresenterView`].
 #[derive(Properties, PartialEq)]
@@ -39,6 +61,13 @@ pub struct PresenterProps {
     pub sync_problem: Option<String>,
     /// An overlay covers the view.
     pub overlay_open: bool,
+    /// The audience's screen is black (B).
+    pub blackout: bool,
+    /// Toggles the black screen.
+    pub on_blackout: Callback<()>,
+    /// Step animations skipped so far (see `app::Model::skips`).
+    #[prop_or_default]
+    pub skips: u32,
 }
 
 /// `seconds` as `m:ss` (or `h:mm:ss`).
@@ -84,6 +113,17 @@ pub fn use_clock() -> (UseStateHandle<f64>, f64) {
     (start, *now)
 }
 
+/// Planned minutes as the list shows them: `1`, `1.5` (whole tenths, without the
+/// float formatting machinery in the WASM).
+fn minutes_text(minutes: f32) -> String {
+    let tenths = (minutes.max(0.0) * 10.0).round() as u32;
+    if tenths.is_multiple_of(10) {
+        format!("{}", tenths / 10)
+    } else {
+        format!("{}.{}", tenths / 10, tenths % 10)
+    }
+}
+
 /// The presenter view.
 #[function_component(PresenterView)]
 pub fn presenter_view(props: &PresenterProps) -> Html {
@@ -110,14 +150,17 @@ pub fn presenter_view(props: &PresenterProps) -> Html {
         ("ahead", format!("{} ahead", clock(drift)))
     };
 
-    // Layout: the current slide left, the next slide and notes right.
+    // Layout: the current slide and the notes under it on the left; the next step and
+    // the slides coming up on the right.
     let (width, height) = props.window;
-    let bar = 64.0;
-    let gap = 16.0;
-    let current_width = (width * 0.62 - 2.0 * gap)
-        .min((height - bar - 2.0 * gap) * 16.0 / 9.0)
-        .max(160.0);
-    let side_width = (width - current_width - 3.0 * gap).max(160.0);
+    let (current_width, side_width) = presenter_layout(width, height);
+    let coming_up: Vec<(usize, &deck::Slide)> = deck
+        .slides
+        .iter()
+        .enumerate()
+        .skip(index + 1)
+        .take(COMING_UP)
+        .collect();
 
     let next = navigation.next_position();
     let (next_label, next_view) = match next.and_then(|position| {
@@ -132,7 +175,7 @@ pub fn presenter_view(props: &PresenterProps) -> Html {
                 format!("Next slide: {}", next_slide.title)
             };
             let view = html! {
-                <ScaledSlide slide={Rc::new(next_slide.clone())} step={position.step}
+                <ScaledSlide slide={Rc::new(next_slide.clone())} step={position.step} byline={byline(&deck.meta)}
                     width={side_width} preview={true} widget_states={props.widget_states.clone()} />
             };
             (label, view)
@@ -177,6 +220,7 @@ pub fn presenter_view(props: &PresenterProps) -> Html {
     let next_click = props.on_navigate.reform(|_: MouseEvent| NavAction::Next);
     let token = props.token.clone().unwrap_or_default();
     let covered = props.overlay_open;
+    let blackout = props.on_blackout.reform(|_: MouseEvent| ());
 
     html! {
         <div class="presenter" data-view="presenter" inert={covered}>
@@ -195,8 +239,10 @@ pub fn presenter_view(props: &PresenterProps) -> Html {
                 </p>
                 <p class="presenter-clock" data-clock=""><span class="label">{ "Clock" }</span>{ dom::wall_clock() }</p>
                 <div class="presenter-buttons">
-                    <button type="button" class="button" onclick={previous} aria-label="Previous step">{ "◀" }</button>
-                    <button type="button" class="button" onclick={next_click} aria-label="Next step">{ "▶" }</button>
+                    <button type="button" class="button" onclick={previous} aria-label="Previous step">{ icons::previous() }</button>
+                    <button type="button" class="button" onclick={next_click} aria-label="Next step">{ icons::next() }</button>
+                    <button type="button" class={classes!("button", props.blackout.then_some("button-on"))} onclick={blackout}
+                        aria-pressed={props.blackout.to_string()} data-blackout-toggle="" title="Black screen for the audience (B)">{ "Black screen" }</button>
                     <button type="button" class="button" onclick={reset}>{ "Reset timer" }</button>
                     <button type="button" class="button" onclick={smaller} aria-label="Smaller notes">{ "A−" }</button>
                     <button type="button" class="button" onclick={larger} aria-label="Larger notes">{ "A+" }</button>
@@ -206,24 +252,43 @@ pub fn presenter_view(props: &PresenterProps) -> Html {
                     }
                 </div>
             </header>
+            if props.blackout {
+                <p class="presenter-blackout" role="status" data-blackout-on="">{ "The audience sees a black screen — press B to light it again." }</p>
+            }
             if let Some(problem) = &props.sync_problem {
                 <p class="presenter-problem" role="alert">{ format!("Sync problem: {problem}") }</p>
             } else if props.served && token.is_empty() {
                 <p class="presenter-problem" role="alert">{ "No token in the URL: this view cannot move the audience." }</p>
             }
             <div class="presenter-main">
-                <section class="presenter-current" aria-label={format!("Current slide: {}", slide.title)}>
-                    <ScaledSlide slide={Rc::new(slide.clone())} step={navigation.position.step} width={current_width}
-                        widget_states={props.widget_states.clone()} on_widget_state={props.on_widget_state.clone()} />
-                </section>
+                <div class="presenter-left" style={format!("width:{current_width:.0}px")}>
+                    <section class={classes!("presenter-current", props.blackout.then_some("dimmed"))} aria-label={format!("Current slide: {}", slide.title)}>
+                        <ScaledSlide slide={Rc::new(slide.clone())} step={navigation.position.step} width={current_width}
+                            byline={byline(&deck.meta)}
+                            skips={props.skips}
+                            widget_states={props.widget_states.clone()} on_widget_state={props.on_widget_state.clone()} />
+                    </section>
+                    <section class="presenter-notes" data-notes="" aria-label="Speaker notes" tabindex="0"
+                        style={format!("font-size:{}px", *font_size)}>
+                        { notes }
+                    </section>
+                </div>
                 <aside class="presenter-side" style={format!("width:{side_width:.0}px")}>
                     <section class="presenter-next" data-next="" aria-label="Next">
                         <h2>{ next_label }</h2>
                         { next_view }
                     </section>
-                    <section class="presenter-notes" data-notes="" aria-label="Speaker notes" tabindex="0"
-                        style={format!("font-size:{}px", *font_size)}>
-                        { notes }
+                    <section class="presenter-coming" aria-label="Coming up" data-coming-up="">
+                        <h2>{ "Coming up" }</h2>
+                        <ol>
+                            { for coming_up.iter().map(|(k, upcoming)| html! {
+                                <li>
+                                    <span class="coming-number">{ k + 1 }</span>
+                                    <span class="coming-title">{ upcoming.title.clone() }</span>
+                                    <span class="coming-minutes">{ format!("{} min", minutes_text(upcoming.minutes)) }</span>
+                                </li>
+                            }) }
+                        </ol>
                     </section>
                 </aside>
             </div>

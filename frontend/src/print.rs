@@ -48,7 +48,7 @@ mod view {
 
     use super::{print_pages, PrintOptions};
     use crate::dom::Interval;
-    use crate::slide::SlideView;
+    use crate::slide::{byline, SlideView};
 
     /// How often the page checks whether everything is rendered. Only the moment the
     /// ready attribute appears depends on it, never what is printed.
@@ -133,6 +133,7 @@ mod view {
         let pages = print_pages(&deck, props.options.steps);
         let total = deck.slides.len();
         let notes = props.options.notes;
+        let byline = byline(&deck.meta);
         html! {
             <div ref={root} class={classes!("print", notes.then_some("print-with-notes"))}
                 data-print-pages={pages.len().to_string()}>
@@ -146,7 +147,7 @@ mod view {
                         <article class="print-page" key={format!("{}/{}", slide.id, page.step)}>
                             <div class="print-slide">
                                 <div class="canvas">
-                                    <SlideView slide={slide} step={page.step} preview={true} />
+                                    <SlideView slide={slide} step={page.step} preview={true} byline={byline.clone()} />
                                     <div class="slide-number" aria-hidden="true">
                                         { format!("{} / {}", page.slide + 1, total) }
                                     </div>

@@ -32,6 +32,12 @@ pub struct ScaledProps {
     /// Widget actions (see `SlideProps`).
     #[prop_or_default]
     pub on_widget_state: Callback<(String, serde_json::Value)>,
+    /// Step animations skipped so far (see `SlideProps`).
+    #[prop_or_default]
+    pub skips: u32,
+    /// A title slide's byline (see `SlideProps`).
+    #[prop_or_default]
+    pub byline: AttrValue,
 }
 
 /// A scaled slide.
@@ -57,6 +63,8 @@ pub fn scaled_slide(props: &ScaledProps) -> Html {
                     preview={props.preview}
                     widget_states={props.widget_states.clone()}
                     on_widget_state={props.on_widget_state.clone()}
+                    skips={props.skips}
+                    byline={props.byline.clone()}
                 />
             </div>
         </div>

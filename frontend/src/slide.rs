@@ -12,6 +12,17 @@ use yew::prelude::*;
 
 use crate::widget_host::WidgetHost;
 
+/// The speaker and the event (`deck.toml`) as a title slide shows them: `speaker · event`,
+/// leaving out what is empty.
+pub fn byline(meta: &deck::DeckMeta) -> AttrValue {
+    let parts: Vec<&str> = [meta.speaker.as_str(), meta.event.as_str()]
+        .into_iter()
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .collect();
+    AttrValue::from(parts.join(" · "))
+}
+
 /// Props of [`SlideView`].
 #[derive(Properties, PartialEq)]
 pub struct SlideProps {
@@ -31,6 +42,13 @@ pub struct SlideProps {
     /// show the state implied by the step or their state, without animation or listeners.
     #[prop_or_default]
     pub preview: bool,
+    /// Step animations skipped so far (see `app::Model::skips`): a widget playing a
+    /// step's animation jumps to its checkpoint when this changes.
+    #[prop_or_default]
+    pub skips: u32,
+    /// The speaker and the event, shown under a title slide's text (see [`byline`]).
+    #[prop_or_default]
+    pub byline: AttrValue,
 }
 
 /// A slide root carrying the DOM hooks `data-slide-id` and `data-step`.
@@ -61,6 +79,7 @@ pub fn slide_view(props: &SlideProps) -> Html {
         });
     }
     let slide = &props.slide;
+    let show_byline = slide.layout == deck::Layout::Title && !props.byline.is_empty();
     let mut classes = classes!("slide", format!("layout-{}", slide.layout.name()));
     if let Some(class) = &slide.class {
         classes.push(class.clone());
@@ -84,6 +103,7 @@ pub fn slide_view(props: &SlideProps) -> Html {
                         external={props.widget_states.get(&key).cloned()}
                         on_state={props.on_widget_state.clone()}
                         preview={props.preview}
+                        skips={props.skips}
                     />
                 })
             })
@@ -100,6 +120,9 @@ pub fn slide_view(props: &SlideProps) -> Html {
             aria-label={slide.title.clone()}
         >
             <div class="slide-body">{ body }</div>
+            if show_byline {
+                <p class="slide-byline" data-byline="">{ props.byline.clone() }</p>
+            }
             { widgets }
         </section>
     }

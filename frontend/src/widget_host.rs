@@ -109,6 +109,9 @@ pub struct WidgetHostProps {
     /// A static render (previews, thumbnails, print).
     #[prop_or_default]
     pub preview: bool,
+    /// Step animations skipped so far: the widget skips its own when this changes.
+    #[prop_or_default]
+    pub skips: u32,
 }
 
 /// What changes after mounting: the arguments of the widget's `update`.
@@ -117,16 +120,18 @@ struct Live {
     step: u32,
     external: Option<String>,
     preview: bool,
+    skips: u32,
 }
 
 impl Live {
-    fn args(&self) -> [JsValue; 3] {
+    fn args(&self) -> [JsValue; 4] {
         [
             JsValue::from(self.step),
             self.external
                 .as_deref()
                 .map_or(JsValue::UNDEFINED, JsValue::from_str),
             JsValue::from_bool(self.preview),
+            JsValue::from(self.skips),
         ]
     }
 }
@@ -148,6 +153,7 @@ pub fn widget_host(props: &WidgetHostProps) -> Html {
             .as_ref()
             .and_then(|state| json::stringify(state).ok()),
         preview: props.preview,
+        skips: props.skips,
     };
     // Read by the mount once the module has arrived, which may be renders later.
     let latest = use_mut_ref(|| live.clone());
@@ -190,7 +196,7 @@ pub fn widget_host(props: &WidgetHostProps) -> Html {
                             }
                         },
                     );
-                    let [step, external, preview] = latest.borrow().args();
+                    let [step, external, preview, skips] = latest.borrow().args();
                     let result = exports.and_then(|exports| {
                         call_method(
                             &exports,
@@ -202,6 +208,7 @@ pub fn widget_host(props: &WidgetHostProps) -> Html {
                                 step,
                                 external,
                                 preview,
+                                skips,
                                 callback.as_ref().clone(),
                             ],
                         )

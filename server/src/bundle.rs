@@ -22,12 +22,48 @@ pub struct Bundle {
     pub widgets_js: String,
     /// The widgets module's WebAssembly (the simulations and their widgets).
     pub widgets_wasm: String,
+    /// The talk's typeface, cut to the characters it uses (WOFF2); none when the build
+    /// could not get it (the talk then shows in the system's fonts).
+    #[serde(default)]
+    pub fonts: Vec<FontFile>,
 }
+
+/// One face of the talk's typeface.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FontFile {
+    /// The WOFF2 file in `assets/`.
+    pub file: String,
+    /// The CSS `font-weight` (a range, `100 500`) it serves.
+    pub weight: String,
+}
+
+/// The family name the page gives the bundled typeface (first in `--font`, see
+/// `static/raftdeck.css`).
+pub const FONT_FAMILY: &str = "Raftdeck Sans";
 
 impl Bundle {
     /// Every file of the bundle, relative to `assets/`.
-    pub fn files(&self) -> [&String; 4] {
-        [&self.js, &self.wasm, &self.widgets_js, &self.widgets_wasm]
+    pub fn files(&self) -> Vec<&String> {
+        let mut files = vec![&self.js, &self.wasm, &self.widgets_js, &self.widgets_wasm];
+        files.extend(self.fonts.iter().map(|font| &font.file));
+        files
+    }
+
+    /// The `@font-face` rules for the bundled typeface, its files under `prefix` (a URL
+    /// path ending in `/`, or a function giving each file's URL).
+    pub fn font_faces(&self, url: impl Fn(&str) -> String) -> String {
+        self.fonts
+            .iter()
+            .filter(|font| font.weight.chars().all(|c| c.is_ascii_digit() || c == ' '))
+            .map(|font| {
+                format!(
+                    "@font-face{{font-family:\"{FONT_FAMILY}\";src:url(\"{}\") format(\"woff2\");font-weight:{};font-style:normal;font-display:swap}}",
+                    url(&font.file),
+                    font.weight
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// Reads the manifest of the bundle in `dist_dir`, checking that its files exist.

@@ -24,6 +24,8 @@ pub struct FirstSlide {
     pub html: String,
     /// How many slides the talk has, for the slide counter.
     pub total: usize,
+    /// `speaker · event` on a title slide (as the app shows it), else nothing.
+    pub byline: Option<String>,
 }
 
 /// The HTML shell of the talk: metadata for link previews, the boot screen, the
@@ -52,6 +54,8 @@ pub struct IndexPage<'a> {
     pub sync_mode: &'a str,
     /// The first slide, pre-rendered.
     pub first: Option<FirstSlide>,
+    /// The bundled typeface's `@font-face` rules (empty without it).
+    pub font_faces: String,
 }
 
 impl<'a> IndexPage<'a> {
@@ -64,6 +68,7 @@ impl<'a> IndexPage<'a> {
         sync_mode: &'a str,
     ) -> Self {
         IndexPage {
+            font_faces: bundle.font_faces(|file| format!("{base}assets/{file}")),
             lang: &deck.meta.lang,
             title: &deck.meta.title,
             description: &deck.meta.description,
@@ -88,6 +93,15 @@ impl<'a> IndexPage<'a> {
                 },
                 html: slide.html.clone(),
                 total: deck.slides.len(),
+                byline: (slide.layout == deck::Layout::Title)
+                    .then(|| {
+                        [deck.meta.speaker.trim(), deck.meta.event.trim()]
+                            .into_iter()
+                            .filter(|part| !part.is_empty())
+                            .collect::<Vec<_>>()
+                            .join(" · ")
+                    })
+                    .filter(|byline| !byline.is_empty()),
             }),
         }
     }

@@ -102,6 +102,21 @@ pub fn build_single_file(config: &SingleFileConfig) -> anyhow::Result<SingleFile
         std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))
     });
     let standard = &base64::engine::general_purpose::STANDARD;
+    // The bundled typeface, inline like everything else.
+    let mut fonts = std::collections::BTreeMap::new();
+    for font in &bundle.fonts {
+        let path = assets.join(&font.file);
+        let bytes =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        fonts.insert(font.file.clone(), standard.encode(bytes));
+    }
+    let css = format!(
+        "{}\n{css}",
+        bundle.font_faces(|file| format!(
+            "data:font/woff2;base64,{}",
+            fonts.get(file).map_or("", String::as_str)
+        ))
+    );
 
     let page = SinglePage {
         lang: &compiled.meta.lang,

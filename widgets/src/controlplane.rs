@@ -48,10 +48,16 @@ pub fn draw(view: &KubeView, hooks: &Hooks, height: f64) -> Html {
             .filter(|m| m.site == spot.name)
             .collect();
         let cp_y = spot.y + 48.0;
+        // A VM's card holds « redémarrage… »; an etcd member's only its role.
+        let card_width = if view.mode == ControlPlaneMode::Single {
+            120.0
+        } else {
+            84.0
+        };
         for (k, member) in here.iter().enumerate() {
             let up = !matches!(member.state, "down" | "restarting");
             let onclick = hooks.node_click(&member.name, up);
-            let x = spot.x + 14.0 + k as f64 * 92.0;
+            let x = spot.x + 14.0 + k as f64 * (card_width + 8.0);
             let role_class = match member.state {
                 "leader" => "role-leader",
                 "follower" | "up" => "role-follower",
@@ -67,21 +73,29 @@ pub fn draw(view: &KubeView, hooks: &Hooks, height: f64) -> Html {
                 <g key={member.name.clone()} class="model-node model-cp" data-node={member.name.clone()}
                    data-state={member.state} role="button" {onclick}>
                     <title>{ format!("{} : {} — cliquer pour l'arrêter ou le redémarrer", label, member_text(member.state)) }</title>
-                    <rect class={classes!("raft-node-shape", role_class)} x={n(x)} y={n(cp_y)} width="84" height="52" rx="10" />
+                    <rect class={classes!("raft-node-shape", role_class)} x={n(x)} y={n(cp_y)} width={n(card_width)} height="52" rx="10" data-box="" />
                     if member.state == "leader" {
-                        <text class="raft-leader-mark" x={n(x + 74.0)} y={n(cp_y + 18.0)}>{ "★" }</text>
+                        <text class="raft-leader-mark" x={n(x + card_width - 10.0)} y={n(cp_y + 18.0)}>{ "★" }</text>
                     }
-                    <text class="model-node-name" x={n(x + 42.0)} y={n(cp_y + 22.0)}>{ label }</text>
-                    <text class="model-node-role" x={n(x + 42.0)} y={n(cp_y + 43.0)}>{ member_text(member.state) }</text>
+                    <text class="model-node-name" x={n(x + card_width / 2.0)} y={n(cp_y + 22.0)} data-fit={n(card_width - 16.0)}>{ label }</text>
+                    <text class="model-node-role" x={n(x + card_width / 2.0)} y={n(cp_y + 43.0)} data-fit={n(card_width - 12.0)}>{ member_text(member.state) }</text>
                 </g>
             });
         }
         if let (Some(restart), ControlPlaneMode::Single) = (view.vm_restart_at_ms, view.mode) {
             if here.iter().any(|m| m.state == "restarting") {
+                // Two lines beside the VM, inside its site.
+                let x = spot.x + 14.0 + card_width + 14.0;
+                let room = spot.x + spot.width - 14.0 - x;
                 members.push(html! {
-                    <text class="model-countdown" x={n(spot.x + 110.0)} y={n(cp_y + 32.0)}>
-                        { format!("l'hyperviseur la redémarre ailleurs dans {}", duration_text(restart.saturating_sub(now))) }
-                    </text>
+                    <g class="model-countdown-lines">
+                        <text class="model-countdown" x={n(x)} y={n(cp_y + 22.0)} data-fit={n(room)}>
+                            { "l'hyperviseur la relance" }
+                        </text>
+                        <text class="model-countdown" x={n(x)} y={n(cp_y + 44.0)} data-fit={n(room)}>
+                            { format!("ailleurs dans {}", duration_text(restart.saturating_sub(now))) }
+                        </text>
+                    </g>
                 });
             }
         }
@@ -130,14 +144,14 @@ pub fn draw(view: &KubeView, hooks: &Hooks, height: f64) -> Html {
                 <g key={worker.name.clone()} class={classes!("model-node", "model-worker", format!("model-worker-{state}"))}
                    data-node={worker.name.clone()} data-state={state} role="button" {onclick}>
                     <title>{ format!("Nœud {} : {status}", worker.name) }</title>
-                    <rect class="model-card" x={n(spot.x + 14.0)} y={n(y)} width={n(width)} height={n(row - 10.0)} rx="10" />
+                    <rect class="model-card" x={n(spot.x + 14.0)} y={n(y)} width={n(width)} height={n(row - 10.0)} rx="10" data-box="" />
                     <text class="model-card-title" x={n(spot.x + 26.0)} y={n(y + 22.0)}>{ worker.name.clone() }</text>
-                    <text class="model-card-status" x={n(spot.x + 26.0 + 44.0)} y={n(y + 22.0)}>{ status }</text>
+                    <text class="model-card-status" x={n(spot.x + 26.0 + 44.0)} y={n(y + 22.0)} data-fit={n(width - 68.0)}>{ status }</text>
                     { for worker.pods.iter().enumerate().map(|(p, pod)| {
                         let px = spot.x + 26.0 + p as f64 * 86.0;
                         html! {
                             <g class="model-pod" data-pod={pod.clone()}>
-                                <rect x={n(px)} y={n(y + 34.0)} width="80" height="30" rx="15" />
+                                <rect x={n(px)} y={n(y + 34.0)} width="80" height="30" rx="15" data-box="" />
                                 <text x={n(px + 40.0)} y={n(y + 54.0)}>{ pod.clone() }</text>
                             </g>
                         }
@@ -162,9 +176,11 @@ pub fn draw(view: &KubeView, hooks: &Hooks, height: f64) -> Html {
             .filter(|w| !w.running)
             .map(|w| w.pods.len())
             .sum::<usize>();
+    // The first election (from time 0) is the cluster starting, not an outage.
     let outage: u64 = view
         .api_outages
         .iter()
+        .filter(|w| w.from_ms > 0)
         .map(|w| w.to_ms.unwrap_or(now).saturating_sub(w.from_ms))
         .sum();
     let rows = (((height - 260.0) / 24.0).floor().max(1.0)) as usize;
@@ -174,9 +190,9 @@ pub fn draw(view: &KubeView, hooks: &Hooks, height: f64) -> Html {
             <g class="model-members">{ for members }</g>
             <g class="model-workers">{ for workers }</g>
             <g class="raft-panel">
-                <rect class="raft-panel-box" x={n(x)} y="6" width={n(width)} height={n(height - 12.0)} rx="12" />
+                <rect class="raft-panel-box" x={n(x)} y="6" width={n(width)} height={n(height - 12.0)} rx="12" data-box="" />
                 <g class={classes!("model-badge", if view.api_up { "model-badge-ok" } else { "model-badge-bad" })} data-api-badge="">
-                    <rect x={n(x + 12.0)} y="16" width={n(width - 24.0)} height="40" rx="20" />
+                    <rect x={n(x + 12.0)} y="16" width={n(width - 24.0)} height="40" rx="20" data-box="" />
                     <text x={n(x + width / 2.0)} y="43">{ if view.api_up { "✔ API disponible" } else { "✘ API indisponible" } }</text>
                 </g>
                 { draw_client(x + 12.0, 66.0, width - 24.0, "✎ kubectl apply", hooks,
@@ -186,7 +202,7 @@ pub fn draw(view: &KubeView, hooks: &Hooks, height: f64) -> Html {
                     { format!("Pods en marche : {running}/{total}") }
                 </text>
                 <text class="model-panel-line" x={n(x + 14.0)} y={n(height - 50.0)}>
-                    { format!("En attente d'un nœud : {}", view.pending_pods.len()) }
+                    { format!("Pods en attente : {}", view.pending_pods.len()) }
                 </text>
                 <text class={classes!("model-panel-line", (outage > 0).then_some("model-panel-bad"))} x={n(x + 14.0)} y={n(height - 24.0)}>
                     { format!("API coupée : {}", duration_text(outage)) }

@@ -44,7 +44,7 @@ pub fn draw(view: &KafkaView, hooks: &Hooks, height: f64) -> Html {
         let controller_room = if view.combined || controllers.is_empty() {
             0.0
         } else {
-            64.0
+            84.0
         };
         let room = (spot.y + spot.height - top - 6.0 - controller_room).max(60.0);
         let row = (room / brokers.len().max(1) as f64).min(130.0);
@@ -84,11 +84,12 @@ pub fn draw(view: &KafkaView, hooks: &Hooks, height: f64) -> Html {
                 <g key={broker.name.clone()} class={classes!("model-node", "model-broker", format!("model-broker-{state}"))}
                    data-node={broker.name.clone()} data-state={state} role="button" {onclick}>
                     <title>{ format!("Broker {} : {status} — cliquer pour l'arrêter ou le redémarrer", broker.name) }</title>
-                    <rect class="model-card" x={n(spot.x + 14.0)} y={n(y)} width={n(width)} height={n(row - 10.0)} rx="10" />
+                    <rect class="model-card" x={n(spot.x + 14.0)} y={n(y)} width={n(width)} height={n(row - 10.0)} rx="10" data-box="" />
                     <text class="model-card-title" x={n(spot.x + 26.0)} y={n(y + 23.0)}>{ broker.name.clone() }</text>
-                    <text class="model-card-status" x={n(spot.x + 14.0 + width - 12.0)} y={n(y + 23.0)} text-anchor="end">{ status }</text>
+                    <text class="model-card-status" x={n(spot.x + 14.0 + width - 12.0)} y={n(y + 23.0)} text-anchor="end"
+                          data-fit={n(width - 70.0)}>{ status }</text>
                     if let Some(text) = controller {
-                        <text class="model-panel-small" x={n(spot.x + 26.0)} y={n(y + 45.0)}>{ text }</text>
+                        <text class="model-panel-small" x={n(spot.x + 26.0)} y={n(y + 45.0)} data-fit={n(width - 24.0)}>{ text }</text>
                     }
                     { for replicas.iter().enumerate().map(|(r, (partition, leader, in_isr, end))| {
                         // Three chips a row, always inside the card: narrow sites shrink them.
@@ -107,8 +108,8 @@ pub fn draw(view: &KafkaView, hooks: &Hooks, height: f64) -> Html {
                                data-leader={leader.to_string()} data-isr={in_isr.to_string()}>
                                 <title>{ format!("Partition {partition} : {} , {end} messages",
                                     if *leader { "leader" } else if *in_isr { "dans l'ISR" } else { "hors ISR" }) }</title>
-                                <rect x={n(cx)} y={n(cy)} width={n(pitch - 6.0)} height="28" rx="6" />
-                                <text x={n(cx + (pitch - 6.0) / 2.0)} y={n(cy + 20.0)}>{ format!("{}P{partition}·{end}", if *leader { "★" } else { "" }) }</text>
+                                <rect x={n(cx)} y={n(cy)} width={n(pitch - 6.0)} height="28" rx="6" data-box="" />
+                                <text x={n(cx + (pitch - 6.0) / 2.0)} y={n(cy + 20.0)} data-fit={n(pitch - 12.0)}>{ format!("{}P{partition}·{end}", if *leader { "★" } else { "" }) }</text>
                             </g>
                         }
                     }) }
@@ -131,7 +132,9 @@ pub fn draw(view: &KafkaView, hooks: &Hooks, height: f64) -> Html {
                         <title>{ format!("Contrôleur KRaft {} : {}", controller.name, role_text(controller.role)) }</title>
                         <circle class={classes!("raft-node-shape", class)} cx={n(cx)} cy={n(y + 26.0)} r="20" />
                         <text class="model-node-name" x={n(cx)} y={n(y + 32.0)}>{ controller.name.clone() }</text>
-                        <text class="model-controller-role" x={n(cx + 26.0)} y={n(y + 32.0)}>{ role_text(controller.role) }</text>
+                        // Under its circle: beside it, « arrêté » ran into the next one.
+                        <text class="model-controller-role" x={n(cx)} y={n(y + 66.0)} text-anchor="middle"
+                              data-fit="88">{ role_text(controller.role) }</text>
                     </g>
                 });
             }
@@ -159,8 +162,8 @@ pub fn draw(view: &KafkaView, hooks: &Hooks, height: f64) -> Html {
             { draw_sites(&geometry, &view.sites, &view.links, hooks, "Site") }
             <g class="model-brokers">{ for cards }</g>
             <g class="raft-panel">
-                <rect class="raft-panel-box" x={n(x)} y="6" width={n(width)} height={n(height - 12.0)} rx="12" />
-                <text class="model-panel-line model-mono" x={n(x + 14.0)} y="34">
+                <rect class="raft-panel-box" x={n(x)} y="6" width={n(width)} height={n(height - 12.0)} rx="12" data-box="" />
+                <text class="model-panel-line model-mono" x={n(x + 14.0)} y="34" data-fit={n(width - 28.0)}>
                     { format!("acks={} · min.insync={}", view.acks, view.min_insync_replicas) }
                 </text>
                 <text class="model-panel-small model-mono" x={n(x + 14.0)} y="58">
@@ -173,7 +176,7 @@ pub fn draw(view: &KafkaView, hooks: &Hooks, height: f64) -> Html {
                     "Cliquer : le producteur envoie un message (touche W)") }
                 { draw_writes(x + 16.0, 144.0, width - 32.0, &view.writes, rows) }
                 <g class={classes!("model-lost", (lost > 0).then_some("model-lost-some"))} data-lost-box={lost.to_string()}>
-                    <rect x={n(x + 12.0)} y={n(height - 130.0)} width={n(width - 24.0)} height="118" rx="10" />
+                    <rect x={n(x + 12.0)} y={n(height - 130.0)} width={n(width - 24.0)} height="118" rx="10" data-box="" />
                     <text class="model-lost-title" x={n(x + 24.0)} y={n(height - 104.0)}>
                         { match lost {
                             0 => "✔ Aucun acquitté perdu".to_string(),
@@ -182,7 +185,7 @@ pub fn draw(view: &KafkaView, hooks: &Hooks, height: f64) -> Html {
                         } }
                     </text>
                     { for view.lost.iter().take(lost_rows).enumerate().map(|(k, message)| html! {
-                        <text class="model-lost-item" x={n(x + 24.0)} y={n(height - 80.0 + k as f64 * 22.0)}>
+                        <text class="model-lost-item" x={n(x + 24.0)} y={n(height - 80.0 + k as f64 * 22.0)} data-fit={n(width - 48.0)}>
                             { format!("{} (P{}, offset {})", message.value, message.partition, message.offset) }
                         </text>
                     }) }

@@ -3,9 +3,12 @@
 //!
 //! Pure geometry in SVG user units (the viewBox), computed once per set of nodes.
 
-/// Colours of terms (cycled), readable on white; the SVG export uses them too.
+/// Colours of terms (term `t` uses `t % 8`): each at least 4.5:1 against white, both as
+/// a box with a white digit and as a digit on white; none is the leader's gold, and the
+/// first terms a talk shows (1 to 4) are not told apart by red against green — every box
+/// also carries its term's number. The SVG export uses them too.
 pub const TERM_COLOURS: [&str; 8] = [
-    "#2563eb", "#16a34a", "#d97706", "#9333ea", "#dc2626", "#0891b2", "#65a30d", "#db2777",
+    "#475569", "#1d4ed8", "#7e22ce", "#0e7490", "#be185d", "#4d7c0f", "#b45309", "#b91c1c",
 ];
 /// A message stays on screen at least this long (real ms) so the eye can follow it; the
 /// simulation itself is not slowed.
@@ -15,9 +18,12 @@ pub const MAX_FLIGHT_STRETCH_MS: f64 = 60.0;
 /// Width of the SVG's viewBox.
 pub const VIEW_WIDTH: f64 = 1160.0;
 /// Width of the client panel on the right.
-pub const PANEL_WIDTH: f64 = 270.0;
+pub const PANEL_WIDTH: f64 = 250.0;
 /// Horizontal gap between two site boxes (room for the link and its latency).
-const SITE_GAP: f64 = 64.0;
+const SITE_GAP: f64 = 60.0;
+/// Below this width a site is narrow (three sites side by side): smaller nodes and role
+/// lines, so the role line stays inside the box.
+const NARROW_SITE: f64 = 300.0;
 /// Height of a site box's title band.
 const SITE_HEADER: f64 = 34.0;
 /// Room above the sites for links between non-adjacent sites.
@@ -61,6 +67,10 @@ pub struct NodeSpot {
     pub text_x: f64,
     /// How many log boxes fit on the row.
     pub log_slots: usize,
+    /// The width the role line may take (from `text_x` to the site's inner edge).
+    pub text_room: f64,
+    /// In a narrow site: the role line uses the compact size.
+    pub compact: bool,
     /// The node's whole row (its click target): left, top, width, height.
     pub row: (f64, f64, f64, f64),
 }
@@ -78,6 +88,8 @@ pub struct LinkSpot {
     pub broken: (String, String),
     /// Where the latency label and the break mark go.
     pub label: (f64, f64),
+    /// An arc over the sites between (not adjacent sites): labels go beside its mark.
+    pub arc: bool,
 }
 
 /// The whole picture's geometry.
@@ -113,7 +125,12 @@ impl Geometry {
         let row_height = (room / most_nodes).min(110.0);
         // Rows are centred in the room left under the site's title.
         let rows_top = top + SITE_HEADER + (room - row_height * most_nodes) / 2.0;
-        let r = (row_height * 0.30).clamp(12.0, 28.0);
+        let narrow = site_width < NARROW_SITE;
+        let r = if narrow {
+            (row_height * 0.30).clamp(12.0, 22.0)
+        } else {
+            (row_height * 0.30).clamp(12.0, 28.0)
+        };
         let mut boxes = Vec::new();
         let mut nodes = Vec::new();
         for (position, (name, members)) in sites.iter().enumerate() {
@@ -145,6 +162,8 @@ impl Geometry {
                     r,
                     text_x,
                     log_slots,
+                    text_room: log_width,
+                    compact: narrow,
                     row: (x + 4.0, cy - row_height / 2.0, site_width - 8.0, row_height),
                 });
             }
@@ -170,6 +189,24 @@ impl Geometry {
     }
 }
 
+/// Roughly how wide `text` is at `size` px in the deck's font (bold when `bold`): what a
+/// drawing uses to pick a label that fits before the browser measures it (the browser then
+/// narrows what still runs over, see the widgets' `fit`). Errs on the wide side.
+pub fn text_width(text: &str, size: f64, bold: bool) -> f64 {
+    let per_char = if bold { 0.6 } else { 0.55 };
+    text.chars().count() as f64 * size * per_char
+}
+
+/// The first of `candidates` that fits in `room` at `size` px (bold when `bold`), else
+/// the last (the shortest, by convention).
+pub fn first_fitting(candidates: &[String], room: f64, size: f64, bold: bool) -> &str {
+    candidates
+        .iter()
+        .find(|text| text_width(text, size, bold) <= room)
+        .or(candidates.last())
+        .map_or("", String::as_str)
+}
+
 /// Adjacent sites: a straight link across the gap; others: an arc over the boxes.
 fn link_between(a: &SiteBox, b: &SiteBox, adjacent: bool) -> LinkSpot {
     if adjacent {
@@ -181,10 +218,11 @@ fn link_between(a: &SiteBox, b: &SiteBox, adjacent: bool) -> LinkSpot {
             b: b.name.clone(),
             path: format!("M{x1:.1} {y:.1} H{x2:.1}"),
             broken: (
-                format!("M{x1:.1} {y:.1} H{:.1}", mid - 9.0),
-                format!("M{:.1} {y:.1} H{x2:.1}", mid + 9.0),
+                format!("M{x1:.1} {y:.1} H{:.1}", mid - 16.0),
+                format!("M{:.1} {y:.1} H{x2:.1}", mid + 16.0),
             ),
             label: (mid, y),
+            arc: false,
         }
     } else {
         let (x1, x2) = (a.x + a.width / 2.0, b.x + b.width / 2.0);
@@ -197,10 +235,11 @@ fn link_between(a: &SiteBox, b: &SiteBox, adjacent: bool) -> LinkSpot {
             b: b.name.clone(),
             path: format!("M{x1:.1} {y:.1} V{peak:.1} H{x2:.1} V{y:.1}"),
             broken: (
-                format!("M{x1:.1} {y:.1} V{peak:.1} H{:.1}", mid - 9.0),
-                format!("M{:.1} {peak:.1} H{x2:.1} V{y:.1}", mid + 9.0),
+                format!("M{x1:.1} {y:.1} V{peak:.1} H{:.1}", mid - 16.0),
+                format!("M{:.1} {peak:.1} H{x2:.1} V{y:.1}", mid + 16.0),
             ),
             label: (mid, peak),
+            arc: true,
         }
     }
 }
@@ -256,5 +295,32 @@ mod tests {
         assert!(n1.cx - site.x > site.width / 5.0, "{n1:?} in {site:?}");
         assert!(n1.log_slots >= 12, "{n1:?}");
         assert!(geometry.node("n9").is_none());
+    }
+
+    #[test]
+    fn three_narrow_sites_leave_room_for_a_role_line() {
+        let geometry = Geometry::new(
+            &sites(&[("A", &["n1"]), ("B", &["n2"]), ("C", &["n3"])]),
+            480.0,
+        );
+        for spot in &geometry.nodes {
+            assert!(spot.compact, "{spot:?}");
+            // « follower · terme 2 » at the compact 15 px.
+            assert!(
+                text_width("follower · terme 2", 15.0, true) <= spot.text_room,
+                "{spot:?}"
+            );
+        }
+        let wide = Geometry::new(&sites(&[("A", &["n1"]), ("B", &["n2"])]), 480.0);
+        assert!(wide.nodes.iter().all(|spot| !spot.compact));
+    }
+
+    #[test]
+    fn the_first_fitting_label_is_picked() {
+        let labels = ["un libellé bien trop long".to_string(), "court".to_string()];
+        assert_eq!(first_fitting(&labels, 60.0, 15.0, true), "court");
+        assert_eq!(first_fitting(&labels, 1000.0, 15.0, true), labels[0]);
+        assert_eq!(first_fitting(&labels, 1.0, 15.0, true), "court");
+        assert_eq!(first_fitting(&[], 10.0, 15.0, true), "");
     }
 }

@@ -23,6 +23,8 @@
 //!   (wasm32 only), one SVG drawing per system;
 //! - `playback` (wasm32 only): play, pause, speed, step targets and animation frames,
 //!   shared by both components over either engine;
+//! - `fit` (wasm32 only): narrows an SVG label that would run past its box;
+//! - `icons` (wasm32 only): the transport buttons' SVG icons;
 //! - `mount` (wasm32 only): the exported mount/update/destroy calls;
 //! - `probe` (wasm32 only): measurement and cross-check exports for the bench and tests.
 //!
@@ -39,6 +41,10 @@ pub mod state;
 pub mod controlplane;
 #[cfg(target_arch = "wasm32")]
 pub mod elastic;
+#[cfg(target_arch = "wasm32")]
+mod fit;
+#[cfg(target_arch = "wasm32")]
+mod icons;
 #[cfg(target_arch = "wasm32")]
 pub mod kafka;
 #[cfg(target_arch = "wasm32")]

@@ -144,7 +144,7 @@ pub fn draw_sites(
                            data-site={spot.name.clone()} data-state={if up { "up" } else { "down" }}
                            role="button" aria-label={title.clone()} {onclick}>
                             <title>{ title }</title>
-                            <rect x={n(spot.x)} y={n(spot.y)} width={n(spot.width)} height={n(spot.height)} rx="12" />
+                            <rect x={n(spot.x)} y={n(spot.y)} width={n(spot.width)} height={n(spot.height)} rx="12" data-box="" />
                             <text class="raft-site-name" x={n(spot.x + 14.0)} y={n(spot.y + 24.0)}>
                                 { format!("{site_word} {}", spot.name) }
                             </text>
@@ -180,7 +180,8 @@ pub fn draw_sites(
                             } else {
                                 <path class="raft-link-line" d={spot.broken.0.clone()} />
                                 <path class="raft-link-line" d={spot.broken.1.clone()} />
-                                <text class="raft-link-cut" x={n(lx)} y={n(ly + 7.0)}>{ "✕" }</text>
+                                <circle class="raft-link-cut-mark" cx={n(lx)} cy={n(ly)} r="14" />
+                                <text class="raft-link-cut" x={n(lx)} y={n(ly + 8.0)}>{ "✕" }</text>
                             }
                         </g>
                     }
@@ -201,18 +202,18 @@ pub fn draw_client(x: f64, y: f64, width: f64, label: &str, hooks: &Hooks, hint:
         <g class={classes!("raft-client", (!enabled).then_some("raft-client-disabled"))}
            data-action="propose" role="button" aria-label={label.to_string()} {onclick}>
             <title>{ hint.to_string() }</title>
-            <rect x={n(x)} y={n(y)} width={n(width)} height="42" rx="10" />
-            <text x={n(x + width / 2.0)} y={n(y + 28.0)}>{ label.to_string() }</text>
+            <rect x={n(x)} y={n(y)} width={n(width)} height="42" rx="10" data-box="" />
+            <text x={n(x + width / 2.0)} y={n(y + 28.0)} data-fit={n(width - 20.0)}>{ label.to_string() }</text>
         </g>
     }
 }
 
 /// A write's value cut to what fits beside its outcome in a panel row.
 fn short_value(value: &str) -> String {
-    if value.chars().count() <= 10 {
+    if value.chars().count() <= 9 {
         value.to_string()
     } else {
-        let mut short: String = value.chars().take(9).collect();
+        let mut short: String = value.chars().take(8).collect();
         short.push('…');
         short
     }
@@ -404,6 +405,9 @@ impl Component for ModelWidget {
     fn changed(&mut self, ctx: &Context<Self>, old_props: &Self::Properties) -> bool {
         let props = ctx.props();
         self.playback.preview = props.preview;
+        if props.skips != old_props.skips {
+            self.playback.skip_step();
+        }
         if props.external != self.last_external {
             self.last_external = props.external.clone();
             if let Some(external) = &props.external {
@@ -570,6 +574,7 @@ impl Component for ModelWidget {
                 data-widget={kind}
                 data-sim-ms={player.now_ms().to_string()}
                 data-playing={if self.playback.playing { "true" } else { "false" }}
+                data-step-playing={self.playback.step_playing().then_some("true")}
                 data-api={attr("api")}
                 data-health={attr("health")}
                 data-master={attr("master")}
@@ -597,13 +602,21 @@ impl Component for ModelWidget {
             </div>
         }
     }
+
+    fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
+        if let Some(root) = self.root.cast::<web_sys::Element>() {
+            super::fit::fit_texts(&root);
+        }
+    }
 }
 
 impl ModelWidget {
     fn view_caption(&self, player: &ModelPlayer) -> Html {
         let (text, at) = match player.caption() {
             Some(caption) => (caption.text, Some(caption.at_ms)),
-            None => ("Appuyer sur ▶ pour lancer la simulation".to_string(), None),
+            // Before anything happened: what the simulation shows (the audience has no
+            // play button to press, the presenter drives).
+            None => (player.title().to_string(), None),
         };
         html! {
             <div class="raft-caption" role="status" aria-live="polite">

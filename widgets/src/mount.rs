@@ -34,6 +34,10 @@ pub struct WidgetProps {
     /// A static render (presenter preview, overview, print): no animation, no listeners.
     #[prop_or_default]
     pub preview: bool,
+    /// Step animations the presenter skipped so far: when it changes, a step's
+    /// animation still playing jumps to its checkpoint.
+    #[prop_or_default]
+    pub skips: u32,
 }
 
 /// The root of one widget's Yew app: the component for its kind.
@@ -66,6 +70,8 @@ fn parse_external(external_json: Option<String>) -> Option<serde_json::Value> {
 /// `on_state(key, state_json)` is called when the user acts on it (an input, play or
 /// pause, a seek, a speed), never per animation frame.
 #[wasm_bindgen]
+// The module boundary carries plain values only (no struct crosses it), one per argument.
+#[allow(clippy::too_many_arguments)]
 pub fn mount_widget(
     host: Element,
     spec_json: &str,
@@ -73,6 +79,7 @@ pub fn mount_widget(
     step: u32,
     external_json: Option<String>,
     preview: bool,
+    skips: u32,
     on_state: js_sys::Function,
 ) -> Result<MountedWidget, JsError> {
     let spec: WidgetSpec = serde_json::from_str(spec_json)
@@ -91,6 +98,7 @@ pub fn mount_widget(
         external: parse_external(external_json),
         on_state,
         preview,
+        skips,
     };
     let app = yew::Renderer::<WidgetRoot>::with_root_and_props(host, props.clone()).render();
     Ok(MountedWidget { app, props })
@@ -98,13 +106,14 @@ pub fn mount_widget(
 
 #[wasm_bindgen]
 impl MountedWidget {
-    /// Hands the widget the slide's new step, external state and preview flag; a no-op
-    /// when nothing changed.
-    pub fn update(&mut self, step: u32, external_json: Option<String>, preview: bool) {
+    /// Hands the widget the slide's new step, external state, preview flag and skip
+    /// count; a no-op when nothing changed.
+    pub fn update(&mut self, step: u32, external_json: Option<String>, preview: bool, skips: u32) {
         let props = WidgetProps {
             step,
             external: parse_external(external_json),
             preview,
+            skips,
             ..self.props.clone()
         };
         if props != self.props {

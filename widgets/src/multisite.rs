@@ -55,9 +55,9 @@ fn minutes(ms: u64) -> String {
 fn boxed(class: &str, x: f64, y: f64, width: f64, height: f64, lines: &[String]) -> Html {
     html! {
         <g class={classes!("model-box", class.to_string())}>
-            <rect x={n(x)} y={n(y)} width={n(width)} height={n(height)} rx="8" />
+            <rect x={n(x)} y={n(y)} width={n(width)} height={n(height)} rx="8" data-box="" />
             { for lines.iter().enumerate().map(|(k, line)| html! {
-                <text x={n(x + width / 2.0)} y={n(y + 22.0 + k as f64 * 21.0)}>{ line.clone() }</text>
+                <text x={n(x + width / 2.0)} y={n(y + 22.0 + k as f64 * 21.0)} data-fit={n(width - 16.0)}>{ line.clone() }</text>
             }) }
         </g>
     }
@@ -66,7 +66,8 @@ fn boxed(class: &str, x: f64, y: f64, width: f64, height: f64, lines: &[String])
 /// Draws the two sites (see the module doc).
 pub fn draw(view: &MultisiteView, hooks: &Hooks, height: f64) -> Html {
     let area = VIEW_WIDTH - PANEL_WIDTH - 12.0;
-    let gap = 130.0;
+    // Wide enough for the replication's three lines between the sites.
+    let gap = 160.0;
     let site_width = (area - gap) / 2.0;
     let site_top = 150.0;
     let site_height = height - site_top - 6.0;
@@ -85,9 +86,9 @@ pub fn draw(view: &MultisiteView, hooks: &Hooks, height: f64) -> Html {
         let primary = site.name == view.primary;
         let onclick = hooks.site_click(&site.name);
         let gitops = if active || view.gitops_synced_passive {
-            "GitOps : synchronisé"
+            "Kubernetes · GitOps à jour"
         } else {
-            "GitOps : en attente"
+            "Kubernetes · GitOps en attente"
         };
         let database = if primary {
             "Base : PRIMAIRE"
@@ -108,9 +109,9 @@ pub fn draw(view: &MultisiteView, hooks: &Hooks, height: f64) -> Html {
                data-site={site.name.clone()} data-state={if site.up { "up" } else { "down" }}
                role="button" aria-label={title.clone()} {onclick}>
                 <title>{ title }</title>
-                <rect x={n(x)} y={n(site_top)} width={n(site_width)} height={n(site_height)} rx="12" />
+                <rect x={n(x)} y={n(site_top)} width={n(site_width)} height={n(site_height)} rx="12" data-box="" />
                 <text class="raft-site-name" x={n(x + 14.0)} y={n(site_top + 26.0)}>
-                    { format!("Site {} · cluster {}", site.name, if active { "actif" } else { "passif" }) }
+                    { format!("Site {} · {}", site.name, if active { "actif" } else { "passif" }) }
                 </text>
                 if !site.up {
                     <text class="model-site-down-mark" x={n(x + site_width - 14.0)} y={n(site_top + 26.0)}>{ "✕ en panne" }</text>
@@ -118,7 +119,7 @@ pub fn draw(view: &MultisiteView, hooks: &Hooks, height: f64) -> Html {
                 { boxed(if serving_here { "model-box-live" } else { "model-box-idle" }, inner, site_top + 40.0, inner_width, 34.0,
                     &["LB / Ingress".to_string()]) }
                 { boxed(if active || view.gitops_synced_passive { "model-box-live" } else { "model-box-idle" },
-                    inner, site_top + 84.0, inner_width, 34.0, &[format!("Kubernetes · {gitops}")]) }
+                    inner, site_top + 84.0, inner_width, 34.0, &[gitops.to_string()]) }
                 { boxed(if primary { "model-box-primary" } else { "model-box-idle" }, inner, site_top + 128.0, inner_width, 34.0,
                     &[database.to_string()]) }
             </g>
@@ -137,7 +138,7 @@ pub fn draw(view: &MultisiteView, hooks: &Hooks, height: f64) -> Html {
     let db_y = site_top + 145.0;
     let replication = [
         "réplication".to_string(),
-        format!("asynchrone, {}", duration_text(view.replication_lag_ms)),
+        format!("asynchrone ({})", duration_text(view.replication_lag_ms)),
         if view.primary == view.passive {
             match view.lost.len() {
                 1 => "1 jamais arrivée".to_string(),
@@ -175,10 +176,10 @@ pub fn draw(view: &MultisiteView, hooks: &Hooks, height: f64) -> Html {
             </g>
             { for replication.iter().enumerate().map(|(k, line)| html! {
                 <text class={classes!("model-replication", (k == 2 && view.unreplicated > 0).then_some("model-replication-pending"))}
-                      x={n(site_width + gap / 2.0)} y={n(db_y + 34.0 + k as f64 * 20.0)}>{ line.clone() }</text>
+                      x={n(site_width + gap / 2.0)} y={n(db_y + 34.0 + k as f64 * 20.0)} data-fit={n(gap - 12.0)}>{ line.clone() }</text>
             }) }
             <g class="raft-panel">
-                <rect class="raft-panel-box" x={n(panel_x)} y="6" width={n(PANEL_WIDTH)} height={n(height - 12.0)} rx="12" />
+                <rect class="raft-panel-box" x={n(panel_x)} y="6" width={n(PANEL_WIDTH)} height={n(height - 12.0)} rx="12" data-box="" />
                 <text class="model-panel-line" x={n(panel_x + 14.0)} y="32">{ "Runbook de bascule" }</text>
                 { for ["decision", "traffic_switch", "promotion", "gitops_sync", "smoke_tests", "monitoring"].iter().enumerate().map(|(k, step)| {
                     let planned = view.runbook.iter().find(|s| s.step == *step);

@@ -9,6 +9,7 @@ use web_sys::HtmlInputElement;
 use yew::html::Scope;
 use yew::prelude::*;
 
+use crate::icons;
 use crate::model_player::ModelPlayer;
 use crate::player::{checkpoint_for_step, Player, MAX_SIM_MS};
 use crate::state::{WidgetState, MAX_SPEED, MIN_SPEED};
@@ -328,11 +329,32 @@ impl<C: Component, E: Engine> Playback<C, E> {
         }
     }
 
+    /// Whether a slide step's animation is playing (the root says `data-step-playing`:
+    /// the app's → then skips it instead of moving on).
+    pub fn step_playing(&self) -> bool {
+        self.playing && self.stop_at.is_some()
+    }
+
+    /// Skips the step animation playing to its checkpoint at once (→ pressed while it
+    /// plays); nothing otherwise.
+    pub fn skip_step(&mut self) {
+        if !self.step_playing() {
+            return;
+        }
+        if let (Some(stop), Some(player)) = (self.stop_at.take(), &mut self.player) {
+            player.seek(stop);
+        }
+        self.pause();
+    }
+
     /// Applies the slide step: forward plays to its checkpoint, backward seeks there.
+    /// A step that comes while the previous one still plays first lands that one on its
+    /// checkpoint: the new step's animation starts from there, never replays the rest.
     pub fn follow_step(&mut self, spec: &WidgetSpec, step: u32, old_step: Option<u32>) {
         let Some(target) = checkpoint_for_step(&spec.checkpoints, spec.first_step, step) else {
             return;
         };
+        self.skip_step();
         let Some(player) = &mut self.player else {
             return;
         };
@@ -391,13 +413,13 @@ impl<C: Component, E: Engine> Playback<C, E> {
         html! {
             <>
                 if self.playing {
-                    <button type="button" data-action="pause" title="Pause (espace)" onclick={link.callback(move |_| toggle())}>{ "⏸ Pause" }</button>
+                    <button type="button" data-action="pause" title="Pause (espace)" onclick={link.callback(move |_| toggle())}>{ icons::pause() }{ "Pause" }</button>
                 } else {
-                    <button type="button" data-action="play" title="Lecture (espace)" onclick={link.callback(move |_| toggle())}>{ "▶ Lecture" }</button>
+                    <button type="button" data-action="play" title="Lecture (espace)" onclick={link.callback(move |_| toggle())}>{ icons::play() }{ "Lecture" }</button>
                 }
-                <button type="button" data-action="step" title="Instant suivant (S)" onclick={link.callback(move |_| step())}>{ "Pas ›" }</button>
-                <button type="button" data-action="next" title="Événement marquant suivant (J)" onclick={link.callback(move |_| jump())}>{ "Événement »" }</button>
-                <button type="button" data-action="reset" title="Recommencer (R)" onclick={link.callback(move |_| reset())}>{ "↺" }</button>
+                <button type="button" data-action="step" title="Instant suivant (S)" onclick={link.callback(move |_| step())}>{ icons::step() }{ "Pas" }</button>
+                <button type="button" data-action="next" title="Événement marquant suivant (J)" onclick={link.callback(move |_| jump())}>{ icons::jump() }{ "Événement" }</button>
+                <button type="button" data-action="reset" title="Recommencer (R)" aria-label="Recommencer" onclick={link.callback(move |_| reset())}>{ icons::reset() }</button>
                 <label class="raft-speed" title="Vitesse (+ / −)">
                     <input type="range" min="-3" max="2" step="0.05" data-action="speed"
                            aria-label="Vitesse de la simulation"

@@ -20,8 +20,8 @@ use yew::prelude::*;
 use crate::mount::WidgetProps;
 
 use super::layout::{
-    Geometry, SiteBox, ENTRY_HEIGHT, ENTRY_PITCH, ENTRY_WIDTH, MAX_FLIGHT_STRETCH_MS,
-    MIN_FLIGHT_REAL_MS, TERM_COLOURS, VIEW_WIDTH,
+    first_fitting, Geometry, SiteBox, ENTRY_HEIGHT, ENTRY_PITCH, ENTRY_WIDTH,
+    MAX_FLIGHT_STRETCH_MS, MIN_FLIGHT_REAL_MS, TERM_COLOURS, VIEW_WIDTH,
 };
 use super::narration::role_text;
 use super::playback::{Playback, TransportMessages};
@@ -511,6 +511,9 @@ impl Component for RaftWidget {
     fn changed(&mut self, ctx: &Context<Self>, old_props: &Self::Properties) -> bool {
         let props = ctx.props();
         self.playback.preview = props.preview;
+        if props.skips != old_props.skips {
+            self.playback.skip_step();
+        }
         if props.external != self.last_external {
             self.last_external = props.external.clone();
             if let Some(external) = &props.external {
@@ -660,7 +663,9 @@ impl Component for RaftWidget {
                 data-widget="raft"
                 data-sim-ms={now.to_string()}
                 data-playing={if self.playback.playing { "true" } else { "false" }}
+                data-step-playing={self.playback.step_playing().then_some("true")}
                 data-safety={if safe { "ok" } else { "violated" }}
+                data-unavailable-ms={self.unavailable_ms(player).to_string()}
                 tabindex={(!props.preview).then_some("0")}
                 aria-label={format!("Simulation etcd : {}", player.scenario().title.clone().unwrap_or_else(|| player.scenario().name.clone()))}
                 style={style}
@@ -677,7 +682,11 @@ impl Component for RaftWidget {
         }
     }
 
-    fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {}
+    fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
+        if let Some(root) = self.root.cast::<web_sys::Element>() {
+            super::fit::fit_texts(&root);
+        }
+    }
 }
 
 impl RaftWidget {
@@ -702,13 +711,26 @@ impl RaftWidget {
                             .nodes
                             .iter()
                             .any(|spot| spot.cx > site.x && spot.cx < site.x + site.width);
+                        // A site whose every member is down looks failed.
+                        let down = !empty
+                            && self
+                                .nodes
+                                .iter()
+                                .filter(|node| node.site == site.name)
+                                .all(|node| node.role == Role::Down);
                         html! {
-                        <g key={site.name.clone()} class="raft-site" data-site={site.name.clone()}>
-                            <rect x={format!("{:.1}", site.x)} y={format!("{:.1}", site.y)}
+                        <g key={site.name.clone()} class={classes!("raft-site", down.then_some("raft-site-down"))}
+                           data-site={site.name.clone()} data-state={if down { "down" } else { "up" }}>
+                            <rect x={format!("{:.1}", site.x)} y={format!("{:.1}", site.y)} data-box=""
                                   width={format!("{:.1}", site.width)} height={format!("{:.1}", site.height)} rx="12" />
                             <text class="raft-site-name" x={format!("{:.1}", site.x + 14.0)} y={format!("{:.1}", site.y + 24.0)}>
                                 { format!("Site {}", site.name) }
                             </text>
+                            if down && !can_add_member {
+                                <text class="raft-site-down-mark" x={format!("{:.1}", site.x + site.width - 14.0)} y={format!("{:.1}", site.y + 24.0)}>
+                                    { "✕ en panne" }
+                                </text>
+                            }
                             if empty {
                                 <text class="raft-site-empty" x={format!("{:.1}", site.x + site.width / 2.0)}
                                       y={format!("{:.1}", site.y + site.height / 2.0)}>
@@ -777,8 +799,13 @@ impl RaftWidget {
                             } else {
                                 <path class="raft-link-line" d={link.broken.0.clone()} />
                                 <path class="raft-link-line" d={link.broken.1.clone()} />
-                                <text class="raft-link-cut" x={format!("{lx:.1}")} y={format!("{:.1}", ly + 7.0)}>{ "✕" }</text>
-                                <text class="raft-link-label raft-link-label-down" x={format!("{lx:.1}")} y={format!("{:.1}", ly - 10.0)}>{ "coupé" }</text>
+                                <circle class="raft-link-cut-mark" cx={format!("{lx:.1}")} cy={format!("{ly:.1}")} r="14" />
+                                <text class="raft-link-cut" x={format!("{lx:.1}")} y={format!("{:.1}", ly + 8.0)}>{ "✕" }</text>
+                                if link.arc {
+                                    <text class="raft-link-label raft-link-label-down raft-link-label-side" x={format!("{:.1}", lx + 20.0)} y={format!("{:.1}", ly - 8.0)}>{ "coupé" }</text>
+                                } else {
+                                    <text class="raft-link-label raft-link-label-down" x={format!("{lx:.1}")} y={format!("{:.1}", ly + 34.0)}>{ "coupé" }</text>
+                                }
                             }
                         </g>
                     }
@@ -822,13 +849,22 @@ impl RaftWidget {
         };
         let shape_class = classes!("raft-node-shape", format!("role-{}", role.as_str()));
         let mut line = format!("{} · terme {}", role_text(role), node.term);
+        let mut candidates = Vec::new();
         if matches!(role, Role::Candidate | Role::PreCandidate) {
             line.push_str(&format!(
                 " · votes {}/{}",
                 node.votes.len(),
                 node.voters.len().max(1)
             ));
+            candidates.push(line.clone());
         }
+        // The longest role line that fits the site: with the votes, with the term, the
+        // term as « t. 2 », the role alone (the tooltip always has it all).
+        candidates.push(format!("{} · terme {}", role_text(role), node.term));
+        candidates.push(format!("{} · t. {}", role_text(role), node.term));
+        candidates.push(role_text(role).to_string());
+        let role_size = if spot.compact { 15.0 } else { 17.0 };
+        let shown = first_fitting(&candidates, spot.text_room, role_size, true).to_string();
         let circle = |class: Classes, radius: f64| {
             html! {
                 <circle class={class} cx={format!("{cx:.1}")} cy={format!("{cy:.1}")} r={format!("{radius:.1}")} />
@@ -866,8 +902,9 @@ impl RaftWidget {
                 if role == Role::Leader {
                     <text class="raft-leader-mark" x={format!("{cx:.1}")} y={format!("{:.1}", cy - r - 10.0)}>{ "★" }</text>
                 }
-                <text class={classes!("raft-role-line", format!("role-text-{}", role.as_str()))}
-                      x={format!("{:.1}", spot.text_x)} y={format!("{:.1}", cy - 8.0)}>{ line }</text>
+                <text class={classes!("raft-role-line", spot.compact.then_some("raft-role-line-compact"), format!("role-text-{}", role.as_str()))}
+                      x={format!("{:.1}", spot.text_x)} y={format!("{:.1}", cy - 8.0)}
+                      data-fit={format!("{:.1}", spot.text_room)}>{ shown }</text>
                 { self.view_log(node, spot.text_x, cy, spot.log_slots) }
             </g>
         }
@@ -915,7 +952,7 @@ impl RaftWidget {
                             <title>{ format!("index {} · terme {} · {what} · {}", entry.index, entry.term,
                                 if committed { "validée" } else { "non validée" }) }</title>
                             <rect x={format!("{bx:.1}")} y={format!("{y:.1}")} width={ENTRY_WIDTH.to_string()}
-                                  height={ENTRY_HEIGHT.to_string()} rx="4" style={style} />
+                                  height={ENTRY_HEIGHT.to_string()} rx="4" style={style} data-box="" />
                             <text x={format!("{:.1}", bx + ENTRY_WIDTH / 2.0)} y={format!("{:.1}", y + 17.0)}
                                   style={if committed { "fill:#fff".to_string() } else { format!("fill:{colour}") }}>{ label }</text>
                         </g>
@@ -1039,13 +1076,22 @@ impl RaftWidget {
         let preview = ctx.props().preview;
         let can_propose = RaftWidget::allowed(&ctx.props().spec, "propose");
         let onclick = (!preview && can_propose).then(|| ctx.link().callback(|_| Msg::Propose));
-        let badge = if safe {
-            "Sûreté : OK".to_string()
-        } else {
-            format!(
-                "Sûreté violée : {}",
-                violations.first().map_or("", |v| v.rule)
+        // The badge says whether the cluster takes writes now: a lone « safety: OK »
+        // read as « all is well » while the whole cluster was down. Safety (Raft's
+        // invariants, checked after every event) shows only when broken.
+        let writable = simulation.writable();
+        let (badge_class, badge) = if !safe {
+            (
+                "raft-safety-bad",
+                format!(
+                    "⚠ Sûreté violée : {}",
+                    violations.first().map_or("", |v| v.rule)
+                ),
             )
+        } else if writable {
+            ("raft-safety-ok", "✔ Écritures acceptées".to_string())
+        } else {
+            ("raft-safety-bad", "✘ Écritures refusées".to_string())
         };
         // The writes that fit between the client box and the timeline.
         let rows_top = 122.0;
@@ -1057,25 +1103,21 @@ impl RaftWidget {
         let first = proposals.len().saturating_sub(fit);
         let end_ms = player.frontier_ms().max(player.end_ms()).max(1);
         let scale = |ms: u64| x + 12.0 + (width - 24.0) * (ms.min(end_ms) as f64 / end_ms as f64);
-        let unavailable_ms: u64 = player
-            .unavailable()
-            .iter()
-            .map(|window| window.to_ms.unwrap_or(now).saturating_sub(window.from_ms))
-            .sum();
+        let unavailable_ms = self.unavailable_ms(player);
         html! {
             <g class="raft-panel">
-                <rect class="raft-panel-box" x={format!("{x:.1}")} y="6" width={format!("{width:.1}")}
+                <rect class="raft-panel-box" x={format!("{x:.1}")} y="6" width={format!("{width:.1}")} data-box=""
                       height={format!("{:.1}", height - 12.0)} rx="12" />
-                <g class={classes!("raft-safety", if safe { "raft-safety-ok" } else { "raft-safety-bad" })} data-safety-badge="">
-                    <rect x={format!("{:.1}", x + 12.0)} y="16" width={format!("{:.1}", width - 24.0)} height="32" rx="16" />
-                    <text x={format!("{:.1}", x + width / 2.0)} y="38">{ if safe { format!("✔ {badge}") } else { format!("⚠ {badge}") } }</text>
-                    <title>{ "Vérifié après chaque événement : un seul leader par terme, journaux cohérents, rien de validé n'est perdu" }</title>
+                <g class={classes!("raft-safety", badge_class)} data-safety-badge="" data-writable={writable.to_string()}>
+                    <rect x={format!("{:.1}", x + 12.0)} y="16" width={format!("{:.1}", width - 24.0)} height="32" rx="16" data-box="" />
+                    <text x={format!("{:.1}", x + width / 2.0)} y="38" data-fit={format!("{:.1}", width - 40.0)}>{ badge }</text>
+                    <title>{ "Le cluster accepte-t-il les écritures maintenant ? La sûreté de Raft (un seul leader par terme, journaux cohérents, rien de validé perdu) est vérifiée après chaque événement ; une violation s'afficherait ici." }</title>
                 </g>
                 <g class={classes!("raft-client", (!can_propose).then_some("raft-client-disabled"))}
                    data-action="propose" role="button" {onclick}>
                     <title>{ "Cliquer : le client envoie une écriture au leader (touche W)" }</title>
-                    <rect x={format!("{:.1}", x + 12.0)} y="58" width={format!("{:.1}", width - 24.0)} height="48" rx="10" />
-                    <text x={format!("{:.1}", x + width / 2.0)} y="89">{ "✎ Client : écrire" }</text>
+                    <rect x={format!("{:.1}", x + 12.0)} y="58" width={format!("{:.1}", width - 24.0)} height="48" rx="10" data-box="" />
+                    <text x={format!("{:.1}", x + width / 2.0)} y="89" data-fit={format!("{:.1}", width - 44.0)}>{ "✎ Client : écrire" }</text>
                 </g>
                 { for proposals.iter().enumerate().skip(first).map(|(k, proposal)| {
                     let y = rows_top + (k - first) as f64 * row_height;
@@ -1093,7 +1135,8 @@ impl RaftWidget {
                     }
                 }) }
                 <g class="raft-timeline">
-                    <text class="raft-timeline-title" x={format!("{:.1}", x + 12.0)} y={format!("{:.1}", timeline_top + 8.0)}>
+                    <text class="raft-timeline-title" x={format!("{:.1}", x + 12.0)} y={format!("{:.1}", timeline_top + 8.0)}
+                          data-fit={format!("{:.1}", width - 24.0)}>
                         { format!("Écritures impossibles : {}", seconds(unavailable_ms)) }
                     </text>
                     <rect class="raft-timeline-axis" x={format!("{:.1}", x + 12.0)} y={format!("{:.1}", timeline_top + 20.0)}
@@ -1101,8 +1144,9 @@ impl RaftWidget {
                     { for player.unavailable().iter().map(|window| {
                         let from = scale(window.from_ms);
                         let to = scale(window.to_ms.unwrap_or(now));
+                        let class = if window.from_ms == 0 { "raft-timeline-startup" } else { "raft-timeline-down" };
                         html! {
-                            <rect class="raft-timeline-down" x={format!("{from:.1}")} y={format!("{:.1}", timeline_top + 20.0)}
+                            <rect class={class} x={format!("{from:.1}")} y={format!("{:.1}", timeline_top + 20.0)}
                                   width={format!("{:.1}", (to - from).max(1.5))} height="16" />
                         }
                     }) }
@@ -1123,6 +1167,18 @@ impl RaftWidget {
                 </g>
             </g>
         }
+    }
+
+    /// How long writes were refused so far. The first election (from time 0) is the
+    /// cluster starting, not an outage: it is drawn apart and not counted.
+    fn unavailable_ms(&self, player: &Player) -> u64 {
+        let now = player.now_ms();
+        player
+            .unavailable()
+            .iter()
+            .filter(|window| window.from_ms > 0)
+            .map(|window| window.to_ms.unwrap_or(now).saturating_sub(window.from_ms))
+            .sum()
     }
 
     fn view_node_menu(&self, ctx: &Context<Self>) -> Html {
@@ -1176,7 +1232,16 @@ impl RaftWidget {
     fn view_caption(&self, player: &Player) -> Html {
         let (text, at) = match player.caption() {
             Some(caption) => (caption.text.clone(), Some(caption.at_ms)),
-            None => ("Appuyer sur ▶ pour lancer la simulation".to_string(), None),
+            // Before anything happened: what the simulation shows (the audience has no
+            // play button to press, the presenter drives).
+            None => (
+                player
+                    .scenario()
+                    .title
+                    .clone()
+                    .unwrap_or_else(|| "Simulation etcd".to_string()),
+                None,
+            ),
         };
         html! {
             <div class="raft-caption" role="status" aria-live="polite">

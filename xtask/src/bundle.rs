@@ -57,7 +57,7 @@ pub fn build_bundle(workspace: &Workspace) -> anyhow::Result<()> {
         && dist.join("manifest.json").is_file()
     {
         step("bundle up to date");
-        return Ok(());
+        return write_fonts(workspace, &dist);
     }
 
     let bindgen_out = workspace.target.join("bindgen");
@@ -97,6 +97,32 @@ pub fn build_bundle(workspace: &Workspace) -> anyhow::Result<()> {
     }
     write_dist(&dist, &outputs)?;
     std::fs::write(&stamp_path, input_hash)?;
+    write_fonts(workspace, &dist)
+}
+
+/// Cuts the talk's fonts into `dist/assets/` (see `fonts`), drops older cuts, and lists
+/// them in the manifest's `fonts`.
+fn write_fonts(workspace: &Workspace, dist: &Path) -> anyhow::Result<()> {
+    let assets = dist.join("assets");
+    let fonts = crate::fonts::build_fonts(workspace, &assets)?;
+    for entry in std::fs::read_dir(&assets)? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if name.starts_with("raftdeck-sans-") && !fonts.iter().any(|font| font.file == name) {
+            std::fs::remove_file(assets.join(&name))?;
+        }
+    }
+    let manifest_path = dist.join("manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest_path)?)
+            .context("the bundle manifest is not JSON")?;
+    manifest["fonts"] = fonts
+        .iter()
+        .map(|font| serde_json::json!({ "file": font.file, "weight": font.weight }))
+        .collect();
+    let text = format!("{}\n", serde_json::to_string_pretty(&manifest)?);
+    if std::fs::read_to_string(&manifest_path).ok().as_deref() != Some(text.as_str()) {
+        std::fs::write(&manifest_path, text)?;
+    }
     Ok(())
 }
 

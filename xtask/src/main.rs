@@ -9,6 +9,7 @@
 mod bench;
 mod bundle;
 mod fanout;
+mod fonts;
 mod fuzz;
 mod tools;
 
