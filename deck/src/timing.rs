@@ -252,6 +252,7 @@ mod tests {
             controls: Vec::new(),
             toggles: Vec::new(),
             speed,
+            live: false,
             source: SourceRef {
                 file: "slides/01-a.md".into(),
                 line: 1,
