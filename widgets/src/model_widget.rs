@@ -208,15 +208,27 @@ pub fn draw_client(x: f64, y: f64, width: f64, label: &str, hooks: &Hooks, hint:
     }
 }
 
-/// A write's value cut to what fits beside its outcome in a panel row.
-fn short_value(value: &str) -> String {
-    if value.chars().count() <= 9 {
+/// Average advance of the panel's 16 px outcome text (sans, semi-bold) and of its value
+/// (monospace), in canvas pixels per character.
+const OUTCOME_CHAR_PX: f64 = 8.6;
+const VALUE_CHAR_PX: f64 = 9.6;
+
+/// A write's value cut to `max_chars` (an ellipsis included) so it fits beside its
+/// outcome in a panel row.
+fn short_value(value: &str, max_chars: usize) -> String {
+    if value.chars().count() <= max_chars {
         value.to_string()
     } else {
-        let mut short: String = value.chars().take(8).collect();
+        let mut short: String = value.chars().take(max_chars.saturating_sub(1)).collect();
         short.push('…');
         short
     }
+}
+
+/// How many characters of a value fit in a row `width` wide beside `label`.
+fn value_room(width: f64, label: &str) -> usize {
+    let room = width - label.chars().count() as f64 * OUTCOME_CHAR_PX - 14.0;
+    ((room / VALUE_CHAR_PX).floor().max(0.0) as usize).clamp(4, 9)
 }
 
 /// The last writes as rows of a panel: value and outcome.
@@ -235,7 +247,7 @@ pub fn draw_writes(x: f64, y: f64, width: f64, writes: &[WriteRecord], rows: usi
                 };
                 html! {
                     <g class={classes!("raft-write", format!("raft-write-{outcome}"))} data-write={k.to_string()} data-outcome={outcome}>
-                        <text class="raft-write-value" x={n(x)} y={n(row_y + 16.0)}>{ short_value(&write.value) }</text>
+                        <text class="raft-write-value" x={n(x)} y={n(row_y + 16.0)}>{ short_value(&write.value, value_room(width, &label)) }</text>
                         <text class="raft-write-outcome" x={n(x + width)} y={n(row_y + 16.0)}>{ label }</text>
                     </g>
                 }
