@@ -260,6 +260,28 @@ test("→ while a step's animation plays lands it on its checkpoint at once, on 
   // That press skipped the animation; it did not move on.
   assert.equal(await presenter.page.locator(`.presenter-current [data-slide-id="${slide.id}"]`).getAttribute("data-step"), String(step));
   await shown(follower.page, slide, step);
+  // The phone remote's next does the same: it knows an animation plays from the presenter.
+  const remote = await openPage(browser, { width: 390, height: 844, hasTouch: true, isMobile: true });
+  await remote.page.goto(`${server.url}?remote&token=test-token`);
+  await remote.page.locator('[data-view="remote"]').waitFor(WAIT);
+  await presenter.page.keyboard.press("ArrowLeft");
+  await presenter.page.locator(`.presenter-current [data-slide-id="${slide.id}"][data-step="${step - 1}"]`).waitFor(WAIT);
+  await presenter.page.keyboard.press("ArrowRight");
+  await presenter.page.locator(`.presenter-current [data-slide-id="${slide.id}"][data-step="${step}"] [data-step-playing]`).waitFor(WAIT);
+  await remote.page.locator("[data-remote-animating]").waitFor(WAIT);
+  await remote.page.locator('[data-remote="next"]').click();
+  await presenter.page.waitForFunction((to) => {
+    const widget = document.querySelector(".presenter-current [data-widget]");
+    return widget && !widget.hasAttribute("data-step-playing") && widget.dataset.simMs === String(to);
+  }, to, landed);
+  await follower.page.waitForFunction((to) => {
+    const widget = document.querySelector("main [data-widget]");
+    return widget && !widget.hasAttribute("data-step-playing") && widget.dataset.simMs === String(to);
+  }, to, landed);
+  assert.equal(await presenter.page.locator(`.presenter-current [data-slide-id="${slide.id}"]`).getAttribute("data-step"), String(step));
+  await remote.page.locator("[data-remote-animating]").waitFor({ ...WAIT, state: "detached" });
+  assert.deepEqual(remote.errors, []);
+  await remote.context.close();
   // The next → moves on.
   await presenter.page.keyboard.press("ArrowRight");
   await presenter.page.waitForFunction(([id, step]) => !document.querySelector(`.presenter-current [data-slide-id="${id}"][data-step="${step}"]`), [slide.id, step], WAIT);

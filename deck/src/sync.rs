@@ -41,6 +41,10 @@ pub struct SyncState {
     /// lags behind the presenter.
     #[serde(default)]
     pub skips: u32,
+    /// A widget of the sender's window plays a slide step's animation: the phone
+    /// remote's next press then skips it, as → does in that window.
+    #[serde(default)]
+    pub animating: bool,
 }
 
 /// A [`SyncState`] numbered by the server (or by the sending window in the static site).
@@ -144,12 +148,13 @@ mod tests {
                 origin: "w1".into(),
                 blackout: true,
                 skips: 2,
+                animating: false,
             },
         };
         let text = serde_json::to_string(&message).unwrap();
         assert_eq!(
             text,
-            r#"{"seq":3,"slide":"quorum","step":2,"widgets":{"quorum/0":{"log":[1]}},"origin":"w1","blackout":true,"skips":2}"#
+            r#"{"seq":3,"slide":"quorum","step":2,"widgets":{"quorum/0":{"log":[1]}},"origin":"w1","blackout":true,"skips":2,"animating":false}"#
         );
         assert_eq!(serde_json::from_str::<SyncMessage>(&text).unwrap(), message);
     }

@@ -73,6 +73,9 @@ pub struct Model {
     /// Widget step animations skipped to their checkpoint so far (→ while one plays);
     /// synced, so followers skip with the presenter.
     pub skips: u32,
+    /// A widget plays a step's animation: in this window (told by the widget), or in the
+    /// window whose state this one adopted (the remote's next press then skips it).
+    pub animating: bool,
     /// Errors of a broken edit (live reload); the last good deck stays under them.
     pub live_errors: Vec<String>,
     /// The deck version last loaded (live reload).
@@ -117,6 +120,7 @@ impl Model {
             overlay: Overlay::None,
             blackout: false,
             skips: 0,
+            animating: false,
             live_errors: Vec::new(),
             deck_version: 0,
             view: query.view,
@@ -205,6 +209,7 @@ impl Model {
             origin: self.origin.clone(),
             blackout: self.blackout,
             skips: self.skips,
+            animating: self.animating,
         })
     }
 
@@ -233,6 +238,7 @@ impl Model {
         }
         self.blackout = message.state.blackout;
         self.skips = message.state.skips;
+        self.animating = message.state.animating;
     }
 
     /// A change of the shared screen (blackout, a skipped animation): publishers send
@@ -267,6 +273,8 @@ pub enum Action {
     /// Skip the widget step animation playing on the current slide to its checkpoint
     /// (→ while it plays): the speaker never waits on an animation.
     Skip,
+    /// A widget of this window started or ended a step's animation.
+    Animating(bool),
     /// Move the overview highlight by this many slides.
     OverviewMove(i64),
     /// Go to this slide (overview pick or go-to prompt) and close the overlay.
@@ -342,6 +350,8 @@ impl Model {
                 if !changed {
                     return self;
                 }
+                // A new position: its own animation, if any, says so when it starts.
+                model.animating = false;
                 model.local_change();
             }
             Action::FollowUrl(route, states) => {
@@ -358,6 +368,14 @@ impl Model {
             Action::Command(command) => apply_command(&mut model, command),
             Action::Skip => {
                 model.skips = model.skips.wrapping_add(1);
+                model.animating = false;
+                model.screen_change();
+            }
+            Action::Animating(animating) => {
+                if model.animating == animating {
+                    return self;
+                }
+                model.animating = animating;
                 model.screen_change();
             }
             Action::OverviewMove(delta) => {
@@ -615,6 +633,13 @@ pub fn app(props: &AppProps) -> Html {
                     }
                 })
             };
+            // Widgets say when a step's animation starts or ends.
+            let animating = {
+                let dispatcher = dispatcher.clone();
+                Listener::on_window("raftdeck-step-playing", move |_| {
+                    dispatcher.dispatch(Action::Animating(dom::widget_step_playing()));
+                })
+            };
             let end = Listener::on_window("touchend", move |event| {
                 if dom::event_from_own_keys_area(&event) {
                     return;
@@ -641,7 +666,7 @@ pub fn app(props: &AppProps) -> Html {
                     dispatcher.dispatch(navigate_or_skip(action));
                 }
             });
-            move || drop((keys, hash, start, end))
+            move || drop((keys, hash, start, end, animating))
         });
     }
 
@@ -775,7 +800,15 @@ pub fn app(props: &AppProps) -> Html {
     };
     let on_navigate = {
         let dispatcher = dispatcher.clone();
-        Callback::from(move |action: NavAction| dispatcher.dispatch(navigate_or_skip(action)))
+        // The remote draws no widget: what the presenter's window said decides.
+        let remote_skips = model.view == View::Remote && model.animating;
+        Callback::from(move |action: NavAction| {
+            if remote_skips && action == NavAction::Next {
+                dispatcher.dispatch(Action::Skip);
+            } else {
+                dispatcher.dispatch(navigate_or_skip(action));
+            }
+        })
     };
     let overlays = overlays(&model, navigation, &dispatcher);
     let announce = announcement(navigation);
@@ -812,6 +845,7 @@ pub fn app(props: &AppProps) -> Html {
                     sync_problem={model.sync_problem.clone()}
                     blackout={model.blackout}
                     on_blackout={reform(&dispatcher, |()| Action::Command(Command::Blackout))}
+                    animating={model.animating}
                 />
                 { announce }
                 { errors }

@@ -28,6 +28,9 @@ pub struct RemoteProps {
     pub blackout: bool,
     /// Toggles the black screen.
     pub on_blackout: Callback<()>,
+    /// A widget on the presenter's screen plays a step's animation (next lands it).
+    #[prop_or_default]
+    pub animating: bool,
 }
 
 /// The remote.
@@ -69,6 +72,9 @@ pub fn remote_view(props: &RemoteProps) -> Html {
                 </p>
                 <h1 class="remote-title">{ slide.title.clone() }</h1>
                 <p class="remote-next" data-remote-next="">{ next }</p>
+                if props.animating {
+                    <p class="remote-animating" role="status" data-remote-animating="">{ "An animation is playing: Next lands it at once." }</p>
+                }
                 if props.blackout {
                     <p class="remote-blackout" role="status">{ "The audience sees a black screen." }</p>
                 }

@@ -193,6 +193,9 @@ pub struct Playback<C: Component, E> {
     last_frame: Option<f64>,
     /// Real time accumulated towards the next jump, with reduced motion.
     reduced_wait: f64,
+    /// Whether the page was last told that a step's animation plays (see
+    /// [`Playback::announce`]).
+    announced: bool,
     frame: Option<FrameRequest>,
     /// The frame request that just fired: kept until the next one, because dropping a
     /// closure while it runs is an error.
@@ -220,6 +223,7 @@ impl<C: Component, E: Engine> Playback<C, E> {
             reduced_motion: !preview && prefers_reduced_motion(),
             last_frame: None,
             reduced_wait: 0.0,
+            announced: false,
             frame: None,
             spent_frame: None,
             link: link.clone(),
@@ -333,6 +337,23 @@ impl<C: Component, E: Engine> Playback<C, E> {
     /// the app's → then skips it instead of moving on).
     pub fn step_playing(&self) -> bool {
         self.playing && self.stop_at.is_some()
+    }
+
+    /// Tells the page, with a bubbling `raftdeck-step-playing` event from the widget's
+    /// root, when a step's animation starts or ends: the app then tells its followers, so
+    /// the phone remote's next press skips the animation as → does.
+    pub fn announce(&mut self, root: &web_sys::Element) {
+        let playing = self.step_playing();
+        if playing == self.announced || self.preview {
+            return;
+        }
+        self.announced = playing;
+        let init = web_sys::EventInit::new();
+        init.set_bubbles(true);
+        if let Ok(event) = web_sys::Event::new_with_event_init_dict("raftdeck-step-playing", &init)
+        {
+            let _ = root.dispatch_event(&event);
+        }
     }
 
     /// Skips the step animation playing to its checkpoint at once (→ pressed while it

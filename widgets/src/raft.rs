@@ -685,6 +685,7 @@ impl Component for RaftWidget {
     fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
         if let Some(root) = self.root.cast::<web_sys::Element>() {
             super::fit::fit_texts(&root);
+            self.playback.announce(&root);
         }
     }
 }
