@@ -755,7 +755,6 @@ impl Raft {
         let Some(progress) = self.progress.get_mut(&from) else {
             return;
         };
-        progress.recent_active = true;
         match message.body {
             Body::AppendResp {
                 index,
@@ -763,6 +762,9 @@ impl Raft {
                 hint_index,
                 hint_term,
             } => {
+                // Only answers to appends and heartbeats prove the follower hears us now
+                // (etcd's RecentActive); a late vote answer does not.
+                progress.recent_active = true;
                 if reject {
                     let probe = if hint_term.0 > 0 {
                         self.log.find_conflict_by_term(hint_index, hint_term).0
@@ -790,6 +792,7 @@ impl Raft {
                 }
             }
             Body::HeartbeatResp => {
+                progress.recent_active = true;
                 progress.probe_sent = false;
                 if progress.matched < self.log.last_index() {
                     self.send_append(ctx, from);
@@ -1207,6 +1210,50 @@ mod tests {
         net.now = 7000;
         net.timer(0, TimerKind::Election);
         assert_eq!(net.nodes[0].role, RaftRole::Follower);
+    }
+
+    #[test]
+    fn only_append_and_heartbeat_answers_count_as_recent_activity() {
+        // etcd-io/raft stepLeader sets RecentActive on MsgAppResp and MsgHeartbeatResp
+        // only: a late vote answer (far sites, a slow link) proves nothing about the
+        // follower's current reachability, and CheckQuorum must not count it.
+        let mut net = Net::new(3, RaftConfig::default());
+        net.now = 5000;
+        net.timer(0, TimerKind::Election);
+        assert_eq!(net.nodes[0].role, RaftRole::Leader);
+        let term = net.nodes[0].term;
+        for follower in [1, 2] {
+            net.nodes[0]
+                .progress
+                .get_mut(&NodeId(follower))
+                .unwrap()
+                .recent_active = false;
+        }
+        let late = |from: u32, body: Body| Message {
+            from: NodeId(from),
+            to: NodeId(0),
+            cluster: ClusterId(1),
+            term,
+            body,
+        };
+        net.run(vec![
+            late(1, Body::VoteResp { reject: false }),
+            late(2, Body::PreVoteResp { reject: false }),
+        ]);
+        let active = |net: &Net, id: u32| net.nodes[0].progress[&NodeId(id)].recent_active;
+        assert!(!active(&net, 1) && !active(&net, 2));
+        net.run(vec![late(1, Body::HeartbeatResp)]);
+        assert!(active(&net, 1));
+        net.run(vec![late(
+            2,
+            Body::AppendResp {
+                index: LogIndex(1),
+                reject: false,
+                hint_index: LogIndex(0),
+                hint_term: Term(0),
+            },
+        )]);
+        assert!(active(&net, 2));
     }
 
     #[test]
