@@ -80,6 +80,12 @@ impl Checker {
         });
     }
 
+    /// Records a violation found outside the checker (client outcomes, see
+    /// `Simulation`).
+    pub fn report(&mut self, at_ms: u64, rule: &'static str, detail: String) {
+        self.violation(at_ms, rule, detail);
+    }
+
     /// A node became leader: one leader per term, and it holds every committed entry.
     pub fn on_leader(
         &mut self,

@@ -16,7 +16,7 @@ use crate::log::{Entry, EntryData};
 use crate::membership::{ConfChange, Membership};
 use crate::message::{Body, Message};
 use crate::network::{Group, Network};
-use crate::raft::{Ctx, DropReason, Note, Raft, RaftConfig, RaftRole, TimerKind};
+use crate::raft::{Ctx, DropReason, Note, Raft, RaftConfig, RaftRole};
 use crate::result::{
     CommitRecord, LeaderRecord, NodeResult, Outcome, ProposalRecord, SimResult, SkippedRecord,
 };
@@ -25,15 +25,23 @@ use crate::scenario::{Action, NodeSelector, Scenario, Step};
 use crate::trace::{DropCause, TraceEvent, TraceKind};
 use crate::view::{EntryView, MessageView, NodeView, Role};
 
-const TIMERS: [TimerKind; 2] = [TimerKind::Election, TimerKind::Heartbeat];
+/// etcd's `adjustTicks` polls the peer connections this often after start…
+const TICK_ADVANCE_POLL_MS: u64 = 50;
+/// … for at most this many polls (`rafthttp.ConnReadTimeout`, 5 s).
+const TICK_ADVANCE_POLLS: u32 = 100;
+/// etcd's `HealthInterval`: a reconfiguration needs peers connected for this long.
+const HEALTH_INTERVAL_MS: u64 = 5000;
 
 /// What the queue holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum EventKind {
     /// A message arrives (id in `in_flight`).
     Deliver(u64),
-    /// A node's timer, valid only for that incarnation of the node.
-    Timer(NodeId, TimerKind, u32),
+    /// A node's next tick that does something, valid only for that incarnation.
+    Tick(NodeId, u32),
+    /// etcd's `adjustTicks` polling the peer connections after the node's start: the
+    /// node, its incarnation, the poll number (1, 2…).
+    TickAdvance(NodeId, u32, u32),
     /// A scenario step and its repetition number (0 first, see `every_ms`).
     Step(u32, u32),
     /// A client gives up on a proposal.
@@ -79,8 +87,11 @@ struct SimNode {
     /// Bumped by each crash/restart, invalidating timers and messages in flight to it.
     incarnation: u32,
     raft: Raft,
-    /// Earliest pending queue event per timer kind (see `reschedule`).
-    scheduled: [Option<u64>; 2],
+    /// Earliest pending tick event (see `reschedule`).
+    scheduled: Option<u64>,
+    /// etcd's "started" member (`IsStarted`: it has published its name): the members of
+    /// the initial cluster are, a member added later is once it has heard its leader.
+    published: bool,
 }
 
 /// Membership a cluster starts from: a node joining replicates the log from index 1 and
@@ -98,10 +109,12 @@ struct ProposalState {
     node: Option<NodeId>,
     outcome: Outcome,
     reason: Option<&'static str>,
-    /// Where a leader appended it.
+    /// Where a leader appended it (where it committed, once acknowledged).
     position: Option<(ClusterId, LogIndex, Term)>,
     decided_at_ms: Option<u64>,
     commit_recorded: bool,
+    /// When an acknowledged write was lost by a restore from an older snapshot.
+    lost_at_ms: Option<u64>,
 }
 
 /// An etcd cluster under simulation. Cheap to clone (checkpoints for seeking).
@@ -126,9 +139,15 @@ pub struct Simulation {
     end_ms: u64,
     clusters: BTreeMap<ClusterId, ClusterInfo>,
     snapshots: BTreeMap<NodeId, Vec<Entry>>,
+    /// Pairs of nodes (smaller id first) up and connected both ways, and since when: the
+    /// peer connections etcd's `ActiveSince` reports (used by the initial tick advance
+    /// and the strict reconfiguration checks).
+    links_since: BTreeMap<(NodeId, NodeId), u64>,
     proposals: Vec<ProposalState>,
-    /// Proposals appended but not decided, by position.
-    pending_at: BTreeMap<(ClusterId, LogIndex), Vec<u64>>,
+    /// Client proposals waiting at a member that knows no leader, in arrival order: etcd's
+    /// raft node reads no proposal while it has no leader, so the request waits (until a
+    /// leader is known, or the client's timeout).
+    waiting: BTreeMap<NodeId, Vec<u64>>,
     leaders: Vec<LeaderRecord>,
     commits: Vec<CommitRecord>,
     skipped: Vec<SkippedRecord>,
@@ -171,16 +190,25 @@ impl Simulation {
         for (position, (name, site)) in initial.iter().enumerate() {
             let id = NodeId(position as u32);
             let site_index = sites.iter().position(|s| s == site).unwrap_or(0) as u32;
-            let raft = Raft::new(id, config, cluster_id, members.clone(), 0, &mut rng);
+            let mut raft = Raft::new(id, config, cluster_id, members.clone(), 0, &mut rng);
+            // etcd bootstraps every member of a new cluster as a follower at term 1 (the
+            // initial membership entries are of term 1), so the first leader is of term 2.
+            // Those entries are left out of the drawn logs: they are the same everywhere.
+            raft.term = Term(1);
+            let up = !cluster.down.contains(name);
+            if !up {
+                raft.crash();
+            }
             names.insert(name.clone(), id);
             nodes.push(SimNode {
                 name: name.clone(),
                 site: site_index,
-                up: !cluster.down.contains(name),
+                up,
                 removed: false,
                 incarnation: 0,
                 raft,
-                scheduled: [None; 2],
+                scheduled: None,
+                published: true,
             });
         }
         let mut clusters = BTreeMap::new();
@@ -211,8 +239,9 @@ impl Simulation {
             end_ms: scenario.end_ms(),
             clusters,
             snapshots: BTreeMap::new(),
+            links_since: BTreeMap::new(),
             proposals: Vec::new(),
-            pending_at: BTreeMap::new(),
+            waiting: BTreeMap::new(),
             leaders: Vec::new(),
             commits: Vec::new(),
             skipped: Vec::new(),
@@ -228,8 +257,12 @@ impl Simulation {
             let at = simulation.steps[position].at_ms;
             simulation.push(at, EventKind::Step(position as u32, 0));
         }
-        for id in 0..simulation.nodes.len() {
-            simulation.reschedule(NodeId(id as u32));
+        simulation.refresh_links();
+        for id in 0..simulation.nodes.len() as u32 {
+            if simulation.nodes[id as usize].up {
+                simulation.begin_tick_advance(NodeId(id), None);
+            }
+            simulation.reschedule(NodeId(id));
         }
         simulation
     }
@@ -359,8 +392,9 @@ impl Simulation {
                 self.deliver(id);
                 true
             }
-            EventKind::Timer(node, kind, incarnation) => {
-                self.fire_timer(node, kind, incarnation, event.at_ms)
+            EventKind::Tick(node, incarnation) => self.fire_tick(node, incarnation, event.at_ms),
+            EventKind::TickAdvance(node, incarnation, poll) => {
+                self.poll_tick_advance(node, incarnation, poll)
             }
             EventKind::Step(position, repetition) => {
                 let step = self.steps[position as usize].clone();
@@ -381,60 +415,134 @@ impl Simulation {
                 true
             }
             EventKind::ProposalTimeout(proposal) => {
-                self.decide(proposal, Outcome::Failed, Some("timeout"));
+                self.decide(proposal, Outcome::Unknown, Some("timeout"));
                 true
             }
         }
     }
 
-    fn fire_timer(&mut self, id: NodeId, kind: TimerKind, incarnation: u32, at_ms: u64) -> bool {
-        let slot = kind as usize;
+    /// A node's tick event: runs its due ticks; false when none did anything (the
+    /// deadline moved since the event was queued).
+    fn fire_tick(&mut self, id: NodeId, incarnation: u32, at_ms: u64) -> bool {
         let node = &mut self.nodes[id.index()];
-        if !node.up || node.incarnation != incarnation || node.scheduled[slot] != Some(at_ms) {
+        if !node.up || node.incarnation != incarnation || node.scheduled != Some(at_ms) {
             return false;
         }
-        node.scheduled[slot] = None;
-        match node.raft.deadline(kind) {
-            Some(deadline) if deadline <= self.now => {
-                self.record(TraceKind::Timeout {
-                    node: id,
-                    timer: kind,
-                });
-                self.with_node(id, |raft, ctx| raft.on_timer(ctx, kind));
-                true
-            }
-            _ => {
-                // The deadline moved (timer reset) or vanished: re-arm, nothing happened.
-                self.reschedule(id);
-                false
-            }
-        }
+        node.scheduled = None;
+        let (_, acted) = self.with_node_acted(id, |_, _| ());
+        acted
     }
 
-    /// Makes sure a queue event exists at or before each timer deadline of `id`. Lazy: a
-    /// reset that pushes a deadline later does not touch the queue; the early event
-    /// re-arms itself when it fires.
+    /// Makes sure a queue event exists at or before the node's next tick that does
+    /// something. Lazy: a reset that pushes the deadline later does not touch the queue;
+    /// the early event finds nothing to do and re-arms itself.
     fn reschedule(&mut self, id: NodeId) {
-        for kind in TIMERS {
-            let slot = kind as usize;
-            let node = &self.nodes[id.index()];
-            if !node.up {
-                continue;
-            }
-            let Some(deadline) = node.raft.deadline(kind) else {
-                continue;
-            };
-            let deadline = deadline.max(self.now);
-            if node.scheduled[slot].is_none_or(|scheduled| deadline < scheduled) {
-                let incarnation = node.incarnation;
-                self.nodes[id.index()].scheduled[slot] = Some(deadline);
-                self.push(deadline, EventKind::Timer(id, kind, incarnation));
+        let node = &self.nodes[id.index()];
+        if !node.up {
+            return;
+        }
+        let Some(deadline) = node.raft.next_event_ms() else {
+            return;
+        };
+        let deadline = deadline.max(self.now);
+        if node.scheduled.is_none_or(|scheduled| deadline < scheduled) {
+            let incarnation = node.incarnation;
+            self.nodes[id.index()].scheduled = Some(deadline);
+            self.push(deadline, EventKind::Tick(id, incarnation));
+        }
+    }
+
+    /// etcd's `adjustTicks`, run when a member's process starts (every start, restarts
+    /// included): a member alone in its cluster moves its election clock forward by
+    /// `ElectionTicks − 1` at once; otherwise it polls its peer connections every 50 ms
+    /// for up to 5 s and, as soon as more than one peer is connected, moves it forward by
+    /// `ElectionTicks − 2`. `members` overrides the member count (a member joining an
+    /// existing cluster learns it from its peers, itself included).
+    fn begin_tick_advance(&mut self, id: NodeId, members: Option<u64>) {
+        let count =
+            members.unwrap_or_else(|| self.nodes[id.index()].raft.members.members().count() as u64);
+        if count == 1 {
+            let ticks = self.config.election_ticks().saturating_sub(1);
+            self.with_node(id, |raft, ctx| raft.advance_ticks(ctx, ticks));
+        } else {
+            let incarnation = self.nodes[id.index()].incarnation;
+            self.push(
+                self.now + TICK_ADVANCE_POLL_MS,
+                EventKind::TickAdvance(id, incarnation, 1),
+            );
+        }
+    }
+
+    fn poll_tick_advance(&mut self, id: NodeId, incarnation: u32, poll: u32) -> bool {
+        let node = &self.nodes[id.index()];
+        if !node.up || node.incarnation != incarnation {
+            return false;
+        }
+        let peers = node
+            .raft
+            .members
+            .members()
+            .filter(|&peer| peer != id && self.peer_active_since(id, peer, self.now))
+            .count();
+        if peers > 1 {
+            let ticks = self.config.election_ticks().saturating_sub(2);
+            self.with_node(id, |raft, ctx| raft.advance_ticks(ctx, ticks));
+            return true;
+        }
+        if poll < TICK_ADVANCE_POLLS {
+            self.push(
+                self.now + TICK_ADVANCE_POLL_MS,
+                EventKind::TickAdvance(id, incarnation, poll + 1),
+            );
+        }
+        false
+    }
+
+    /// Records which pairs of nodes are up and connected both ways, and since when
+    /// (called after anything that may change it: an action, a crash, a start).
+    fn refresh_links(&mut self) {
+        let count = self.nodes.len() as u32;
+        for a in 0..count {
+            for b in a + 1..count {
+                let (x, y) = (&self.nodes[a as usize], &self.nodes[b as usize]);
+                let linked =
+                    x.up && y.up && self.network.connected(NodeId(a), x.site, NodeId(b), y.site);
+                let key = (NodeId(a), NodeId(b));
+                if !linked {
+                    self.links_since.remove(&key);
+                } else if !self.links_since.contains_key(&key) {
+                    self.links_since.insert(key, self.now);
+                }
             }
         }
     }
 
-    /// Runs `f` on a node's Raft state, then handles what it sent and noted.
+    /// Whether etcd's peer connection from `id` to `peer` was active at `at_ms` (its
+    /// `ActiveSince`): both up and connected, and long enough for the streams to be set
+    /// up (a TCP handshake and an HTTP request: about three one-way delays).
+    fn peer_active_since(&self, id: NodeId, peer: NodeId, at_ms: u64) -> bool {
+        let key = (id.min(peer), id.max(peer));
+        let Some(&since) = self.links_since.get(&key) else {
+            return false;
+        };
+        let latency = self
+            .network
+            .latency(self.nodes[id.index()].site, self.nodes[peer.index()].site);
+        since + 3 * latency <= at_ms
+    }
+
+    /// Runs `f` on a node's Raft state (after its due ticks), then handles what it sent
+    /// and noted.
     fn with_node<R>(&mut self, id: NodeId, f: impl FnOnce(&mut Raft, &mut Ctx<'_>) -> R) -> R {
+        self.with_node_acted(id, f).0
+    }
+
+    /// [`Simulation::with_node`], also saying whether anything was sent or noted.
+    fn with_node_acted<R>(
+        &mut self,
+        id: NodeId,
+        f: impl FnOnce(&mut Raft, &mut Ctx<'_>) -> R,
+    ) -> (R, bool) {
         let mut out = std::mem::take(&mut self.scratch_out);
         let mut notes = std::mem::take(&mut self.scratch_notes);
         let result = {
@@ -444,8 +552,11 @@ impl Simulation {
                 out: &mut out,
                 notes: &mut notes,
             };
-            f(&mut self.nodes[id.index()].raft, &mut ctx)
+            let raft = &mut self.nodes[id.index()].raft;
+            raft.catch_up(&mut ctx);
+            f(raft, &mut ctx)
         };
+        let acted = !notes.is_empty() || !out.is_empty();
         let mut removed = Vec::new();
         for note in notes.drain(..) {
             self.handle_note(id, note, &mut removed);
@@ -459,7 +570,44 @@ impl Simulation {
         for member in removed {
             self.stop_removed(member);
         }
-        result
+        self.release_waiting(id);
+        (result, acted)
+    }
+
+    /// Hands the proposals waiting at `id` to Raft once it knows a leader (etcd's raft
+    /// node starts reading proposals again as soon as it has one).
+    fn release_waiting(&mut self, id: NodeId) {
+        let node = &self.nodes[id.index()];
+        if !node.up || node.raft.leader.is_none() || !self.waiting.contains_key(&id) {
+            return;
+        }
+        let queued = self.waiting.remove(&id).unwrap_or_default();
+        for proposal in queued {
+            let Some(state) = self.proposals.get(proposal as usize) else {
+                continue;
+            };
+            if state.outcome != Outcome::Pending {
+                continue;
+            }
+            let value = state.value.clone();
+            self.with_node(id, |raft, ctx| raft.propose(ctx, proposal, value));
+        }
+    }
+
+    /// The member `id` went down (crash, removal, restore): its clients' pending requests
+    /// end with a broken connection, an unknown outcome.
+    fn drop_connections(&mut self, id: NodeId) {
+        self.waiting.remove(&id);
+        let pending: Vec<u64> = self
+            .proposals
+            .iter()
+            .enumerate()
+            .filter(|(_, state)| state.node == Some(id) && state.outcome == Outcome::Pending)
+            .map(|(number, _)| number as u64)
+            .collect();
+        for proposal in pending {
+            self.decide(proposal, Outcome::Unknown, Some("connection_lost"));
+        }
     }
 
     fn view_role(&self, id: NodeId) -> Role {
@@ -579,25 +727,29 @@ impl Simulation {
                 let position = (raft.cluster, index, raft.term);
                 if let Some(state) = self.proposals.get_mut(proposal as usize) {
                     // A duplicated request (network duplication fault) may be appended
-                    // twice; the first position is reported, both are watched.
+                    // twice; the first position is reported until one commits.
                     state.position.get_or_insert(position);
-                    if state.outcome == Outcome::Pending {
-                        self.pending_at
-                            .entry((position.0, index))
-                            .or_default()
-                            .push(proposal);
-                    }
                 }
             }
-            Note::ProposalDropped { proposal, reason } => {
-                let reason = match reason {
-                    DropReason::NoLeader => "no_leader",
-                    DropReason::NotLeader => "not_leader",
-                    DropReason::Transferring => "transferring",
-                };
-                self.decide(proposal, Outcome::Failed, Some(reason));
+            Note::ProposalDropped {
+                proposal,
+                reason,
+                forwarded,
+            } => {
+                // Dropped where it was forwarded to: nobody tells the client, which waits
+                // for its timeout (an unknown outcome, though it can no longer commit).
+                if !forwarded {
+                    let reason = match reason {
+                        DropReason::NoLeader => "no_leader",
+                        DropReason::NotLeader => "not_leader",
+                        DropReason::Transferring => "transferring",
+                    };
+                    self.decide(proposal, Outcome::Failed, Some(reason));
+                }
             }
             Note::CheckQuorumStepDown => {}
+            Note::Timer(timer) => self.record(TraceKind::Timeout { node: id, timer }),
+            Note::TicksAdvanced(ticks) => self.record(TraceKind::TickAdvance { node: id, ticks }),
         }
     }
 
@@ -611,32 +763,34 @@ impl Simulation {
             EntryData::Value { proposal, value } => Some((*proposal, value.clone())),
             _ => None,
         };
-        if let Some((proposal, value)) = &committed_proposal {
-            if let Some(state) = self.proposals.get_mut(*proposal as usize) {
-                if state.outcome == Outcome::Pending {
-                    // Where it was committed is where it must stay.
-                    state.position = Some((cluster, index, term));
-                }
-                if !state.commit_recorded {
-                    state.commit_recorded = true;
-                    self.commits.push(CommitRecord {
-                        at_ms: self.now,
-                        index: index.0,
-                        value: value.to_string(),
-                        term: term.0,
-                    });
+        if let Some((proposal, value)) = committed_proposal {
+            let now = self.now;
+            let Some(state) = self.proposals.get_mut(proposal as usize) else {
+                return;
+            };
+            if !state.commit_recorded {
+                state.commit_recorded = true;
+                self.commits.push(CommitRecord {
+                    at_ms: now,
+                    index: index.0,
+                    value: value.to_string(),
+                    term: term.0,
+                });
+                if state.outcome == Outcome::Failed {
+                    // The client was told the write failed: it must never take effect.
+                    let detail = format!(
+                        "{} was reported failed ({}) and then committed at {}",
+                        state.value,
+                        state.reason.unwrap_or(""),
+                        index.0
+                    );
+                    self.checker.report(now, "failed_write_committed", detail);
                 }
             }
-        }
-        if let Some(waiting) = self.pending_at.remove(&(cluster, index)) {
-            for proposal in waiting {
-                let here = committed_proposal.as_ref().map(|(p, _)| *p) == Some(proposal);
-                if here {
-                    self.decide(proposal, Outcome::Committed, None);
-                } else {
-                    // Another entry was committed at its index: a new leader overwrote it.
-                    self.decide(proposal, Outcome::Failed, Some("lost"));
-                }
+            // The client hears back when the member it talks to applies the write.
+            if state.outcome == Outcome::Pending && state.node == Some(id) {
+                state.position = Some((cluster, index, term));
+                self.decide(proposal, Outcome::Committed, None);
             }
         }
     }
@@ -798,6 +952,12 @@ impl Simulation {
     }
 
     fn apply_action(&mut self, action: &Action, step: Option<u32>) {
+        self.apply_action_inner(action, step);
+        // Crashes, starts and network changes move etcd's peer connections.
+        self.refresh_links();
+    }
+
+    fn apply_action_inner(&mut self, action: &Action, step: Option<u32>) {
         let name = action.name();
         match action {
             Action::Propose { value, node } => self.propose(value, node),
@@ -909,7 +1069,16 @@ impl Simulation {
     }
 
     fn propose(&mut self, value: &str, selector: &NodeSelector) {
-        let target = self.resolve(selector).into_iter().next();
+        let mut target = self.resolve(selector).into_iter().next();
+        if target.is_none() && *selector == NodeSelector::Leader {
+            // No leader: a client given every endpoint talks to one that answers, the
+            // first member up by name, where the write waits for a leader (etcd docs:
+            // "write requests sent during the election are queued").
+            target = self
+                .ids_by_name()
+                .into_iter()
+                .find(|&id| self.nodes[id.index()].up && !self.nodes[id.index()].removed);
+        }
         let proposal = self.proposals.len() as u64;
         let value: Arc<str> = Arc::from(value);
         self.proposals.push(ProposalState {
@@ -921,6 +1090,7 @@ impl Simulation {
             position: None,
             decided_at_ms: None,
             commit_recorded: false,
+            lost_at_ms: None,
         });
         self.record(TraceKind::Proposal {
             proposal,
@@ -928,14 +1098,20 @@ impl Simulation {
             reason: None,
         });
         match target {
-            None => self.decide(proposal, Outcome::Failed, Some("no_leader")),
+            // Nothing matched, or every member is down: nobody answers the client.
+            None if *selector == NodeSelector::Leader => {
+                self.decide(proposal, Outcome::Failed, Some("node_down"))
+            }
+            None => self.decide(proposal, Outcome::Failed, Some("no_match")),
             Some(id) if !self.nodes[id.index()].up => {
                 self.decide(proposal, Outcome::Failed, Some("node_down"))
             }
             Some(id) => {
                 let deadline = self.now + self.request_timeout_ms;
                 self.push(deadline, EventKind::ProposalTimeout(proposal));
-                self.with_node(id, |raft, ctx| raft.propose(ctx, proposal, value));
+                self.waiting.entry(id).or_default().push(proposal);
+                // Handed to Raft now if the member knows a leader, else when it does.
+                self.with_node(id, |_, _| ());
             }
         }
     }
@@ -951,15 +1127,10 @@ impl Simulation {
         let index = target.index();
         match action {
             Action::Crash { .. } => {
-                let node = &mut self.nodes[index];
-                if !node.up {
+                if !self.nodes[index].up {
                     return Err("already_down");
                 }
-                node.up = false;
-                node.incarnation += 1;
-                node.scheduled = [None; 2];
-                node.raft.crash();
-                self.record(TraceKind::Crash { node: target });
+                self.take_down(target);
             }
             Action::Restart { .. } => {
                 let node = &mut self.nodes[index];
@@ -971,9 +1142,11 @@ impl Simulation {
                 }
                 node.up = true;
                 node.incarnation += 1;
-                node.scheduled = [None; 2];
+                node.scheduled = None;
                 self.record(TraceKind::Restart { node: target });
                 self.with_node(target, |raft, ctx| raft.restart(ctx));
+                self.refresh_links();
+                self.begin_tick_advance(target, None);
             }
             Action::Isolate { .. } => {
                 self.network.isolated.insert(target);
@@ -994,6 +1167,8 @@ impl Simulation {
             }
             Action::Restore { .. } => {
                 let entries = self.snapshots.get(&target).cloned().ok_or("no_snapshot")?;
+                // The member's process is replaced by one on the restored data.
+                self.drop_connections(target);
                 let cluster = ClusterId(self.clusters.keys().next_back().map_or(1, |c| c.0 + 1));
                 let index_kept = LogIndex(entries.len() as u64);
                 self.clusters.insert(
@@ -1007,7 +1182,7 @@ impl Simulation {
                 node.up = true;
                 node.removed = false;
                 node.incarnation += 1;
-                node.scheduled = [None; 2];
+                node.scheduled = None;
                 self.record(TraceKind::Restore {
                     node: target,
                     cluster: cluster.0,
@@ -1016,6 +1191,8 @@ impl Simulation {
                 self.with_node(target, |raft, ctx| raft.restore(ctx, cluster, entries));
                 let raft = &self.nodes[index].raft;
                 self.checker.seed_cluster(cluster, &raft.log, raft.commit);
+                self.refresh_links();
+                self.begin_tick_advance(target, None);
             }
             Action::Promote { .. } => {
                 let leader = self.leader_for_change()?;
@@ -1075,12 +1252,13 @@ impl Simulation {
                 }
                 // Re-adding a former member: like etcd, its data directory is wiped
                 // and it joins as a new member.
+                self.drop_connections(existing);
                 let node = &mut self.nodes[existing.index()];
                 node.site = site_index;
                 node.up = true;
                 node.removed = false;
                 node.incarnation += 1;
-                node.scheduled = [None; 2];
+                node.scheduled = None;
                 self.record(TraceKind::Restart { node: existing });
                 self.with_node(existing, |raft, ctx| {
                     raft.wipe(ctx, cluster, info.base_members.clone(), info.base_index)
@@ -1108,7 +1286,8 @@ impl Simulation {
                     removed: false,
                     incarnation: 0,
                     raft,
-                    scheduled: [None; 2],
+                    scheduled: None,
+                    published: false,
                 });
                 self.names.insert(name.to_string(), id);
                 self.record(TraceKind::Restart { node: id });
@@ -1121,21 +1300,33 @@ impl Simulation {
         } else {
             ConfChange::AddVoter(id)
         };
+        // A joining member learns the membership from its peers, itself included.
+        let members = self.nodes[leader.index()].raft.members.members().count() as u64 + 1;
+        self.refresh_links();
+        self.begin_tick_advance(id, Some(members));
         self.with_node(leader, |raft, ctx| raft.propose_conf(ctx, change))
             .map(|_| ())
             .map_err(str::to_string)
     }
 
     fn stop_removed(&mut self, member: NodeId) {
-        let node = &mut self.nodes[member.index()];
-        node.removed = true;
-        if node.up {
-            node.up = false;
-            node.incarnation += 1;
-            node.scheduled = [None; 2];
-            node.raft.crash();
-            self.record(TraceKind::Crash { node: member });
+        self.nodes[member.index()].removed = true;
+        if self.nodes[member.index()].up {
+            self.take_down(member);
+            self.refresh_links();
         }
+    }
+
+    /// The member's process stops (SIGKILL, or a removed member shutting down): volatile
+    /// state, timers and its clients' connections are lost.
+    fn take_down(&mut self, id: NodeId) {
+        let node = &mut self.nodes[id.index()];
+        node.up = false;
+        node.incarnation += 1;
+        node.scheduled = None;
+        node.raft.crash();
+        self.record(TraceKind::Crash { node: id });
+        self.drop_connections(id);
     }
 
     /// Every node as drawn, in creation order.
@@ -1177,7 +1368,7 @@ impl Simulation {
             commit_index: raft.commit.0,
             log: self.log_view(id),
             election_deadline_ms: timer,
-            election_started_ms: timer.map(|_| raft.election_reset_at),
+            election_started_ms: timer.and_then(|_| raft.election_started_ms()),
             votes: if campaigning && node.up {
                 raft.votes_granted
                     .iter()
@@ -1393,6 +1584,7 @@ impl Simulation {
                 action: "link_down",
             });
         }
+        self.refresh_links();
         true
     }
 
@@ -1437,6 +1629,7 @@ impl Simulation {
                 reason: state.reason.map(str::to_string),
                 index: state.position.map(|(_, index, _)| index.0),
                 decided_at_ms: state.decided_at_ms,
+                lost_at_ms: state.lost_at_ms,
             })
             .collect()
     }

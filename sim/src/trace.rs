@@ -84,6 +84,14 @@ pub enum TraceKind {
         /// Which timer.
         timer: TimerKind,
     },
+    /// A node's election clock was moved forward at process start (etcd's initial
+    /// election tick advance, `--initial-election-tick-advance`).
+    TickAdvance {
+        /// Node.
+        node: NodeId,
+        /// Ticks added.
+        ticks: u64,
+    },
     /// A node changed role or term.
     Role {
         /// Node.

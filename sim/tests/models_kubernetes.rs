@@ -138,7 +138,11 @@ fn while_the_api_is_down_pods_keep_running_and_nothing_is_rescheduled() {
       "until_ms":420000}"#;
     let result = kube(text);
     assert!(!result.api_available_at_end);
-    assert_eq!(result.writes[0].outcome, WriteOutcome::Refused);
+    // The API server on B stays up, but etcd has no leader: the write waits for etcd's
+    // request timeout (5 s + 2 × election) and the client gets no usable answer.
+    assert_eq!(result.writes[0].outcome, WriteOutcome::Unconfirmed);
+    assert_eq!(result.writes[0].reason.as_deref(), Some("timeout"));
+    assert_eq!(result.writes[0].decided_at_ms, Some(60_000 + 7000));
     assert!(result.events.iter().all(|e| e.kind != "pods_evicted"));
     assert!(result.events.iter().all(|e| e.kind != "pod_scheduled"));
     let running: Vec<_> = result

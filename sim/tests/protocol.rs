@@ -27,7 +27,7 @@ fn pre_vote_keeps_a_rejoining_node_from_bumping_the_term() {
     let (simulation, result) = run_checked(&rejoin_scenario(true));
     assert_eq!(result.leaders.len(), 1, "{:?}", result.leaders);
     assert!(
-        result.nodes.iter().all(|n| n.term == 1),
+        result.nodes.iter().all(|n| n.term == 2),
         "{:?}",
         result.nodes
     );

@@ -5,7 +5,7 @@
 //! candidat au terme 3 » from « n2 a obtenu les pré-votes ». Every event it tells is an
 //! "interesting" one: the widget's « événement suivant » button stops on them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use sim::raft::TimerKind;
 use sim::trace::TraceKind;
@@ -18,8 +18,9 @@ pub struct Narrator {
     roles: BTreeMap<u32, Role>,
     /// Whether any node has been leader yet (a cold start has no leader to miss).
     seen_leader: bool,
-    /// Leaders whose election timer fired: a step down right after is CheckQuorum.
-    leader_timeouts: BTreeSet<u32>,
+    /// Leaders whose CheckQuorum round ran, and when: a step down at that same instant
+    /// is CheckQuorum's.
+    leader_timeouts: BTreeMap<u32, u64>,
 }
 
 /// French for a proposal's failure reason.
@@ -31,6 +32,7 @@ pub fn reason_text(reason: &str) -> &'static str {
         "transferring" => "transfert de leadership en cours",
         "lost" => "écrasée par un nouveau leader",
         "timeout" => "délai dépassé",
+        "connection_lost" => "connexion perdue",
         _ => "refusée",
     }
 }
@@ -65,13 +67,13 @@ impl Narrator {
                 if *timer == TimerKind::Election
                     && self.roles.get(&node.0).copied() == Some(Role::Leader)
                 {
-                    self.leader_timeouts.insert(node.0);
+                    self.leader_timeouts.insert(node.0, event.at_ms);
                 }
                 None
             }
             TraceKind::Role { node, role, term } => {
                 let before = self.roles.insert(node.0, *role);
-                let checked_quorum = self.leader_timeouts.remove(&node.0);
+                let checked_quorum = self.leader_timeouts.remove(&node.0) == Some(event.at_ms);
                 let who = name(*node);
                 let term = term.0;
                 match role {
@@ -144,6 +146,10 @@ impl Narrator {
                         "L'écriture {value} échoue : {}",
                         reason_text(reason.unwrap_or(""))
                     )),
+                    Outcome::Unknown => Some(format!(
+                        "L'écriture {value} : issue inconnue ({}), elle peut encore être validée",
+                        reason_text(reason.unwrap_or(""))
+                    )),
                 }
             }
             TraceKind::Network { action } => match *action {
@@ -179,6 +185,7 @@ impl Narrator {
             | TraceKind::Deliver { .. }
             | TraceKind::Drop { .. }
             | TraceKind::Append { .. }
+            | TraceKind::TickAdvance { .. }
             | TraceKind::Skip { .. } => None,
         }
     }
@@ -217,7 +224,7 @@ mod tests {
         assert!(
             captions
                 .iter()
-                .any(|c| c.contains("il est leader au terme 1")),
+                .any(|c| c.contains("il est leader au terme 2")),
             "{captions:?}"
         );
     }
@@ -238,7 +245,7 @@ mod tests {
         );
         assert!(text.contains("tombe en panne"), "{text}");
         assert!(text.contains("ne reçoit plus de heartbeat"), "{text}");
-        assert!(text.contains("il est leader au terme 2"), "{text}");
+        assert!(text.contains("il est leader au terme 3"), "{text}");
     }
 
     #[test]

@@ -454,7 +454,8 @@ impl RaftWidget {
 fn short_reason(reason: &str) -> &'static str {
     match reason {
         "lost" => "perdue",
-        "timeout" => "délai dépassé",
+        "timeout" => "délai",
+        "connection_lost" => "coupure",
         "no_leader" => "pas de leader",
         "not_leader" => "plus leader",
         "node_down" => "nœud en panne",
@@ -1079,14 +1080,28 @@ impl RaftWidget {
                 </g>
                 { for proposals.iter().enumerate().skip(first).map(|(k, proposal)| {
                     let y = rows_top + (k - first) as f64 * row_height;
-                    let (outcome, label) = match proposal.outcome {
-                        Outcome::Committed => ("committed", "✔ acquittée".to_string()),
-                        Outcome::Failed => ("failed", format!("✘ {}", short_reason(proposal.reason.as_deref().unwrap_or("")))),
-                        Outcome::Pending => ("pending", "… en attente".to_string()),
+                    let reason = short_reason(proposal.reason.as_deref().unwrap_or(""));
+                    // (data-outcome, style class, label): an unknown outcome is drawn like
+                    // a pending one (it may still commit); a write lost by a restore from
+                    // an older backup like the other widgets' lost writes.
+                    let (outcome, style, label) = match proposal.outcome {
+                        _ if proposal.lost_at_ms.is_some_and(|at| at <= now) => ("lost", "lost", "✘ perdue !".to_string()),
+                        Outcome::Committed => ("committed", "committed", "✔ acquittée".to_string()),
+                        Outcome::Failed => ("failed", "failed", format!("✘ {reason}")),
+                        Outcome::Unknown => ("unknown", "pending", format!("? inconnue ({reason})")),
+                        Outcome::Pending => ("pending", "pending", "… en attente".to_string()),
+                    };
+                    let tooltip = match outcome {
+                        "unknown" => "Issue inconnue : le client n'a pas eu de réponse, l'écriture peut encore être validée",
+                        "lost" => "Acquittée, puis perdue : la restauration repart d'une sauvegarde plus ancienne",
+                        _ => "",
                     };
                     html! {
-                        <g key={k.to_string()} class={classes!("raft-write", format!("raft-write-{outcome}"))}
+                        <g key={k.to_string()} class={classes!("raft-write", format!("raft-write-{style}"), format!("raft-write-{outcome}"))}
                            data-write={k.to_string()} data-outcome={outcome}>
+                            if !tooltip.is_empty() {
+                                <title>{ tooltip }</title>
+                            }
                             <text class="raft-write-value" x={format!("{:.1}", x + 16.0)} y={format!("{:.1}", y + 16.0)}>{ proposal.value.clone() }</text>
                             <text class="raft-write-outcome" x={format!("{:.1}", x + width - 14.0)} y={format!("{:.1}", y + 16.0)}>{ label }</text>
                         </g>
@@ -1109,8 +1124,10 @@ impl RaftWidget {
                     { for proposals.iter().map(|proposal| {
                         let px = scale(proposal.at_ms);
                         let class = match proposal.outcome {
+                            _ if proposal.lost_at_ms.is_some_and(|at| at <= now) => "raft-tick raft-tick-failed raft-tick-lost",
                             Outcome::Committed => "raft-tick raft-tick-committed",
                             Outcome::Failed => "raft-tick raft-tick-failed",
+                            Outcome::Unknown => "raft-tick raft-tick-pending raft-tick-unknown",
                             Outcome::Pending => "raft-tick raft-tick-pending",
                         };
                         html! { <path class={class} d={format!("M{px:.1} {:.1} v24", timeline_top + 16.0)} /> }

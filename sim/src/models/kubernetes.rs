@@ -679,6 +679,13 @@ impl KubeModel {
                         WriteOutcome::Refused,
                         reason,
                     ),
+                    // The API server's etcd request timed out (or its etcd member went
+                    // down): the client gets an error, the object may still be written.
+                    (Outcome::Unknown, reason) => record.decide(
+                        decided.unwrap_or(record.at_ms),
+                        WriteOutcome::Unconfirmed,
+                        reason,
+                    ),
                     (Outcome::Pending, _) => {}
                 }
             }
