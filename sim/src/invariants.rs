@@ -33,6 +33,13 @@ pub fn fingerprint(data: &EntryData) -> u64 {
     match data {
         EntryData::Empty => 1,
         EntryData::Value { proposal, .. } => (2 << 56) ^ proposal,
+        EntryData::Snapshot(values) => {
+            let mut hash = crate::FNV_OFFSET;
+            for (proposal, _) in values.iter() {
+                hash = crate::fnv1a(&proposal.to_le_bytes(), hash);
+            }
+            (4 << 56) ^ (hash >> 8)
+        }
         EntryData::Conf(change) => {
             let (kind, node) = match change {
                 ConfChange::AddVoter(node) => (1, node),

@@ -1151,14 +1151,25 @@ impl Raft {
         }
     }
 
-    /// Restore from a snapshot (etcdutl snapshot restore / --force-new-cluster): keep the
-    /// committed entries, become the only member of a new cluster.
-    pub fn restore(&mut self, ctx: &mut Ctx<'_>, cluster: ClusterId, entries: Vec<Entry>) {
-        self.log = RaftLog::from_entries(entries);
-        self.commit = self.log.last_index();
+    /// Restore from a backup (`etcdctl snapshot restore`): a new logical cluster with
+    /// this node as its only member, whose Raft state starts over as etcd writes it (a
+    /// snapshot at index 1 and term 1 holding the restored values, committed; the node's
+    /// own vote; term 1, so the first leader is of term 2). Unlike `--force-new-cluster`,
+    /// nothing of the old log or term is kept.
+    pub fn restore(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        cluster: ClusterId,
+        values: Arc<[(u64, Arc<str>)]>,
+    ) {
+        self.log = RaftLog::from_entries(vec![Entry {
+            term: Term(1),
+            data: EntryData::Snapshot(values),
+        }]);
+        self.commit = LogIndex(1);
         self.conf_base = self.commit;
-        self.term = Term(self.term.0.max(self.log.last_term().0));
-        self.vote = None;
+        self.term = Term(1);
+        self.vote = Some(self.id);
         self.cluster = cluster;
         self.members = Membership::of_voters([self.id]);
         self.restart(ctx);

@@ -180,6 +180,10 @@ impl TryFrom<String> for NodeSelector {
     }
 }
 
+fn is_true(value: &bool) -> bool {
+    *value
+}
+
 fn leader_selector() -> NodeSelector {
     NodeSelector::Leader
 }
@@ -263,7 +267,9 @@ pub enum Action {
         /// Target.
         node: NodeSelector,
     },
-    /// Add a member (a new node, or a node of another cluster whose data is wiped).
+    /// Add a member (a new node, or a node of another cluster whose data is wiped), as
+    /// an operator does: `etcdctl member add`, then, once the cluster has accepted it,
+    /// start the new member's process (`--initial-cluster-state existing`).
     MemberAdd {
         /// Name of the member.
         node: String,
@@ -272,6 +278,10 @@ pub enum Action {
         /// Add as learner (promote later).
         #[serde(default)]
         learner: bool,
+        /// Start the member once added (default true). `false`: only change the
+        /// configuration, as `etcdctl member add` alone does; `restart` starts it.
+        #[serde(default = "default_true", skip_serializing_if = "is_true")]
+        start: bool,
     },
     /// Learner → voter (once caught up, as etcd requires).
     Promote {
@@ -925,7 +935,7 @@ fn step_from_value(
             }
         }
         "member_add" => {
-            only_fields(map, path, &allowed(&["node", "site", "learner"]))?;
+            only_fields(map, path, &allowed(&["node", "site", "learner", "start"]))?;
             let name = required_string(map, path, "node")?;
             check_node_name(&name, &join(path, "node"))?;
             let site = required_string(map, path, "site")?;
@@ -933,11 +943,13 @@ fn step_from_value(
                 return fail(&join(path, "site"), format!("unknown site \"{site}\""));
             }
             let learner = optional_bool(map, path, "learner")?.unwrap_or(false);
+            let start = optional_bool(map, path, "start")?.unwrap_or(true);
             known.insert(name.clone());
             Action::MemberAdd {
                 node: name,
                 site,
                 learner,
+                start,
             }
         }
         other => {
@@ -1115,9 +1127,17 @@ mod tests {
             Action::MemberAdd {
                 node: "n4".into(),
                 site: "A".into(),
-                learner: true
+                learner: true,
+                start: true,
             }
         );
+        let unstarted = r#"{"cluster":{"sites":{"A":["n1"]}},"steps":[
+            {"at_ms":1,"do":"member_add","node":"n4","site":"A","start":false}]}"#;
+        let scenario = parse_scenario(unstarted).expect("valid");
+        assert!(matches!(
+            scenario.steps[0].action,
+            Action::MemberAdd { start: false, .. }
+        ));
         let before = r#"{"cluster":{"sites":{"A":["n1"]}},"steps":[
             {"at_ms":1,"do":"promote","node":"n4"},
             {"at_ms":2,"do":"member_add","node":"n4","site":"A"}]}"#;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use crate::ids::{ClusterId, LogIndex, NodeId, Term};
 use crate::invariants::{self, fingerprint, Checker, Violation};
-use crate::log::{Entry, EntryData};
+use crate::log::EntryData;
 use crate::membership::{ConfChange, Membership};
 use crate::message::{Body, Message};
 use crate::network::{Group, Network};
@@ -92,6 +92,31 @@ struct SimNode {
     /// etcd's "started" member (`IsStarted`: it has published its name): the members of
     /// the initial cluster are, a member added later is once it has heard its leader.
     published: bool,
+    /// A member added but not started yet: how it joins when it starts.
+    join: Option<JoinPlan>,
+}
+
+/// How a member added by `member_add` starts: the operator starts its process once the
+/// cluster has accepted it (unless the step says `"start": false`; `restart` then starts
+/// it), on a wiped data directory when the name was a member before.
+#[derive(Clone, Debug)]
+struct JoinPlan {
+    /// Start as soon as the leader applies the addition.
+    when_added: bool,
+    /// Wipe the data directory first: (cluster, its base membership, base index).
+    wipe: Option<(ClusterId, Membership, LogIndex)>,
+}
+
+/// A backup saved by `snapshot` (`etcdctl snapshot save`): the key-value state, not
+/// the Raft log.
+#[derive(Clone, Debug)]
+struct SavedSnapshot {
+    /// The cluster it was saved from.
+    cluster: ClusterId,
+    /// That member's commit index when saved.
+    index: LogIndex,
+    /// The client values of the state, (proposal, value) in commit order.
+    values: Arc<[(u64, Arc<str>)]>,
 }
 
 /// Membership a cluster starts from: a node joining replicates the log from index 1 and
@@ -138,7 +163,7 @@ pub struct Simulation {
     steps: Arc<[Step]>,
     end_ms: u64,
     clusters: BTreeMap<ClusterId, ClusterInfo>,
-    snapshots: BTreeMap<NodeId, Vec<Entry>>,
+    snapshots: BTreeMap<NodeId, SavedSnapshot>,
     /// Pairs of nodes (smaller id first) up and connected both ways, and since when: the
     /// peer connections etcd's `ActiveSince` reports (used by the initial tick advance
     /// and the strict reconfiguration checks).
@@ -148,6 +173,8 @@ pub struct Simulation {
     /// raft node reads no proposal while it has no leader, so the request waits (until a
     /// leader is known, or the client's timeout).
     waiting: BTreeMap<NodeId, Vec<u64>>,
+    /// Members whose addition the leader just applied, to start after the current event.
+    to_start: Vec<NodeId>,
     leaders: Vec<LeaderRecord>,
     commits: Vec<CommitRecord>,
     skipped: Vec<SkippedRecord>,
@@ -209,6 +236,7 @@ impl Simulation {
                 raft,
                 scheduled: None,
                 published: true,
+                join: None,
             });
         }
         let mut clusters = BTreeMap::new();
@@ -242,6 +270,7 @@ impl Simulation {
             links_since: BTreeMap::new(),
             proposals: Vec::new(),
             waiting: BTreeMap::new(),
+            to_start: Vec::new(),
             leaders: Vec::new(),
             commits: Vec::new(),
             skipped: Vec::new(),
@@ -570,6 +599,9 @@ impl Simulation {
         for member in removed {
             self.stop_removed(member);
         }
+        for member in std::mem::take(&mut self.to_start) {
+            self.start_member(member);
+        }
         self.release_waiting(id);
         (result, acted)
     }
@@ -719,6 +751,17 @@ impl Simulation {
                 if let ConfChange::Remove(member) = change {
                     if self.nodes[id.index()].raft.role == RaftRole::Leader {
                         removed.push(member);
+                    }
+                }
+                // `member add` returns once the change is applied: the operator then
+                // starts the new member.
+                if let ConfChange::AddVoter(member) | ConfChange::AddLearner(member) = change {
+                    let added = &self.nodes[member.index()];
+                    if self.nodes[id.index()].raft.role == RaftRole::Leader
+                        && !added.up
+                        && added.join.as_ref().is_some_and(|plan| plan.when_added)
+                    {
+                        self.to_start.push(member);
                     }
                 }
             }
@@ -885,6 +928,12 @@ impl Simulation {
                 self.delivered += 1;
                 self.record(TraceKind::Deliver { id, from, to, kind });
                 self.with_node(to, |raft, ctx| raft.step(ctx, message));
+                // A new member publishes its name (becomes "started") once it hears
+                // its leader.
+                let node = &mut self.nodes[to.index()];
+                if !node.published && node.up && node.raft.leader.is_some() {
+                    node.published = true;
+                }
             }
         }
     }
@@ -1060,8 +1109,9 @@ impl Simulation {
                 node,
                 site,
                 learner,
+                start,
             } => {
-                if let Err(reason) = self.member_add(node, site, *learner) {
+                if let Err(reason) = self.member_add(node, site, *learner, *start) {
                     self.skip(step, name, reason);
                 }
             }
@@ -1116,6 +1166,25 @@ impl Simulation {
         }
     }
 
+    /// A restore from a backup brings back the state as it was when saved: writes the
+    /// old cluster acknowledged after that are gone. Not a Raft violation (an operator
+    /// chose to go back in time), but reported: `lost_at_ms`.
+    fn mark_lost_by_restore(&mut self, saved: &SavedSnapshot) {
+        let kept: std::collections::BTreeSet<u64> =
+            saved.values.iter().map(|(proposal, _)| *proposal).collect();
+        let now = self.now;
+        for (number, state) in self.proposals.iter_mut().enumerate() {
+            let acknowledged_there = state.outcome == Outcome::Committed
+                && state
+                    .position
+                    .is_some_and(|(cluster, ..)| cluster == saved.cluster);
+            if acknowledged_there && !kept.contains(&(number as u64)) && state.lost_at_ms.is_none()
+            {
+                state.lost_at_ms = Some(now);
+            }
+        }
+    }
+
     /// The leader, or why there is none.
     fn leader_for_change(&self) -> Result<NodeId, &'static str> {
         let leader = self.current_leader().ok_or("no_leader")?;
@@ -1133,20 +1202,14 @@ impl Simulation {
                 self.take_down(target);
             }
             Action::Restart { .. } => {
-                let node = &mut self.nodes[index];
+                let node = &self.nodes[index];
                 if node.up {
                     return Err("already_up");
                 }
                 if node.removed {
                     return Err("removed");
                 }
-                node.up = true;
-                node.incarnation += 1;
-                node.scheduled = None;
-                self.record(TraceKind::Restart { node: target });
-                self.with_node(target, |raft, ctx| raft.restart(ctx));
-                self.refresh_links();
-                self.begin_tick_advance(target, None);
+                self.start_member(target);
             }
             Action::Isolate { .. } => {
                 self.network.isolated.insert(target);
@@ -1158,37 +1221,55 @@ impl Simulation {
                     return Err("node_down");
                 }
                 let commit = node.raft.commit;
-                let entries = node.raft.log.entries()[..commit.0 as usize].to_vec();
-                self.snapshots.insert(target, entries);
+                let mut values = Vec::new();
+                for entry in &node.raft.log.entries()[..commit.0 as usize] {
+                    match &entry.data {
+                        EntryData::Value { proposal, value } => {
+                            values.push((*proposal, value.clone()));
+                        }
+                        EntryData::Snapshot(restored) => values.extend(restored.iter().cloned()),
+                        EntryData::Empty | EntryData::Conf(_) => {}
+                    }
+                }
+                let saved = SavedSnapshot {
+                    cluster: node.raft.cluster,
+                    index: commit,
+                    values: values.into(),
+                };
+                self.snapshots.insert(target, saved);
                 self.record(TraceKind::Snapshot {
                     node: target,
                     index: commit,
                 });
             }
             Action::Restore { .. } => {
-                let entries = self.snapshots.get(&target).cloned().ok_or("no_snapshot")?;
+                let saved = self.snapshots.get(&target).cloned().ok_or("no_snapshot")?;
                 // The member's process is replaced by one on the restored data.
                 self.drop_connections(target);
                 let cluster = ClusterId(self.clusters.keys().next_back().map_or(1, |c| c.0 + 1));
-                let index_kept = LogIndex(entries.len() as u64);
+                // A restored cluster's log starts with the snapshot at index 1.
                 self.clusters.insert(
                     cluster,
                     ClusterInfo {
                         base_members: Membership::of_voters([target]),
-                        base_index: index_kept,
+                        base_index: LogIndex(1),
                     },
                 );
                 let node = &mut self.nodes[index];
                 node.up = true;
                 node.removed = false;
+                node.published = true;
+                node.join = None;
                 node.incarnation += 1;
                 node.scheduled = None;
                 self.record(TraceKind::Restore {
                     node: target,
                     cluster: cluster.0,
-                    index: index_kept,
+                    index: saved.index,
                 });
-                self.with_node(target, |raft, ctx| raft.restore(ctx, cluster, entries));
+                self.mark_lost_by_restore(&saved);
+                let values = saved.values.clone();
+                self.with_node(target, |raft, ctx| raft.restore(ctx, cluster, values));
                 let raft = &self.nodes[index].raft;
                 self.checker.seed_cluster(cluster, &raft.log, raft.commit);
                 self.refresh_links();
@@ -1196,18 +1277,7 @@ impl Simulation {
             }
             Action::Promote { .. } => {
                 let leader = self.leader_for_change()?;
-                let raft = &self.nodes[leader.index()].raft;
-                if !raft.members.is_learner(target) {
-                    return Err("not_a_learner");
-                }
-                // etcd only promotes a learner that has caught up with the leader.
-                let matched = raft
-                    .progress
-                    .get(&target)
-                    .map_or(LogIndex(0), |p| p.matched);
-                if matched < raft.commit {
-                    return Err("learner_not_ready");
-                }
+                self.may_promote(leader, target)?;
                 self.with_node(leader, |raft, ctx| {
                     raft.propose_conf(ctx, ConfChange::AddVoter(target))
                 })?;
@@ -1218,6 +1288,7 @@ impl Simulation {
                 if !members.is_voter(target) && !members.is_learner(target) {
                     return Err("not_a_member");
                 }
+                self.may_remove(leader, target)?;
                 self.with_node(leader, |raft, ctx| {
                     raft.propose_conf(ctx, ConfChange::Remove(target))
                 })?;
@@ -1231,7 +1302,13 @@ impl Simulation {
         Ok(())
     }
 
-    fn member_add(&mut self, name: &str, site: &str, learner: bool) -> Result<(), String> {
+    fn member_add(
+        &mut self,
+        name: &str,
+        site: &str,
+        learner: bool,
+        start: bool,
+    ) -> Result<(), String> {
         let leader = self.leader_for_change()?;
         let site_index = self
             .sites
@@ -1244,24 +1321,28 @@ impl Simulation {
             .get(&cluster)
             .cloned()
             .ok_or("unknown_cluster")?;
-        let id = match self.node_id(name) {
+        let existing = self.node_id(name);
+        if let Some(existing) = existing {
+            let members = &self.nodes[leader.index()].raft.members;
+            if members.is_voter(existing) || members.is_learner(existing) {
+                return Err(format!("{name}: already_member"));
+            }
+        }
+        self.may_add(leader, learner)?;
+        let id = match existing {
             Some(existing) => {
-                let members = &self.nodes[leader.index()].raft.members;
-                if members.is_voter(existing) || members.is_learner(existing) {
-                    return Err(format!("{name}: already_member"));
+                // Re-adding a former member (or a member of another cluster): its old
+                // process is stopped, and its data directory wiped before it starts.
+                if self.nodes[existing.index()].up {
+                    self.take_down(existing);
                 }
-                // Re-adding a former member: like etcd, its data directory is wiped
-                // and it joins as a new member.
-                self.drop_connections(existing);
                 let node = &mut self.nodes[existing.index()];
                 node.site = site_index;
-                node.up = true;
                 node.removed = false;
-                node.incarnation += 1;
-                node.scheduled = None;
-                self.record(TraceKind::Restart { node: existing });
-                self.with_node(existing, |raft, ctx| {
-                    raft.wipe(ctx, cluster, info.base_members.clone(), info.base_index)
+                node.published = false;
+                node.join = Some(JoinPlan {
+                    when_added: start,
+                    wipe: Some((cluster, info.base_members.clone(), info.base_index)),
                 });
                 existing
             }
@@ -1279,19 +1360,22 @@ impl Simulation {
                     &mut self.rng,
                 );
                 raft.conf_base = info.base_index;
+                raft.crash();
                 self.nodes.push(SimNode {
                     name: name.to_string(),
                     site: site_index,
-                    up: true,
+                    up: false,
                     removed: false,
                     incarnation: 0,
                     raft,
                     scheduled: None,
                     published: false,
+                    join: Some(JoinPlan {
+                        when_added: start,
+                        wipe: None,
+                    }),
                 });
                 self.names.insert(name.to_string(), id);
-                self.record(TraceKind::Restart { node: id });
-                self.reschedule(id);
                 id
             }
         };
@@ -1300,13 +1384,161 @@ impl Simulation {
         } else {
             ConfChange::AddVoter(id)
         };
-        // A joining member learns the membership from its peers, itself included.
-        let members = self.nodes[leader.index()].raft.members.members().count() as u64 + 1;
-        self.refresh_links();
-        self.begin_tick_advance(id, Some(members));
         self.with_node(leader, |raft, ctx| raft.propose_conf(ctx, change))
             .map(|_| ())
             .map_err(str::to_string)
+    }
+
+    /// Starts a member's process: a restart on its data, or a member added by
+    /// `member_add` joining its cluster (on a wiped data directory if it was a member
+    /// before). Then etcd's initial election tick advance.
+    fn start_member(&mut self, id: NodeId) {
+        let node = &mut self.nodes[id.index()];
+        if node.up || node.removed {
+            return;
+        }
+        let plan = node.join.take();
+        node.up = true;
+        node.incarnation += 1;
+        node.scheduled = None;
+        self.record(TraceKind::Restart { node: id });
+        match plan.and_then(|plan| plan.wipe) {
+            Some((cluster, members, base)) => {
+                self.with_node(id, |raft, ctx| raft.wipe(ctx, cluster, members, base))
+            }
+            None => self.with_node(id, |raft, ctx| raft.restart(ctx)),
+        }
+        self.refresh_links();
+        let count = self.member_count_at_start(id);
+        self.begin_tick_advance(id, Some(count));
+    }
+
+    /// The cluster size a starting member sees (etcd's `len(cluster.Members())`): its own
+    /// membership once it knows it is in it, else (joining) its cluster's current one as
+    /// its peers report it, itself included.
+    fn member_count_at_start(&self, id: NodeId) -> u64 {
+        let raft = &self.nodes[id.index()].raft;
+        let own = &raft.members;
+        if own.is_voter(id) || own.is_learner(id) {
+            return own.members().count() as u64;
+        }
+        let leader = self.nodes.iter().find(|node| {
+            node.up && node.raft.role == RaftRole::Leader && node.raft.cluster == raft.cluster
+        });
+        match leader {
+            Some(leader) => {
+                let members = &leader.raft.members;
+                let listed = members.is_voter(id) || members.is_learner(id);
+                members.members().count() as u64 + u64::from(!listed)
+            }
+            None => own.members().count() as u64 + 1,
+        }
+    }
+
+    /// Whether `leader` has been connected to every voter but itself for etcd's
+    /// `HealthInterval` (`isConnectedFullySince(now − 5 s)`).
+    fn connected_to_all_voters(&self, leader: NodeId) -> bool {
+        let voters = &self.nodes[leader.index()].raft.members.voters;
+        let Some(since) = self.now.checked_sub(HEALTH_INTERVAL_MS) else {
+            return voters.iter().all(|&voter| voter == leader);
+        };
+        voters
+            .iter()
+            .all(|&voter| voter == leader || self.peer_active_since(leader, voter, since))
+    }
+
+    /// Voters etcd counts as started (`IsStarted`: they published their name).
+    fn started_voters(&self, leader: NodeId, except: Option<NodeId>) -> (usize, usize) {
+        let voters = &self.nodes[leader.index()].raft.members.voters;
+        let counted: Vec<NodeId> = voters
+            .iter()
+            .copied()
+            .filter(|&voter| Some(voter) != except)
+            .collect();
+        let started = counted
+            .iter()
+            .filter(|voter| self.nodes[voter.index()].published)
+            .count();
+        (counted.len(), started)
+    }
+
+    /// etcd 3.4's `mayAddMember` with `--strict-reconfig-check` (its default), asked of
+    /// the leader: a voter may be added only if the started voters stay a majority of the
+    /// new configuration (or it is the second member of a one-member cluster, the
+    /// documented way to rebuild after a restore); and the leader must have been
+    /// connected to every voter for 5 s. A learner is refused while there is one already
+    /// (etcd 3.4 allows one).
+    fn may_add(&self, leader: NodeId, learner: bool) -> Result<(), &'static str> {
+        let members = &self.nodes[leader.index()].raft.members;
+        if learner {
+            if !members.learners.is_empty() {
+                return Err("too_many_learners");
+            }
+        } else {
+            let (voters, started) = self.started_voters(leader, None);
+            let after = voters + 1;
+            let restoring = started == 1 && after == 2;
+            if !restoring && started < after / 2 + 1 {
+                return Err("not_enough_started_members");
+            }
+        }
+        if !self.connected_to_all_voters(leader) {
+            return Err("unhealthy_cluster");
+        }
+        Ok(())
+    }
+
+    /// etcd 3.4's `mayRemoveMember`: a learner may always go; a voter only if the
+    /// started voters left are a majority of the rest, and, unless it is down (no peer
+    /// connection), if the voters connected to the leader for 5 s, minus it, still are.
+    fn may_remove(&self, leader: NodeId, target: NodeId) -> Result<(), &'static str> {
+        let members = &self.nodes[leader.index()].raft.members;
+        if members.is_learner(target) {
+            return Ok(());
+        }
+        let (rest, started) = self.started_voters(leader, Some(target));
+        if started < rest / 2 + 1 {
+            return Err("not_enough_started_members");
+        }
+        if target != leader && !self.peer_active_since(leader, target, self.now) {
+            return Ok(());
+        }
+        let voters = &members.voters;
+        let since = self.now.checked_sub(HEALTH_INTERVAL_MS);
+        let active = voters
+            .iter()
+            .filter(|&&voter| {
+                voter == leader
+                    || since.is_some_and(|since| self.peer_active_since(leader, voter, since))
+            })
+            .count();
+        if active.saturating_sub(1) < 1 + (voters.len() - 1) / 2 {
+            return Err("unhealthy_cluster");
+        }
+        Ok(())
+    }
+
+    /// etcd 3.4's `mayPromoteMember`: the learner must have caught up (its match index
+    /// at least 90 % of the leader's, `isLearnerReady`), and the started voters plus it
+    /// must be a majority of the voters plus it.
+    fn may_promote(&self, leader: NodeId, target: NodeId) -> Result<(), &'static str> {
+        let raft = &self.nodes[leader.index()].raft;
+        if !raft.members.is_learner(target) {
+            return Err("not_a_learner");
+        }
+        let learner_match = raft
+            .progress
+            .get(&target)
+            .map_or(LogIndex(0), |p| p.matched);
+        let leader_match = raft.log.last_index();
+        if (learner_match.0 as f64) < leader_match.0 as f64 * 0.9 {
+            return Err("learner_not_ready");
+        }
+        let (voters, started) = self.started_voters(leader, None);
+        if started + 1 < (voters + 1) / 2 + 1 {
+            return Err("not_enough_started_members");
+        }
+        Ok(())
     }
 
     fn stop_removed(&mut self, member: NodeId) {

@@ -149,7 +149,7 @@ pub enum TraceKind {
         node: NodeId,
         /// Its new cluster id.
         cluster: u64,
-        /// Last index kept.
+        /// The commit index the snapshot was saved at (in the old cluster).
         index: LogIndex,
     },
     /// A snapshot was saved.

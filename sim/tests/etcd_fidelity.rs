@@ -400,3 +400,159 @@ fn a_write_to_a_leader_handing_over_is_refused() {
         (sim::Outcome::Failed, Some("transferring"), Some(4000))
     );
 }
+
+/// The reasons of the skipped steps, by step position.
+fn skips(result: &sim::SimResult) -> Vec<(Option<u32>, String)> {
+    result
+        .skipped
+        .iter()
+        .map(|s| (s.step, s.reason.clone()))
+        .collect()
+}
+
+#[test]
+fn a_member_add_needs_every_voter_connected_for_five_seconds() {
+    // Real etcd (--strict-reconfig-check, the default): member add 5 and 6 s after the
+    // processes started: "etcdserver: unhealthy cluster"; 7 s: accepted; a second
+    // learner: "etcdserver: too many learner members in cluster".
+    let scenario = inline(
+        r#"{"name": "health", "seed": 6,
+            "cluster": {"sites": {"A": ["n1", "n2", "n3"]}},
+            "steps": [{"at_ms": 4000, "do": "member_add", "node": "n4", "site": "A", "learner": true},
+                      {"at_ms": 6000, "do": "member_add", "node": "n4", "site": "A", "learner": true},
+                      {"at_ms": 8000, "do": "member_add", "node": "n5", "site": "A", "learner": true}],
+            "until_ms": 9000}"#,
+    );
+    let (simulation, result) = run_checked(&scenario);
+    assert_eq!(
+        skips(&result),
+        [
+            (Some(0), "unhealthy_cluster".to_string()),
+            (Some(2), "too_many_learners".to_string())
+        ]
+    );
+    assert_eq!(role(&simulation, "n4"), sim::Role::Learner);
+}
+
+#[test]
+fn after_a_restore_members_are_added_one_healthy_cluster_at_a_time() {
+    // Real etcd: snapshot saved on a 3-member cluster (x, y), z written after, every
+    // member killed, `etcdctl snapshot restore` on n3 alone: "started as single-node",
+    // leader at term 2, x and y there, z gone. `member add n4` accepted at once (a
+    // one-member cluster may get its second member), n4 started with
+    // --initial-cluster-state existing; `member add n5` 2 s later: "unhealthy cluster"
+    // (n4 not connected for 5 s yet); 6.5 s later: accepted, n5 listed "unstarted".
+    let scenario = inline(
+        r#"{"name": "rebuild", "seed": 6,
+            "cluster": {"sites": {"A": ["n1", "n2", "n3"]}},
+            "steps": [{"at_ms": 2000, "do": "propose", "value": "x=1"},
+                      {"at_ms": 2100, "do": "propose", "value": "y=2"},
+                      {"at_ms": 2500, "do": "snapshot", "node": "n3"},
+                      {"at_ms": 3000, "do": "propose", "value": "z=3"},
+                      {"at_ms": 4000, "do": "crash", "node": "site:A"},
+                      {"at_ms": 5000, "do": "restore", "node": "n3"},
+                      {"at_ms": 7000, "do": "member_add", "node": "n4", "site": "A"},
+                      {"at_ms": 9000, "do": "member_add", "node": "n5", "site": "A", "start": false},
+                      {"at_ms": 13500, "do": "member_add", "node": "n5", "site": "A", "start": false}],
+            "until_ms": 15000}"#,
+    );
+    let (simulation, result) = run_checked(&scenario);
+    assert_eq!(skips(&result), [(Some(7), "unhealthy_cluster".to_string())]);
+    let restored = result.leaders.iter().find(|l| l.at_ms > 5000).unwrap();
+    assert_eq!((restored.node.as_str(), restored.term), ("n3", 2));
+    let n3 = simulation
+        .nodes()
+        .into_iter()
+        .find(|n| n.id == "n3")
+        .unwrap();
+    assert_eq!(n3.log[0].value.as_deref(), Some("x=1, y=2"));
+    assert_eq!(n3.voters, ["n3", "n4", "n5"]);
+    // n5 was only added to the configuration, as `etcdctl member add` does: it does not
+    // start by itself. Two of three voters run: writes still commit.
+    assert_eq!(role(&simulation, "n5"), sim::Role::Down);
+    assert_eq!(role(&simulation, "n4"), sim::Role::Follower);
+    let z = proposal(&result, "z=3");
+    assert_eq!(
+        (z.outcome, z.lost_at_ms),
+        (sim::Outcome::Committed, Some(5000))
+    );
+}
+
+#[test]
+fn a_voter_is_not_added_while_too_few_voters_are_started() {
+    // etcd's IsReadyToAddVotingMember: voters {n1, n2, n3 (added, never started)}: a
+    // fourth would need 3 started voters of 4; once n3 runs (and has been connected
+    // 5 s), it is accepted.
+    let scenario = inline(
+        r#"{"name": "unstarted", "seed": 6,
+            "cluster": {"sites": {"A": ["n1", "n2"]}},
+            "steps": [{"at_ms": 6000, "do": "member_add", "node": "n3", "site": "A", "start": false},
+                      {"at_ms": 8000, "do": "member_add", "node": "n4", "site": "A"},
+                      {"at_ms": 9000, "do": "restart", "node": "n3"},
+                      {"at_ms": 15000, "do": "member_add", "node": "n4", "site": "A"}],
+            "until_ms": 16000}"#,
+    );
+    let (simulation, result) = run_checked(&scenario);
+    assert_eq!(
+        skips(&result),
+        [(Some(1), "not_enough_started_members".to_string())]
+    );
+    let n1 = simulation
+        .nodes()
+        .into_iter()
+        .find(|n| n.id == "n1")
+        .unwrap();
+    assert_eq!(n1.voters, ["n1", "n2", "n3", "n4"]);
+}
+
+#[test]
+fn removing_a_live_member_is_refused_when_another_is_down() {
+    // Real etcd: 3 members, n3 killed: `member remove` of the live n2: "etcdserver:
+    // unhealthy cluster"; `member remove` of the dead n3: accepted.
+    let scenario = inline(
+        r#"{"name": "remove", "seed": 6,
+            "cluster": {"sites": {"A": ["n1", "n2", "n3"]}},
+            "steps": [{"at_ms": 1000, "do": "transfer_leader", "node": "n1"},
+                      {"at_ms": 8000, "do": "crash", "node": "n3"},
+                      {"at_ms": 9000, "do": "member_remove", "node": "n2"},
+                      {"at_ms": 9500, "do": "member_remove", "node": "n3"}],
+            "until_ms": 11000}"#,
+    );
+    let (simulation, result) = run_checked(&scenario);
+    assert_eq!(
+        skips(&result),
+        [(Some(2), "n2: unhealthy_cluster".to_string())]
+    );
+    let n1 = simulation
+        .nodes()
+        .into_iter()
+        .find(|n| n.id == "n1")
+        .unwrap();
+    assert_eq!(n1.voters, ["n1", "n2"]);
+}
+
+#[test]
+fn only_a_learner_in_sync_is_promoted() {
+    // Real etcd: a learner added but never started: `member promote`: "etcdserver: can
+    // only promote a learner member which is in sync with leader".
+    let scenario = inline(
+        r#"{"name": "promote", "seed": 6,
+            "cluster": {"sites": {"A": ["n1", "n2", "n3"]}},
+            "steps": [{"at_ms": 6000, "do": "member_add", "node": "n4", "site": "A", "learner": true, "start": false},
+                      {"at_ms": 7000, "do": "promote", "node": "n4"},
+                      {"at_ms": 7500, "do": "restart", "node": "n4"},
+                      {"at_ms": 9000, "do": "promote", "node": "n4"}],
+            "until_ms": 10000}"#,
+    );
+    let (simulation, result) = run_checked(&scenario);
+    assert_eq!(
+        skips(&result),
+        [(Some(1), "n4: learner_not_ready".to_string())]
+    );
+    let n4 = simulation
+        .nodes()
+        .into_iter()
+        .find(|n| n.id == "n4")
+        .unwrap();
+    assert_eq!(n4.voters, ["n1", "n2", "n3", "n4"]);
+}

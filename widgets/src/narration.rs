@@ -171,10 +171,9 @@ impl Narrator {
                 };
                 Some(format!("{} applique : {what} {}", name(*node), name(*member)))
             }
-            TraceKind::Restore { node, index, .. } => Some(format!(
-                "{} repart seul de son snapshot (index {}) : nouveau cluster à un membre",
+            TraceKind::Restore { node, .. } => Some(format!(
+                "{} est restauré depuis la sauvegarde (etcdctl snapshot restore) : nouveau cluster à un membre, nouveau journal",
                 name(*node),
-                index.0
             )),
             TraceKind::Snapshot { node, index } => Some(format!(
                 "Snapshot de {} jusqu'à l'index {}",

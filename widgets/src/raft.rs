@@ -340,6 +340,7 @@ impl RaftWidget {
                     node: node.to_string(),
                     site,
                     learner: false,
+                    start: true,
                 }
             }
             _ => return,
@@ -581,6 +582,7 @@ impl Component for RaftWidget {
                     node: name,
                     site,
                     learner: false,
+                    start: true,
                 }));
             }
             Msg::Link(a, b) => {
@@ -906,9 +908,15 @@ impl RaftWidget {
                     let label = match entry.kind {
                         EntryKind::Noop => "∅".to_string(),
                         EntryKind::Conf => "⚙".to_string(),
+                        EntryKind::Snapshot => "▣".to_string(),
                         EntryKind::Value => entry.term.to_string(),
                     };
-                    let what = entry.value.clone().unwrap_or_else(|| "entrée vide du nouveau leader".into());
+                    let what = match (entry.kind, &entry.value) {
+                        (EntryKind::Snapshot, Some(values)) if values.is_empty() => "sauvegarde restaurée (vide)".to_string(),
+                        (EntryKind::Snapshot, Some(values)) => format!("sauvegarde restaurée : {values}"),
+                        (_, Some(value)) => value.clone(),
+                        (_, None) => "entrée vide du nouveau leader".to_string(),
+                    };
                     html! {
                         <g key={format!("{}-{}", entry.index, entry.term)}
                            class={classes!("raft-entry", if committed { "raft-entry-committed" } else { "raft-entry-pending" })}
