@@ -211,6 +211,11 @@ pub struct Raft {
     /// Configuration changes at or below this index are not applied: they belong to the
     /// history before a restore, whose membership was replaced by the restored one.
     pub conf_base: LogIndex,
+    /// A member joining an existing cluster that has not yet applied its own addition:
+    /// like etcd's new member, whose configuration is empty until the leader's log or
+    /// snapshot reaches it, it never campaigns meanwhile (even when its name was a
+    /// voter of the cluster's first configuration).
+    pub joining: bool,
 
     // --- Volatile state: reset by a crash.
     /// Current role.
@@ -264,6 +269,7 @@ impl Raft {
             members,
             cluster,
             conf_base: LogIndex(0),
+            joining: false,
             role: RaftRole::Follower,
             leader: None,
             election_elapsed: 0,
@@ -396,7 +402,7 @@ impl Raft {
 
     /// Whether this node may campaign (etcd's `promotable`: a voter of its own config).
     pub fn promotable(&self) -> bool {
-        self.members.is_voter(self.id)
+        !self.joining && self.members.is_voter(self.id)
     }
 
     /// When the election timer fires (leaders: the next CheckQuorum round), on a tick;
@@ -523,6 +529,13 @@ impl Raft {
         // The empty entry of a new leader: committing it commits, indirectly, every
         // entry of earlier terms (§5.4.2, §8).
         self.append_own(ctx, EntryData::Empty);
+    }
+
+    /// Test hook: becomes leader of the current term without an election.
+    #[cfg(test)]
+    pub(crate) fn campaign_won_for_test(&mut self, ctx: &mut Ctx<'_>) {
+        self.role = RaftRole::Candidate;
+        self.become_leader(ctx);
     }
 
     /// Leader: appends one of its own entries and starts replicating it.
@@ -1125,6 +1138,11 @@ impl Raft {
 
     fn apply_conf(&mut self, ctx: &mut Ctx<'_>, change: ConfChange, index: LogIndex) {
         self.members.apply(change);
+        if let ConfChange::AddVoter(node) | ConfChange::AddLearner(node) = change {
+            if node == self.id {
+                self.joining = false;
+            }
+        }
         ctx.notes.push(Note::ConfApplied { change, index });
         if self.role != RaftRole::Leader {
             return;
@@ -1172,6 +1190,7 @@ impl Raft {
         self.vote = Some(self.id);
         self.cluster = cluster;
         self.members = Membership::of_voters([self.id]);
+        self.joining = false;
         self.restart(ctx);
     }
 
@@ -1191,6 +1210,7 @@ impl Raft {
         self.cluster = cluster;
         self.members = members;
         self.conf_base = conf_base;
+        self.joining = true;
         self.restart(ctx);
     }
 }

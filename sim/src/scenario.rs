@@ -223,6 +223,17 @@ pub enum Action {
     },
     /// Remove every partition and isolation.
     Heal,
+    /// Cut the link between two nodes or sites: messages from `from` to `to` are lost,
+    /// and, unless `one_way`, those from `to` to `from` too. `heal` restores it.
+    Cut {
+        /// A node or site name.
+        from: String,
+        /// A node or site name.
+        to: String,
+        /// Only the direction `from` → `to` (a one-way link failure).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        one_way: bool,
+    },
     /// Change latencies: `intra` and/or `inter`, or `from`/`to` sites and `ms` (both
     /// directions).
     SetLatency {
@@ -310,6 +321,7 @@ impl Action {
             Action::Isolate { .. } => "isolate",
             Action::Partition { .. } => "partition",
             Action::Heal => "heal",
+            Action::Cut { .. } => "cut",
             Action::SetLatency { .. } => "set_latency",
             Action::DropRate { .. } => "drop_rate",
             Action::DuplicateRate { .. } => "duplicate_rate",
@@ -367,6 +379,7 @@ const ACTIONS: &[&str] = &[
     "isolate",
     "partition",
     "heal",
+    "cut",
     "set_latency",
     "drop_rate",
     "duplicate_rate",
@@ -880,6 +893,25 @@ fn step_from_value(
         "heal" => {
             only_fields(map, path, &allowed(&[]))?;
             Action::Heal
+        }
+        "cut" => {
+            only_fields(map, path, &allowed(&["from", "to", "one_way"]))?;
+            let mut ends = Vec::new();
+            for key in ["from", "to"] {
+                let name = required_string(map, path, key)?;
+                let name = name.strip_prefix("site:").unwrap_or(&name).to_string();
+                if !sites.contains(&name) && !known.contains(&name) {
+                    return fail(&join(path, key), format!("unknown site or node \"{name}\""));
+                }
+                ends.push(name);
+            }
+            let one_way = optional_bool(map, path, "one_way")?.unwrap_or(false);
+            let to = ends.pop().unwrap_or_default();
+            let from = ends.pop().unwrap_or_default();
+            if from == to {
+                return fail(&join(path, "to"), "a link needs two different ends");
+            }
+            Action::Cut { from, to, one_way }
         }
         "set_latency" => {
             only_fields(map, path, &allowed(&["intra", "inter", "from", "to", "ms"]))?;

@@ -15,7 +15,7 @@ use crate::invariants::{self, fingerprint, Checker, Violation};
 use crate::log::EntryData;
 use crate::membership::{ConfChange, Membership};
 use crate::message::{Body, Message};
-use crate::network::{Group, Network};
+use crate::network::{End, Group, Network};
 use crate::raft::{Ctx, DropReason, Note, Raft, RaftConfig, RaftRole};
 use crate::result::{
     CommitRecord, LeaderRecord, NodeResult, Outcome, ProposalRecord, SimResult, SkippedRecord,
@@ -150,6 +150,8 @@ pub struct Simulation {
     config: RaftConfig,
     /// etcd's request timeout: 5 s + 2 × election timeout.
     request_timeout_ms: u64,
+    /// etcd's `HealthInterval` for the strict reconfiguration checks (5 s).
+    health_interval_ms: u64,
     now: u64,
     seq: u64,
     queue: BinaryHeap<Queued>,
@@ -253,6 +255,7 @@ impl Simulation {
             seed: scenario.seed,
             config,
             request_timeout_ms: 5000 + 2 * config.election_ms,
+            health_interval_ms: HEALTH_INTERVAL_MS,
             now: 0,
             seq: 0,
             queue: BinaryHeap::new(),
@@ -294,6 +297,12 @@ impl Simulation {
             simulation.reschedule(NodeId(id));
         }
         simulation
+    }
+
+    /// Sets the reconfiguration health interval (etcd's fixed 5 s), for runs whose
+    /// timings are all shrunk by the same factor (the soak).
+    pub fn set_health_interval_ms(&mut self, ms: u64) {
+        self.health_interval_ms = ms;
     }
 
     /// Turns trace recording on or off (on by default; `run_scenario` turns it off).
@@ -595,6 +604,11 @@ impl Simulation {
         }
         self.scratch_out = out;
         self.scratch_notes = notes;
+        let node = &self.nodes[id.index()];
+        let leading = (node.up && node.raft.role == RaftRole::Leader)
+            .then_some((node.raft.cluster, node.raft.term));
+        self.checker
+            .observe_leader_log(self.now, &node.name, leading, &node.raft.log);
         self.reschedule(id);
         for member in removed {
             self.stop_removed(member);
@@ -747,20 +761,28 @@ impl Simulation {
                     change: change_name,
                     member,
                 });
-                // etcd: a removed member shuts itself down. The leader applies first.
+                // etcd: a removed member shuts itself down. The leader applies first. A
+                // node that has since moved to another cluster (restored) is another
+                // member there, with another id in etcd: not this one.
                 if let ConfChange::Remove(member) = change {
-                    if self.nodes[id.index()].raft.role == RaftRole::Leader {
+                    let applier = &self.nodes[id.index()].raft;
+                    if applier.role == RaftRole::Leader
+                        && self.nodes[member.index()].raft.cluster == applier.cluster
+                    {
                         removed.push(member);
                     }
                 }
                 // `member add` returns once the change is applied: the operator then
                 // starts the new member.
                 if let ConfChange::AddVoter(member) | ConfChange::AddLearner(member) = change {
+                    let applier = &self.nodes[id.index()].raft;
                     let added = &self.nodes[member.index()];
-                    if self.nodes[id.index()].raft.role == RaftRole::Leader
-                        && !added.up
-                        && added.join.as_ref().is_some_and(|plan| plan.when_added)
-                    {
+                    let joins_here = added.join.as_ref().is_some_and(|plan| {
+                        plan.when_added
+                            && plan.wipe.as_ref().map_or(added.raft.cluster, |w| w.0)
+                                == applier.cluster
+                    });
+                    if applier.role == RaftRole::Leader && !added.up && joins_here {
                         self.to_start.push(member);
                     }
                 }
@@ -833,6 +855,13 @@ impl Simulation {
             // The client hears back when the member it talks to applies the write.
             if state.outcome == Outcome::Pending && state.node == Some(id) {
                 state.position = Some((cluster, index, term));
+                let print = self.nodes[id.index()]
+                    .raft
+                    .log
+                    .entry(index)
+                    .map_or(0, |entry| fingerprint(&entry.data));
+                self.checker
+                    .on_acknowledged(cluster, index, term, print, &value);
                 self.decide(proposal, Outcome::Committed, None);
             }
         }
@@ -900,7 +929,7 @@ impl Simulation {
             Some(DropCause::Lost)
         } else if !self
             .network
-            .connected(message.from, from.site, message.to, to.site)
+            .reaches(message.from, from.site, message.to, to.site)
         {
             Some(DropCause::Partitioned)
         } else if !to.up || to.incarnation != flight.incarnation {
@@ -1063,6 +1092,24 @@ impl Simulation {
             }
             Action::Heal => {
                 self.network.heal();
+                self.record(TraceKind::Network { action: name });
+            }
+            Action::Cut { from, to, one_way } => {
+                let end = |name: &str| {
+                    self.sites
+                        .iter()
+                        .position(|s| s == name)
+                        .map(|site| End::Site(site as u32))
+                        .or_else(|| self.node_id(name).map(End::Node))
+                };
+                let (Some(a), Some(b)) = (end(from), end(to)) else {
+                    self.skip(step, name, "no_match");
+                    return;
+                };
+                self.network.directed_cuts.insert((a, b));
+                if !one_way {
+                    self.network.directed_cuts.insert((b, a));
+                }
                 self.record(TraceKind::Network { action: name });
             }
             Action::SetLatency {
@@ -1327,6 +1374,12 @@ impl Simulation {
             if members.is_voter(existing) || members.is_learner(existing) {
                 return Err(format!("{name}: already_member"));
             }
+            // One name is one process here: a member still running in another cluster
+            // (left by a restore) must be stopped before its name joins this one.
+            let node = &self.nodes[existing.index()];
+            if node.up && node.raft.cluster != cluster {
+                return Err(format!("{name}: member_of_another_cluster"));
+            }
         }
         self.may_add(leader, learner)?;
         let id = match existing {
@@ -1360,6 +1413,7 @@ impl Simulation {
                     &mut self.rng,
                 );
                 raft.conf_base = info.base_index;
+                raft.joining = true;
                 raft.crash();
                 self.nodes.push(SimNode {
                     name: name.to_string(),
@@ -1439,7 +1493,7 @@ impl Simulation {
     /// `HealthInterval` (`isConnectedFullySince(now − 5 s)`).
     fn connected_to_all_voters(&self, leader: NodeId) -> bool {
         let voters = &self.nodes[leader.index()].raft.members.voters;
-        let Some(since) = self.now.checked_sub(HEALTH_INTERVAL_MS) else {
+        let Some(since) = self.now.checked_sub(self.health_interval_ms) else {
             return voters.iter().all(|&voter| voter == leader);
         };
         voters
@@ -1504,7 +1558,7 @@ impl Simulation {
             return Ok(());
         }
         let voters = &members.voters;
-        let since = self.now.checked_sub(HEALTH_INTERVAL_MS);
+        let since = self.now.checked_sub(self.health_interval_ms);
         let active = voters
             .iter()
             .filter(|&&voter| {
@@ -1899,5 +1953,186 @@ impl Simulation {
             violations: self.violations(),
             events: self.events,
         }
+    }
+}
+
+/// Test-only hooks that break the simulation on purpose, to prove that each invariant
+/// check can fail (a check that never fires proves nothing).
+#[cfg(test)]
+impl Simulation {
+    /// Delivers a forged message now, as if it had come over the network.
+    pub(crate) fn inject_message(&mut self, message: Message) {
+        let to = message.to;
+        self.with_node(to, |raft, ctx| raft.step(ctx, message));
+    }
+
+    /// Changes a node's log behind Raft's back (no note, no message).
+    pub(crate) fn tamper_log(&mut self, name: &str, f: impl FnOnce(&mut crate::log::RaftLog)) {
+        self.tamper(name, |raft| f(&mut raft.log));
+    }
+
+    /// Changes a node's Raft state behind its back.
+    pub(crate) fn tamper(&mut self, name: &str, f: impl FnOnce(&mut Raft)) {
+        let id = self.node_id(name).expect("known node");
+        f(&mut self.nodes[id.index()].raft);
+    }
+
+    /// Makes a node believe it leads its current term (a broken election).
+    pub(crate) fn force_leader(&mut self, name: &str) {
+        let id = self.node_id(name).expect("known node");
+        let raft = &mut self.nodes[id.index()].raft;
+        raft.role = RaftRole::Leader;
+        raft.leader = Some(id);
+    }
+
+    /// Reports a pending proposal as failed to its client (a broken outcome).
+    pub(crate) fn force_failed(&mut self, proposal: u64) {
+        self.decide(proposal, Outcome::Failed, Some("node_down"));
+    }
+
+    /// Runs one event touching `name` (a message to itself would do; a no-op suffices).
+    pub(crate) fn touch(&mut self, name: &str) {
+        let id = self.node_id(name).expect("known node");
+        self.with_node(id, |_, _| ());
+    }
+}
+
+#[cfg(test)]
+mod fault_injection {
+    //! Each check of `invariants` fires on the fault it is there for.
+
+    use super::*;
+    use crate::log::Entry;
+
+    fn cluster_with_writes() -> Simulation {
+        let scenario = crate::parse_scenario(
+            r#"{"name": "faults", "seed": 3,
+                "cluster": {"sites": {"A": ["n1", "n2", "n3"]}},
+                "steps": [{"at_ms": 1000, "do": "transfer_leader", "node": "n1"},
+                          {"at_ms": 2000, "do": "propose", "value": "x=1", "node": "n1"},
+                          {"at_ms": 2100, "do": "propose", "value": "y=2", "node": "n1"}],
+                "until_ms": 6000}"#,
+        )
+        .expect("valid");
+        let mut simulation = Simulation::new(&scenario);
+        simulation.run_until(3000);
+        assert!(simulation.violations().is_empty());
+        assert_eq!(
+            simulation.proposal_outcome(1).map(|o| o.0),
+            Some(Outcome::Committed)
+        );
+        simulation
+    }
+
+    /// The rules the incremental checker caught, the ones checked after every event
+    /// (`violations()` adds an end-of-run comparison that would hide a missing check).
+    fn rules(simulation: &Simulation) -> Vec<&'static str> {
+        simulation
+            .checker
+            .violations
+            .iter()
+            .map(|v| v.rule)
+            .collect()
+    }
+
+    #[test]
+    fn a_leader_whose_log_shrinks_is_caught() {
+        let mut simulation = cluster_with_writes();
+        simulation.tamper_log("n1", |log| {
+            let kept = log.entries()[..log.entries().len() - 1].to_vec();
+            *log = crate::log::RaftLog::from_entries(kept);
+        });
+        simulation.touch("n1");
+        assert_eq!(rules(&simulation), ["leader_append_only"]);
+        assert!(simulation.has_violations());
+        assert_eq!(simulation.violations()[0].at_ms, 3000);
+    }
+
+    #[test]
+    fn a_leader_back_in_its_old_term_with_a_shorter_log_is_caught() {
+        // Across a restart: n1 led term 3, crashes, restarts, and (broken) leads term 3
+        // again with a log missing its last entry.
+        let mut simulation = cluster_with_writes();
+        let n1 = NodeSelector::Node("n1".into());
+        simulation.apply(&Action::Crash { node: n1.clone() });
+        simulation.apply(&Action::Restart { node: n1 });
+        simulation.tamper_log("n1", |log| log.truncate_after(LogIndex(1)));
+        simulation.force_leader("n1");
+        simulation.touch("n1");
+        assert!(
+            rules(&simulation).contains(&"leader_append_only"),
+            "{:?}",
+            rules(&simulation)
+        );
+    }
+
+    #[test]
+    fn an_acknowledged_write_overwritten_on_a_follower_is_caught_at_once() {
+        let mut simulation = cluster_with_writes();
+        let n2 = simulation.node_id("n2").expect("n2");
+        // Where y=2 sits; n2 (broken) forgets that it committed it, then a forged leader
+        // of a later term overwrites it there and commits its own entry.
+        let index = simulation.proposals()[1]
+            .index
+            .map(LogIndex)
+            .expect("appended");
+        simulation.tamper("n2", |raft| raft.commit = index.prev());
+        let raft = &simulation.nodes[n2.index()].raft;
+        let prev = index.prev();
+        let prev_term = raft.log.term_at(prev).expect("present");
+        let term = raft.term.next();
+        simulation.inject_message(Message {
+            from: NodeId(2),
+            to: n2,
+            cluster: raft.cluster,
+            term,
+            body: Body::Append {
+                prev_index: prev,
+                prev_term,
+                entries: vec![Entry {
+                    term,
+                    data: EntryData::Empty,
+                }],
+                commit: index,
+            },
+        });
+        let found = rules(&simulation);
+        assert!(found.contains(&"acknowledged_write_lost"), "{found:?}");
+        assert!(found.contains(&"state_machine_safety"), "{found:?}");
+        assert!(simulation
+            .checker
+            .violations
+            .iter()
+            .all(|v| v.at_ms == 3000));
+    }
+
+    #[test]
+    fn a_write_reported_failed_that_commits_is_caught() {
+        let mut simulation = cluster_with_writes();
+        simulation.apply(&Action::Propose {
+            value: "z=3".into(),
+            node: NodeSelector::Node("n1".into()),
+        });
+        simulation.force_failed(2);
+        simulation.run_until(4000);
+        assert_eq!(rules(&simulation), ["failed_write_committed"]);
+    }
+
+    #[test]
+    fn a_leader_elected_without_an_acknowledged_write_is_caught() {
+        // n3 is cut off and (broken) wins an election with the log it had before y=2.
+        let mut simulation = cluster_with_writes();
+        simulation.tamper_log("n3", |log| {
+            let kept = log.entries()[..log.entries().len() - 1].to_vec();
+            *log = crate::log::RaftLog::from_entries(kept);
+        });
+        let n3 = simulation.node_id("n3").expect("n3");
+        simulation.with_node(n3, |raft, ctx| {
+            raft.term = raft.term.next();
+            raft.campaign_won_for_test(ctx);
+        });
+        let found = rules(&simulation);
+        assert!(found.contains(&"acknowledged_write_lost"), "{found:?}");
+        assert!(found.contains(&"leader_completeness"), "{found:?}");
     }
 }

@@ -285,7 +285,7 @@ fn a_write_on_a_follower_cut_from_its_leader_times_out() {
         r#"{"name": "cut-follower", "seed": 6,
             "cluster": {"sites": {"A": ["n1"], "B": ["n2"], "C": ["n3"]}},
             "steps": [{"at_ms": 2000, "do": "transfer_leader", "node": "n1"},
-                      {"at_ms": 3000, "do": "partition", "groups": [["n1", "n3"], ["n2", "n3"]]},
+                      {"at_ms": 3000, "do": "cut", "from": "n1", "to": "n2"},
                       {"at_ms": 3000, "do": "propose", "value": "e=5", "node": "n2"},
                       {"at_ms": 5000, "do": "propose", "value": "f=6", "node": "n2"}],
             "until_ms": 13000}"#,

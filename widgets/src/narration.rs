@@ -156,6 +156,7 @@ impl Narrator {
                 "partition" => Some("Le réseau est partitionné".to_string()),
                 "heal" => Some("Le réseau est rétabli".to_string()),
                 "isolate" => Some("Un nœud est isolé du réseau".to_string()),
+                "cut" => Some("Un lien est coupé".to_string()),
                 "set_latency" => Some("La latence change".to_string()),
                 _ => None,
             },
