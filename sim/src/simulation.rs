@@ -1232,9 +1232,21 @@ impl Simulation {
         }
     }
 
-    /// The leader, or why there is none.
+    /// The leader a membership change goes to, or why there is none: the leader of the
+    /// newest cluster (after a restore, the operator manages the restored cluster, not
+    /// what may be left of the old one).
     fn leader_for_change(&self) -> Result<NodeId, &'static str> {
-        let leader = self.current_leader().ok_or("no_leader")?;
+        let newest = *self.clusters.keys().next_back().ok_or("no_leader")?;
+        let leader = self
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, node)| {
+                node.up && node.raft.role == RaftRole::Leader && node.raft.cluster == newest
+            })
+            .max_by_key(|(position, node)| (node.raft.term, std::cmp::Reverse(*position)))
+            .map(|(position, _)| NodeId(position as u32))
+            .ok_or("no_leader")?;
         self.nodes[leader.index()].raft.can_propose_conf()?;
         Ok(leader)
     }
@@ -1377,7 +1389,10 @@ impl Simulation {
             // One name is one process here: a member still running in another cluster
             // (left by a restore) must be stopped before its name joins this one.
             let node = &self.nodes[existing.index()];
-            if node.up && node.raft.cluster != cluster {
+            let joining_elsewhere = node.join.as_ref().is_some_and(|plan| {
+                plan.wipe.as_ref().map_or(node.raft.cluster, |w| w.0) != cluster
+            });
+            if (node.up && node.raft.cluster != cluster) || joining_elsewhere {
                 return Err(format!("{name}: member_of_another_cluster"));
             }
         }
