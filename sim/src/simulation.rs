@@ -1547,7 +1547,7 @@ impl Simulation {
             let (voters, started) = self.started_voters(leader, None);
             let after = voters + 1;
             let restoring = started == 1 && after == 2;
-            if !restoring && started < after / 2 + 1 {
+            if !restoring && started < crate::quorum::majority(after) {
                 return Err("not_enough_started_members");
             }
         }
@@ -1566,7 +1566,7 @@ impl Simulation {
             return Ok(());
         }
         let (rest, started) = self.started_voters(leader, Some(target));
-        if started < rest / 2 + 1 {
+        if started < crate::quorum::majority(rest) {
             return Err("not_enough_started_members");
         }
         if target != leader && !self.peer_active_since(leader, target, self.now) {
@@ -1581,7 +1581,7 @@ impl Simulation {
                     || since.is_some_and(|since| self.peer_active_since(leader, voter, since))
             })
             .count();
-        if active.saturating_sub(1) < 1 + (voters.len() - 1) / 2 {
+        if active.saturating_sub(1) < crate::quorum::majority(voters.len() - 1) {
             return Err("unhealthy_cluster");
         }
         Ok(())
@@ -1604,7 +1604,7 @@ impl Simulation {
             return Err("learner_not_ready");
         }
         let (voters, started) = self.started_voters(leader, None);
-        if started + 1 < (voters + 1) / 2 + 1 {
+        if started + 1 < crate::quorum::majority(voters + 1) {
             return Err("not_enough_started_members");
         }
         Ok(())

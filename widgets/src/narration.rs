@@ -172,10 +172,26 @@ impl Narrator {
                 };
                 Some(format!("{} applique : {what} {}", name(*node), name(*member)))
             }
-            TraceKind::Restore { node, .. } => Some(format!(
-                "{} est restauré depuis la sauvegarde (etcdctl snapshot restore) : nouveau cluster à un membre, nouveau journal",
-                name(*node),
-            )),
+            TraceKind::Restore { node, .. } => {
+                // Acknowledged writes newer than the backup are gone with the old cluster.
+                let lost: Vec<String> = simulation
+                    .proposals()
+                    .into_iter()
+                    .filter(|p| p.lost_at_ms == Some(event.at_ms))
+                    .map(|p| p.value)
+                    .collect();
+                let mut text = format!(
+                    "{} est restauré depuis la sauvegarde (etcdctl snapshot restore) : nouveau cluster à un membre, nouveau journal",
+                    name(*node),
+                );
+                if !lost.is_empty() {
+                    text.push_str(&format!(
+                        " ; perdu, car acquitté après la sauvegarde : {}",
+                        lost.join(", ")
+                    ));
+                }
+                Some(text)
+            }
             TraceKind::Snapshot { node, index } => Some(format!(
                 "Snapshot de {} jusqu'à l'index {}",
                 name(*node),
@@ -246,6 +262,30 @@ mod tests {
         assert!(text.contains("tombe en panne"), "{text}");
         assert!(text.contains("ne reçoit plus de heartbeat"), "{text}");
         assert!(text.contains("il est leader au terme 3"), "{text}");
+    }
+
+    #[test]
+    fn an_unanswered_write_and_a_write_lost_by_a_restore_are_told() {
+        let text = captions(
+            r#"{ "cluster": { "sites": { "A": ["n1", "n2", "n3"] } },
+                 "steps": [ { "at_ms": 2000, "do": "propose", "value": "x=1" },
+                            { "at_ms": 2500, "do": "snapshot", "node": "n1" },
+                            { "at_ms": 3000, "do": "propose", "value": "y=2" },
+                            { "at_ms": 4000, "do": "crash", "node": "n2" },
+                            { "at_ms": 4000, "do": "crash", "node": "n3" },
+                            { "at_ms": 4500, "do": "propose", "value": "z=3", "node": "n1" },
+                            { "at_ms": 12000, "do": "restore", "node": "n1" } ],
+                 "until_ms": 13000 }"#,
+        )
+        .join("\n");
+        assert!(
+            text.contains("L'écriture z=3 : issue inconnue (délai dépassé)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("perdu, car acquitté après la sauvegarde : y=2"),
+            "{text}"
+        );
     }
 
     #[test]
