@@ -346,15 +346,17 @@ test("membership: a slide that allows it adds a member on a site and removes one
   await other.context.close();
 
   // Play the scenario to its end: the restored one-member cluster on B grew to three.
+  // etcd refuses a member add until every voter has been connected for 5 s: n5 joined
+  // at 15 s, so go past 20 s first.
   await faster(widget, 4);
   await widget.locator('[data-action="play"]').click();
   const grown = await waitInSim(
     page,
     (root) =>
-      Number(root.dataset.simMs) >= 14500 &&
+      Number(root.dataset.simMs) >= 20500 &&
       root.querySelector('[data-node="n5"]')?.dataset.role === "follower" &&
       root.querySelectorAll('[data-node][data-role="leader"]').length === 1,
-    16000,
+    21000,
   );
   assert.ok(grown, "n3 leads n4 and n5 after the recovery");
   await widget.locator('[data-action="pause"]').click();
