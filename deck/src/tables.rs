@@ -476,8 +476,14 @@ fn lost(count: u64) -> String {
 fn grid_cell(row: &MatrixRow) -> String {
     let mut cell = yes_no(row.writes_accepted).to_string();
     if let (true, Some(ms)) = (row.writes_accepted, row.recovery_ms) {
+        // A grid cell is narrow: whole seconds from 10 s on (`33 s`, not `33,0 s`).
+        let shown = if ms >= 10_000 {
+            format!("{} s", (ms + 500) / 1000)
+        } else {
+            seconds(Some(ms))
+        };
         if ms > 0 {
-            let _ = write!(cell, " ({})", seconds(Some(ms)).replace(' ', "\u{a0}"));
+            let _ = write!(cell, " ({})", shown.replace(' ', "\u{a0}"));
         }
     }
     if row.acknowledged_lost > 0 {

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use sim::ids::NodeId;
-use sim::network::Group;
+use sim::network::{End, Group};
 use sim::scenario::{Action, NodeSelector, Scenario};
 use tokio::sync::mpsc;
 use tokio::task::{JoinHandle, JoinSet};
@@ -91,6 +91,15 @@ pub fn check_expressible(scenario: &Scenario) -> Result<(), RunError> {
                      TCP, which keeps them in order",
                 ))
             }
+            Action::Cut { one_way: true, .. } => {
+                return Err(inexpressible(
+                    format!("$.steps[{position}].one_way"),
+                    "a one-way cut loses messages in one direction only; raftdeck's proxies \
+                     carry TCP connections, and etcd sends over connections opened from \
+                     either end (streams are opened by the receiver), so one direction \
+                     cannot be cut alone",
+                ))
+            }
             _ => {}
         }
     }
@@ -106,10 +115,12 @@ pub struct RunOptions {
 
 /// What the background tasks report to the run loop.
 enum Report {
-    /// `member add` was accepted: start the member with this `--initial-cluster`.
+    /// `member add` was accepted: the member joins with this `--initial-cluster`,
+    /// started now or, when the scenario says `"start": false`, by a later `restart`.
     Added {
         member: u32,
         initial_cluster: String,
+        start: bool,
     },
     /// A removal was accepted.
     Removed { member: u32 },
@@ -223,11 +234,14 @@ impl<'a> Run<'a> {
             Report::Added {
                 member,
                 initial_cluster,
+                start,
             } => {
                 let entry = self.cluster.member_mut(member);
                 entry.launch.initial_cluster = initial_cluster;
                 entry.launch.state = ClusterState::Existing;
-                self.cluster.start(member)?;
+                if start {
+                    self.cluster.start(member)?;
+                }
             }
             Report::Removed { member } => self.cluster.member_mut(member).removed = true,
             Report::Skipped(skip) => self.skipped.push(skip),
@@ -353,6 +367,27 @@ impl<'a> Run<'a> {
                     .update(|network| network.groups = resolved);
             }
             Action::Heal => self.cluster.links.update(|network| network.heal()),
+            Action::Cut { from, to, .. } => {
+                // Two-way only: `check_expressible` refused one-way cuts.
+                let end = |name: &str| {
+                    let name = name.strip_prefix("site:").unwrap_or(name);
+                    self.cluster.site_index(name).map(End::Site).or_else(|| {
+                        self.cluster
+                            .members()
+                            .iter()
+                            .position(|m| m.name == name)
+                            .map(|index| End::Node(NodeId(index as u32)))
+                    })
+                };
+                let (Some(a), Some(b)) = (end(from), end(to)) else {
+                    self.skip(at_ms, step_index, name, "no_match");
+                    return Ok(());
+                };
+                self.cluster.links.update(|network| {
+                    network.directed_cuts.insert((a, b));
+                    network.directed_cuts.insert((b, a));
+                });
+            }
             Action::SetLatency {
                 intra,
                 inter,
@@ -389,9 +424,10 @@ impl<'a> Run<'a> {
                 node,
                 site,
                 learner,
+                start,
             } => {
                 if let Err(reason) = self
-                    .member_add(node, site, *learner, at_ms, step_index)
+                    .member_add(node, site, *learner, *start, at_ms, step_index)
                     .await?
                 {
                     self.skip(at_ms, step_index, name, reason);
@@ -617,6 +653,7 @@ impl<'a> Run<'a> {
         name: &str,
         site: &str,
         learner: bool,
+        start: bool,
         at_ms: u64,
         step: u32,
     ) -> Result<Result<(), String>, RunError> {
@@ -679,6 +716,7 @@ impl<'a> Run<'a> {
                     let _ = reports.send(Report::Added {
                         member,
                         initial_cluster: cluster.join(","),
+                        start,
                     });
                 }
                 Err(error) => {

@@ -794,6 +794,7 @@ fn log_markup(log: &[EntryView], commit_index: u64, x: f64, cy: f64, slots: usiz
         let label = match entry.kind {
             sim::view::EntryKind::Noop => "∅".to_owned(),
             sim::view::EntryKind::Conf => "⚙".to_owned(),
+            sim::view::EntryKind::Snapshot => "▣".to_owned(),
             sim::view::EntryKind::Value => entry.term.to_string(),
         };
         let _ = write!(
@@ -821,12 +822,20 @@ fn committed_markup(nodes: &[NodeView], geometry: &Geometry, stage_height: f64) 
     let Some(best) = nodes.iter().max_by_key(|node| node.commit_index) else {
         return String::new();
     };
+    // A restored snapshot holds several values: list them one by one.
     let values: Vec<&str> = best
         .log
         .iter()
         .filter(|entry| entry.index <= best.commit_index)
-        .filter(|entry| entry.kind == sim::view::EntryKind::Value)
-        .filter_map(|entry| entry.value.as_deref())
+        .filter_map(|entry| match entry.kind {
+            sim::view::EntryKind::Value => entry.value.as_deref().map(|value| vec![value]),
+            sim::view::EntryKind::Snapshot => entry
+                .value
+                .as_deref()
+                .map(|values| values.split(", ").filter(|v| !v.is_empty()).collect()),
+            _ => None,
+        })
+        .flatten()
         .collect();
     let room = ((stage_height - 110.0) / 26.0).floor().max(1.0) as usize;
     let shown = &values[values.len().saturating_sub(room)..];

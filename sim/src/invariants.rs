@@ -4,6 +4,14 @@
 //! costs a map look-up per entry, so it runs after every event, in tests and live in the
 //! browser. [`check_logs`] is the brute-force pairwise comparison, for tests.
 //!
+//! Beyond the paper's five properties it checks what a client relies on: a write
+//! acknowledged to its client is never lost (`acknowledged_write_lost`, the moment a
+//! node commits something else at its index or a leader is elected without it), and a
+//! write reported failed never commits (`failed_write_committed`, reported by the
+//! simulation). Leader Append-Only is checked on the whole log of every leader after
+//! every event that touches it, and remembered per (cluster, term), so a leader's log
+//! cannot shrink behind the checker's back, across a restart included.
+//!
 //! Log Matching is checked through an equivalent local property: within a cluster, an
 //! (index, term) pair must always denote the same entry preceded by the same term; by
 //! induction on the index, two logs sharing an (index, term) then share the whole prefix.
@@ -22,7 +30,8 @@ pub struct Violation {
     /// When it was detected.
     pub at_ms: u64,
     /// Which property (`election_safety`, `leader_append_only`, `log_matching`,
-    /// `leader_completeness`, `state_machine_safety`, `acknowledged_write_lost`).
+    /// `leader_completeness`, `state_machine_safety`, `acknowledged_write_lost`,
+    /// `failed_write_committed`).
     pub rule: &'static str,
     /// Details.
     pub detail: String,
@@ -33,6 +42,13 @@ pub fn fingerprint(data: &EntryData) -> u64 {
     match data {
         EntryData::Empty => 1,
         EntryData::Value { proposal, .. } => (2 << 56) ^ proposal,
+        EntryData::Snapshot(values) => {
+            let mut hash = crate::FNV_OFFSET;
+            for (proposal, _) in values.iter() {
+                hash = crate::fnv1a(&proposal.to_le_bytes(), hash);
+            }
+            (4 << 56) ^ (hash >> 8)
+        }
         EntryData::Conf(change) => {
             let (kind, node) = match change {
                 ConfChange::AddVoter(node) => (1, node),
@@ -67,6 +83,11 @@ pub struct Checker {
     committed: BTreeMap<ClusterId, Vec<CommittedEntry>>,
     /// Log Matching: (cluster, index, term) → (fingerprint, term of the previous entry).
     entries: BTreeMap<(ClusterId, LogIndex, Term), (u64, Term)>,
+    /// Leader Append-Only: per (cluster, term), the leader's last entry as last seen
+    /// (index, term, fingerprint); its log must still hold it the next time it leads.
+    leader_logs: BTreeMap<(ClusterId, Term), (LogIndex, Term, u64)>,
+    /// Writes acknowledged to their client: (cluster, index) → (term, fingerprint, value).
+    acknowledged: BTreeMap<(ClusterId, LogIndex), (Term, u64, String)>,
     /// What was found.
     pub violations: Vec<Violation>,
 }
@@ -78,6 +99,61 @@ impl Checker {
             rule,
             detail,
         });
+    }
+
+    /// Records a violation found outside the checker (client outcomes, see
+    /// `Simulation`).
+    pub fn report(&mut self, at_ms: u64, rule: &'static str, detail: String) {
+        self.violation(at_ms, rule, detail);
+    }
+
+    /// After any event that touched `node`: while it leads (`leading`), its log only
+    /// grows (Leader Append-Only): it must still hold the last entry it had as leader of
+    /// this term, exactly.
+    pub fn observe_leader_log(
+        &mut self,
+        at_ms: u64,
+        node: &str,
+        leading: Option<(ClusterId, Term)>,
+        log: &RaftLog,
+    ) {
+        let Some((cluster, term)) = leading else {
+            return;
+        };
+        if let Some(&(index, entry_term, print)) = self.leader_logs.get(&(cluster, term)) {
+            let kept = index.0 == 0
+                || log.entry(index).is_some_and(|entry| {
+                    entry.term == entry_term && fingerprint(&entry.data) == print
+                });
+            if !kept {
+                let detail = format!(
+                    "leader {node} of term {} no longer holds its entry {}",
+                    term.0, index.0
+                );
+                self.violation(at_ms, "leader_append_only", detail);
+            }
+        }
+        let last = log.last_index();
+        let record = match log.entry(last) {
+            Some(entry) => (last, entry.term, fingerprint(&entry.data)),
+            None => (LogIndex(0), Term(0), 0),
+        };
+        self.leader_logs.insert((cluster, term), record);
+    }
+
+    /// A write was acknowledged to its client: it sits at `index` of `cluster` with this
+    /// term and payload, and must stay there.
+    pub fn on_acknowledged(
+        &mut self,
+        cluster: ClusterId,
+        index: LogIndex,
+        term: Term,
+        print: u64,
+        value: &str,
+    ) {
+        self.acknowledged
+            .entry((cluster, index))
+            .or_insert((term, print, value.to_string()));
     }
 
     /// A node became leader: one leader per term, and it holds every committed entry.
@@ -116,6 +192,23 @@ impl Checker {
                 self.violation(at_ms, "leader_completeness", detail);
                 break;
             }
+        }
+        // A leader without an acknowledged write will overwrite it: lost from now on.
+        let missing = self
+            .acknowledged
+            .range((cluster, LogIndex(0))..=(cluster, LogIndex(u64::MAX)))
+            .find(|((_, index), (entry_term, print, _))| {
+                !log.entry(*index).is_some_and(|entry| {
+                    entry.term == *entry_term && fingerprint(&entry.data) == *print
+                })
+            })
+            .map(|((_, index), (_, _, value))| (*index, value.clone()));
+        if let Some((index, value)) = missing {
+            let detail = format!(
+                "{node} elected in term {} without the acknowledged write {value} (index {})",
+                term.0, index.0
+            );
+            self.violation(at_ms, "acknowledged_write_lost", detail);
         }
     }
 
@@ -198,6 +291,19 @@ impl Checker {
                 print: fingerprint(&entry.data),
                 committed_in: node_term,
             };
+            if let Some((term, print, value)) = self.acknowledged.get(&(cluster, index)) {
+                if (*term, *print) != (here.term, here.print) {
+                    let detail = format!(
+                        "{node} committed another entry at {} over the acknowledged write {value}",
+                        index.0
+                    );
+                    self.violations.push(Violation {
+                        at_ms,
+                        rule: "acknowledged_write_lost",
+                        detail,
+                    });
+                }
+            }
             let slot = raw as usize - 1;
             if slot < committed.len() {
                 if (committed[slot].term, committed[slot].print) != (here.term, here.print) {

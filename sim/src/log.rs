@@ -23,6 +23,12 @@ pub enum EntryData {
     },
     /// A single-member configuration change (etcd's v1 `ConfChange`).
     Conf(ConfChange),
+    /// The state restored from a backup (`etcdctl snapshot restore`): the client values
+    /// the key-value store held when the snapshot was saved, as (proposal, value) in
+    /// commit order. It opens a restored cluster's log (etcd's snapshot at index 1,
+    /// term 1); a member joining that cluster receives it like any entry, where etcd
+    /// would send the snapshot.
+    Snapshot(Arc<[(u64, Arc<str>)]>),
 }
 
 /// One log entry.

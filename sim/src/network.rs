@@ -19,6 +19,24 @@ pub struct Group {
     pub nodes: BTreeSet<NodeId>,
 }
 
+/// One end of a directed cut: a node, or every node of a site.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum End {
+    /// A node.
+    Node(NodeId),
+    /// A site, by index.
+    Site(u32),
+}
+
+impl End {
+    fn covers(self, node: NodeId, site: u32) -> bool {
+        match self {
+            End::Node(id) => id == node,
+            End::Site(index) => index == site,
+        }
+    }
+}
+
 /// State of the network.
 #[derive(Clone, Debug)]
 pub struct Network {
@@ -37,6 +55,9 @@ pub struct Network {
     /// Links between two sites (smaller index first) cut one by one, as a widget's click
     /// does; unlike `groups` this can cut A–B while A–C and B–C stay up.
     pub cut_links: BTreeSet<(u32, u32)>,
+    /// Directed cuts (the `cut` action): messages from the first end to the second are
+    /// lost. A two-way cut is two entries.
+    pub directed_cuts: BTreeSet<(End, End)>,
     /// Share of messages lost.
     pub drop_rate: f64,
     /// Share of messages delivered twice.
@@ -69,6 +90,7 @@ impl Network {
             groups: Vec::new(),
             isolated: BTreeSet::new(),
             cut_links: BTreeSet::new(),
+            directed_cuts: BTreeSet::new(),
             drop_rate: 0.0,
             duplicate_rate: 0.0,
             reorder_ms: 0,
@@ -98,8 +120,21 @@ impl Network {
             .unwrap_or(self.groups.len())
     }
 
-    /// Whether `a` (in site `a_site`) and `b` can currently exchange messages.
+    /// Whether `a` (in site `a_site`) and `b` can currently exchange messages both ways.
     pub fn connected(&self, a: NodeId, a_site: u32, b: NodeId, b_site: u32) -> bool {
+        self.reaches(a, a_site, b, b_site) && self.reaches(b, b_site, a, a_site)
+    }
+
+    /// Whether a message from `from` (in site `from_site`) to `to` arrives now.
+    pub fn reaches(&self, from: NodeId, from_site: u32, to: NodeId, to_site: u32) -> bool {
+        let cut = self
+            .directed_cuts
+            .iter()
+            .any(|(a, b)| a.covers(from, from_site) && b.covers(to, to_site));
+        !cut && self.undirected(from, from_site, to, to_site)
+    }
+
+    fn undirected(&self, a: NodeId, a_site: u32, b: NodeId, b_site: u32) -> bool {
         if self.isolated.contains(&a) || self.isolated.contains(&b) {
             return false;
         }
@@ -119,6 +154,10 @@ impl Network {
         if a != b && self.cut_links.contains(&(a.min(b), a.max(b))) {
             return false;
         }
+        let site_cut = |x: u32, y: u32| self.directed_cuts.contains(&(End::Site(x), End::Site(y)));
+        if a != b && (site_cut(a, b) || site_cut(b, a)) {
+            return false;
+        }
         if self.groups.is_empty() {
             return true;
         }
@@ -131,11 +170,12 @@ impl Network {
         group(a) == group(b)
     }
 
-    /// Removes every partition and isolation.
+    /// Removes every partition, isolation and cut.
     pub fn heal(&mut self) {
         self.groups.clear();
         self.isolated.clear();
         self.cut_links.clear();
+        self.directed_cuts.clear();
     }
 
     /// Decides when a message sent now from `from` to `to` arrives and whether it is
@@ -226,6 +266,20 @@ mod tests {
             assert!(delivery.at_ms >= now + 5);
             last = delivery.at_ms;
         }
+    }
+
+    #[test]
+    fn a_one_way_cut_drops_one_direction_only() {
+        let mut network = Network::new(1, 10, 0);
+        let (a, b, c) = ((NodeId(0), 0), (NodeId(1), 1), (NodeId(2), 1));
+        network.directed_cuts.insert((End::Node(a.0), End::Site(1)));
+        assert!(!network.reaches(a.0, a.1, b.0, b.1));
+        assert!(!network.reaches(a.0, a.1, c.0, c.1));
+        assert!(network.reaches(b.0, b.1, a.0, a.1));
+        assert!(!network.connected(a.0, a.1, b.0, b.1));
+        assert!(network.connected(b.0, b.1, c.0, c.1));
+        network.heal();
+        assert!(network.connected(a.0, a.1, b.0, b.1));
     }
 
     #[test]

@@ -2,8 +2,16 @@
 //!
 //! The node knows nothing of the network or of real time: it is called with the current
 //! simulated time, a message or a timer, and it writes the messages to send and notes of
-//! what changed into a [`Ctx`]. Timers are deadlines the node exposes
-//! ([`Raft::election_deadline`], [`Raft::heartbeat_deadline`]); the simulation fires them.
+//! what changed into a [`Ctx`].
+//!
+//! Time reaches the node as etcd's does, in ticks of one heartbeat interval: each member
+//! runs its own ticker (started at an arbitrary point of the interval when the process
+//! starts), the election timeout is a number of ticks (`election_ms / heartbeat_ms`,
+//! etcd's `ElectionTicks`), randomized per term to an integer in
+//! `[ElectionTicks, 2 × ElectionTicks)`, and a leader heartbeats on every tick. Ticks are
+//! processed lazily: [`Raft::catch_up`] runs every tick due by `ctx.now` before anything
+//! else happens to the node, and [`Raft::next_event_ms`] tells the simulation when the
+//! next tick that does something (campaign, heartbeat, CheckQuorum) falls.
 //!
 //! etcd specifics reproduced here: PreVote (`--pre-vote`, default on since 3.5),
 //! CheckQuorum (always on in etcd's server) with its lease that makes a node that heard a
@@ -31,15 +39,24 @@ const MAX_ENTRIES_PER_APPEND: usize = 64;
 /// Timing and protocol switches, shared by every node of a simulation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RaftConfig {
-    /// Heartbeat interval (etcd `--heartbeat-interval`, default 100 ms).
+    /// Heartbeat interval (etcd `--heartbeat-interval`, default 100 ms): the tick.
     pub heartbeat_ms: u64,
-    /// Election timeout (etcd `--election-timeout`, default 1000 ms); each node waits a
-    /// random time in `[election_ms, 2 × election_ms)` before campaigning.
+    /// Election timeout (etcd `--election-timeout`, default 1000 ms), counted in whole
+    /// ticks ([`RaftConfig::election_ticks`]); each node waits a random whole number of
+    /// ticks in `[ElectionTicks, 2 × ElectionTicks)` before campaigning.
     pub election_ms: u64,
     /// PreVote (thesis §9.6).
     pub pre_vote: bool,
     /// CheckQuorum: leader steps down without a quorum; followers honour the lease.
     pub check_quorum: bool,
+}
+
+impl RaftConfig {
+    /// etcd's `ElectionTicks`: the election timeout in heartbeat ticks (integer division,
+    /// as etcd computes it from its flags), at least one.
+    pub fn election_ticks(&self) -> u64 {
+        (self.election_ms / self.heartbeat_ms.max(1)).max(1)
+    }
 }
 
 impl Default for RaftConfig {
@@ -79,7 +96,7 @@ pub enum DropReason {
     Transferring,
 }
 
-/// Which timer fired.
+/// Which timer fired (a tick that did something).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TimerKind {
@@ -88,6 +105,10 @@ pub enum TimerKind {
     /// Leaders: send heartbeats.
     Heartbeat,
 }
+
+/// Most ticks [`Raft::catch_up`] runs in one call. A node idle for longer (a simulated
+/// day at 1 ms ticks) has nothing left to do on the skipped ticks: its counters saturate.
+const MAX_CATCH_UP_TICKS: u64 = 1_000_000;
 
 /// Something that changed inside a node during one call, for the simulation to trace,
 /// check and account.
@@ -141,9 +162,17 @@ pub enum Note {
         proposal: u64,
         /// Why.
         reason: DropReason,
+        /// Dropped by a node it was forwarded to: the node the client talks to never
+        /// hears of it (etcd returns nothing; the client waits for its timeout).
+        forwarded: bool,
     },
     /// A leader stepped down because it had not heard from a quorum (CheckQuorum).
     CheckQuorumStepDown,
+    /// A tick did something: an election timeout, a heartbeat or a CheckQuorum round.
+    Timer(TimerKind),
+    /// The election clock was moved forward by this many ticks (etcd's initial election
+    /// tick advance at process start).
+    TicksAdvanced(u64),
 }
 
 /// Everything a node needs from its surroundings during one call.
@@ -182,18 +211,31 @@ pub struct Raft {
     /// Configuration changes at or below this index are not applied: they belong to the
     /// history before a restore, whose membership was replaced by the restored one.
     pub conf_base: LogIndex,
+    /// A member joining an existing cluster that has not yet applied its own addition:
+    /// like etcd's new member, whose configuration is empty until the leader's log or
+    /// snapshot reaches it, it never campaigns meanwhile (even when its name was a
+    /// voter of the cluster's first configuration).
+    pub joining: bool,
 
     // --- Volatile state: reset by a crash.
     /// Current role.
     pub role: RaftRole,
     /// Leader known for `term`.
     pub leader: Option<NodeId>,
-    /// Last reset of the election timer (etcd's `electionElapsed = 0`).
+    /// Ticks since the election timer was last reset (etcd's `electionElapsed`; for a
+    /// leader, ticks since the last CheckQuorum round).
+    pub election_elapsed: u64,
+    /// Leader: ticks since the last heartbeat (etcd's `heartbeatElapsed`).
+    heartbeat_elapsed: u64,
+    /// This term's randomized election timeout in ticks, in
+    /// `[ElectionTicks, 2 × ElectionTicks)`.
+    pub randomized_election_ticks: u64,
+    /// When the election timer was last reset (ms), for drawing the timer only.
     pub election_reset_at: u64,
-    /// This term's randomized election timeout, in `[election_ms, 2 × election_ms)`.
-    pub randomized_election_ms: u64,
-    /// Leader: next heartbeat.
-    heartbeat_due: u64,
+    /// When this node's ticker fires next (ms); meaningless while not `ticking`.
+    next_tick_ms: u64,
+    /// The process runs and its ticker with it (false once crashed, until restarted).
+    ticking: bool,
     /// Candidates: voters that granted (pre-)votes.
     pub votes_granted: BTreeSet<NodeId>,
     /// Candidates: voters that refused.
@@ -207,7 +249,8 @@ pub struct Raft {
 }
 
 impl Raft {
-    /// A node at term 0 with an empty log, member of `cluster` with `members` known.
+    /// A node at term 0 with an empty log, member of `cluster` with `members` known, its
+    /// ticker started at `now` (see [`Raft::start_clock`]).
     pub fn new(
         id: NodeId,
         config: RaftConfig,
@@ -226,11 +269,15 @@ impl Raft {
             members,
             cluster,
             conf_base: LogIndex(0),
+            joining: false,
             role: RaftRole::Follower,
             leader: None,
+            election_elapsed: 0,
+            heartbeat_elapsed: 0,
+            randomized_election_ticks: config.election_ticks(),
             election_reset_at: now,
-            randomized_election_ms: config.election_ms,
-            heartbeat_due: now,
+            next_tick_ms: now,
+            ticking: false,
             votes_granted: BTreeSet::new(),
             votes_refused: BTreeSet::new(),
             progress: BTreeMap::new(),
@@ -238,39 +285,153 @@ impl Raft {
             transferee: None,
         };
         raft.reset(now, rng);
+        raft.start_clock(now, rng);
         raft
+    }
+
+    /// Starts this process's ticker at `now`: the first tick falls at an arbitrary point
+    /// of the next heartbeat interval (processes start independently), in
+    /// `(now, now + heartbeat_ms]`.
+    pub fn start_clock(&mut self, now: u64, rng: &mut Rng) {
+        let interval = self.config.heartbeat_ms.max(1);
+        self.next_tick_ms = now + 1 + rng.below(interval);
+        self.ticking = true;
+    }
+
+    /// Runs every tick due at or before `ctx.now` (etcd's ticker firing while the node
+    /// was otherwise idle). The simulation calls it before anything else happens to the
+    /// node, so counters and timeouts are current.
+    pub fn catch_up(&mut self, ctx: &mut Ctx<'_>) {
+        if !self.ticking {
+            return;
+        }
+        let interval = self.config.heartbeat_ms.max(1);
+        let mut ran = 0;
+        while self.next_tick_ms <= ctx.now {
+            self.next_tick_ms += interval;
+            ran += 1;
+            if ran > MAX_CATCH_UP_TICKS {
+                // Nothing happens on the remaining idle ticks but counting: skip them.
+                let behind = (ctx.now - self.next_tick_ms) / interval + 1;
+                self.next_tick_ms += behind * interval;
+                self.election_elapsed = self.election_elapsed.saturating_add(behind);
+                break;
+            }
+            self.tick(ctx);
+        }
+    }
+
+    /// One tick (etcd's `tickElection` or `tickHeartbeat`).
+    fn tick(&mut self, ctx: &mut Ctx<'_>) {
+        if self.role == RaftRole::Leader {
+            self.tick_heartbeat(ctx);
+        } else {
+            self.tick_election(ctx);
+        }
+    }
+
+    fn tick_election(&mut self, ctx: &mut Ctx<'_>) {
+        self.election_elapsed += 1;
+        if self.promotable() && self.election_elapsed >= self.randomized_election_ticks {
+            self.election_elapsed = 0;
+            ctx.notes.push(Note::Timer(TimerKind::Election));
+            self.campaign(ctx, self.config.pre_vote, false);
+        }
+    }
+
+    fn tick_heartbeat(&mut self, ctx: &mut Ctx<'_>) {
+        self.heartbeat_elapsed += 1;
+        self.election_elapsed += 1;
+        if self.election_elapsed >= self.config.election_ticks() {
+            self.election_elapsed = 0;
+            if self.config.check_quorum {
+                ctx.notes.push(Note::Timer(TimerKind::Election));
+                if !self.quorum_active() {
+                    let term = self.term;
+                    ctx.notes.push(Note::CheckQuorumStepDown);
+                    self.become_follower(ctx, term, None);
+                    return;
+                }
+                for (&id, progress) in self.progress.iter_mut() {
+                    if id != self.id {
+                        progress.recent_active = false;
+                    }
+                }
+            }
+            // A transfer that did not finish within an election timeout is abandoned.
+            self.transferee = None;
+        }
+        // etcd's server sets HeartbeatTick to 1: a heartbeat on every tick.
+        if self.heartbeat_elapsed >= 1 {
+            self.heartbeat_elapsed = 0;
+            ctx.notes.push(Note::Timer(TimerKind::Heartbeat));
+            self.broadcast_heartbeat(ctx);
+        }
+    }
+
+    /// etcd's initial election tick advance (`advanceTicks`): `ticks` extra ticks at
+    /// once, as etcd does at process start so that a fresh member does not wait a whole
+    /// election timeout for a leader that does not exist yet.
+    pub fn advance_ticks(&mut self, ctx: &mut Ctx<'_>, ticks: u64) {
+        if !self.ticking {
+            return;
+        }
+        ctx.notes.push(Note::TicksAdvanced(ticks));
+        for _ in 0..ticks {
+            self.tick(ctx);
+        }
+    }
+
+    /// The time of the `n`-th tick from now (`n` ≥ 1).
+    fn tick_time(&self, n: u64) -> u64 {
+        self.next_tick_ms + n.saturating_sub(1) * self.config.heartbeat_ms.max(1)
+    }
+
+    /// When the next tick that does something falls: every tick for a leader (it
+    /// heartbeats on each), the election timeout for a voter; `None` for a node that
+    /// never campaigns or is not running.
+    pub fn next_event_ms(&self) -> Option<u64> {
+        if !self.ticking {
+            return None;
+        }
+        match self.role {
+            RaftRole::Leader => Some(self.next_tick_ms),
+            _ => self.election_deadline(),
+        }
     }
 
     /// Whether this node may campaign (etcd's `promotable`: a voter of its own config).
     pub fn promotable(&self) -> bool {
-        self.members.is_voter(self.id)
+        !self.joining && self.members.is_voter(self.id)
     }
 
-    /// When the election timer fires (leaders: the next CheckQuorum round); `None` when
-    /// this node never campaigns (learners, nodes not yet in their configuration).
+    /// When the election timer fires (leaders: the next CheckQuorum round), on a tick;
+    /// `None` when this node never campaigns (learners, nodes not yet in their
+    /// configuration).
     pub fn election_deadline(&self) -> Option<u64> {
-        match self.role {
-            RaftRole::Leader => Some(self.election_reset_at + self.config.election_ms),
-            _ if self.promotable() => Some(self.election_reset_at + self.randomized_election_ms),
-            _ => None,
-        }
+        let timeout = match self.role {
+            RaftRole::Leader => self.config.election_ticks(),
+            _ if self.promotable() => self.randomized_election_ticks,
+            _ => return None,
+        };
+        Some(self.tick_time(timeout.saturating_sub(self.election_elapsed).max(1)))
     }
 
-    /// When the leader sends its next heartbeats.
-    pub fn heartbeat_deadline(&self) -> Option<u64> {
-        (self.role == RaftRole::Leader).then_some(self.heartbeat_due)
-    }
-
-    /// The deadline of `kind`.
-    pub fn deadline(&self, kind: TimerKind) -> Option<u64> {
-        match kind {
-            TimerKind::Election => self.election_deadline(),
-            TimerKind::Heartbeat => self.heartbeat_deadline(),
-        }
+    /// When the election timer was (virtually) started, for drawing it: the deadline
+    /// minus the whole timeout, so a timer moved forward shows as already partly run.
+    pub fn election_started_ms(&self) -> Option<u64> {
+        let deadline = self.election_deadline()?;
+        let timeout = match self.role {
+            RaftRole::Leader => self.config.election_ticks(),
+            _ => self.randomized_election_ticks,
+        };
+        let span = timeout * self.config.heartbeat_ms.max(1);
+        Some(deadline.saturating_sub(span))
     }
 
     /// Crash: forget every volatile field. Term, vote, log, commit and membership stay.
     pub fn crash(&mut self) {
+        self.ticking = false;
         self.role = RaftRole::Follower;
         self.leader = None;
         self.votes_granted.clear();
@@ -280,21 +441,27 @@ impl Raft {
         self.pending_conf = LogIndex(0);
     }
 
-    /// Restart after a crash: a follower of its persisted term, no leader known.
+    /// Restart after a crash: a follower of its persisted term, no leader known, its
+    /// ticker started afresh.
     pub fn restart(&mut self, ctx: &mut Ctx<'_>) {
         self.crash();
         self.reset(ctx.now, ctx.rng);
+        self.start_clock(ctx.now, ctx.rng);
         ctx.notes.push(Note::Role {
             role: self.role,
             term: self.term,
         });
     }
 
-    /// etcd's `reset`: new randomized timeout, timer restarted, volatile leader state cleared.
+    /// etcd's `reset`: new randomized timeout, timers restarted, volatile leader state
+    /// cleared.
     fn reset(&mut self, now: u64, rng: &mut Rng) {
         self.leader = None;
+        self.election_elapsed = 0;
+        self.heartbeat_elapsed = 0;
         self.election_reset_at = now;
-        self.randomized_election_ms = self.config.election_ms + rng.below(self.config.election_ms);
+        let ticks = self.config.election_ticks();
+        self.randomized_election_ticks = ticks + rng.below(ticks);
         self.votes_granted.clear();
         self.votes_refused.clear();
         self.progress.clear();
@@ -321,11 +488,12 @@ impl Raft {
     fn become_pre_candidate(&mut self, ctx: &mut Ctx<'_>) {
         // PreVote: neither the term nor the vote change, so a node that cannot win
         // (isolated, log behind) disturbs nobody.
+        // Nor are the timers reset (etcd's becomePreCandidate does not call reset): the
+        // tick that started the campaign has already zeroed the elapsed count.
         self.votes_granted.clear();
         self.votes_refused.clear();
         self.leader = None;
         self.role = RaftRole::PreCandidate;
-        self.election_reset_at = ctx.now;
         ctx.notes.push(Note::Role {
             role: self.role,
             term: self.term,
@@ -347,7 +515,6 @@ impl Raft {
         self.reset(ctx.now, ctx.rng);
         self.role = RaftRole::Leader;
         self.leader = Some(self.id);
-        self.heartbeat_due = ctx.now + self.config.heartbeat_ms;
         let last = self.log.last_index();
         for member in self.members.members() {
             self.progress.insert(member, Progress::new(last));
@@ -362,6 +529,13 @@ impl Raft {
         // The empty entry of a new leader: committing it commits, indirectly, every
         // entry of earlier terms (§5.4.2, §8).
         self.append_own(ctx, EntryData::Empty);
+    }
+
+    /// Test hook: becomes leader of the current term without an election.
+    #[cfg(test)]
+    pub(crate) fn campaign_won_for_test(&mut self, ctx: &mut Ctx<'_>) {
+        self.role = RaftRole::Candidate;
+        self.become_leader(ctx);
     }
 
     /// Leader: appends one of its own entries and starts replicating it.
@@ -457,38 +631,6 @@ impl Raft {
         }
     }
 
-    /// A timer of this node fired at `ctx.now`.
-    pub fn on_timer(&mut self, ctx: &mut Ctx<'_>, kind: TimerKind) {
-        match (kind, self.role) {
-            (TimerKind::Heartbeat, RaftRole::Leader) => {
-                self.heartbeat_due = ctx.now + self.config.heartbeat_ms;
-                self.broadcast_heartbeat(ctx);
-            }
-            (TimerKind::Heartbeat, _) => {}
-            (TimerKind::Election, RaftRole::Leader) => {
-                self.election_reset_at = ctx.now;
-                if self.config.check_quorum && !self.quorum_active() {
-                    let term = self.term;
-                    ctx.notes.push(Note::CheckQuorumStepDown);
-                    self.become_follower(ctx, term, None);
-                    return;
-                }
-                for (&id, progress) in self.progress.iter_mut() {
-                    if id != self.id {
-                        progress.recent_active = false;
-                    }
-                }
-                // A transfer that did not finish within an election timeout is abandoned.
-                self.transferee = None;
-            }
-            (TimerKind::Election, _) => {
-                if self.promotable() {
-                    self.campaign(ctx, self.config.pre_vote, false);
-                }
-            }
-        }
-    }
-
     /// CheckQuorum: did a majority of voters (self included) talk to us this round?
     fn quorum_active(&self) -> bool {
         let active: BTreeSet<NodeId> = self
@@ -500,15 +642,33 @@ impl Raft {
         quorum::vote_result(&self.members.voters, &active, &BTreeSet::new()) == VoteResult::Won
     }
 
-    /// A client proposal arriving at this node (directly or forwarded).
+    /// A client proposal reaching this node from its client. etcd's server only hands a
+    /// proposal to Raft once the node knows a leader (the simulation queues it until
+    /// then), so the no-leader case is a fallback.
     pub fn propose(&mut self, ctx: &mut Ctx<'_>, proposal: u64, value: Arc<str>) {
+        self.handle_proposal(ctx, proposal, value, false);
+    }
+
+    /// etcd's `MsgProp` handling, for a proposal from this node's client or forwarded by
+    /// another member: a leader appends it (or drops it during a transfer), a follower
+    /// forwards it to its leader, again if need be (stepFollower), a node without a
+    /// leader drops it.
+    fn handle_proposal(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        proposal: u64,
+        value: Arc<str>,
+        forwarded: bool,
+    ) {
+        let dropped = |reason| Note::ProposalDropped {
+            proposal,
+            reason,
+            forwarded,
+        };
         match self.role {
             RaftRole::Leader => {
                 if self.transferee.is_some() {
-                    ctx.notes.push(Note::ProposalDropped {
-                        proposal,
-                        reason: DropReason::Transferring,
-                    });
+                    ctx.notes.push(dropped(DropReason::Transferring));
                     return;
                 }
                 let index = self.append_own(ctx, EntryData::Value { proposal, value });
@@ -518,15 +678,16 @@ impl Raft {
                 Some(leader) => {
                     self.send(ctx, leader, self.term, Body::Propose { proposal, value })
                 }
-                None => ctx.notes.push(Note::ProposalDropped {
-                    proposal,
-                    reason: DropReason::NoLeader,
-                }),
+                None => ctx.notes.push(dropped(DropReason::NoLeader)),
             },
-            RaftRole::PreCandidate | RaftRole::Candidate => ctx.notes.push(Note::ProposalDropped {
-                proposal,
-                reason: DropReason::NoLeader,
-            }),
+            RaftRole::PreCandidate | RaftRole::Candidate => {
+                let reason = if forwarded {
+                    DropReason::NotLeader
+                } else {
+                    DropReason::NoLeader
+                };
+                ctx.notes.push(dropped(reason));
+            }
         }
     }
 
@@ -573,7 +734,8 @@ impl Raft {
             return Err("not_a_voter");
         }
         self.transferee = Some(target);
-        // The transfer must finish within an election timeout.
+        // The transfer must finish within an election timeout (etcd resets the count).
+        self.election_elapsed = 0;
         self.election_reset_at = ctx.now;
         let caught_up =
             self.progress.get(&target).map(|p| p.matched) == Some(self.log.last_index());
@@ -591,16 +753,9 @@ impl Raft {
             return;
         }
         if let Body::Propose { proposal, value } = message.body {
-            if self.role == RaftRole::Leader {
-                self.propose(ctx, proposal, value);
-            } else {
-                // A forwarded proposal reaching a node that is no longer leader is dropped
-                // (etcd does not forward twice).
-                ctx.notes.push(Note::ProposalDropped {
-                    proposal,
-                    reason: DropReason::NotLeader,
-                });
-            }
+            // A forwarded proposal carries no term (etcd's MsgProp is a local message):
+            // the receiver appends it, forwards it again or drops it, by its own role.
+            self.handle_proposal(ctx, proposal, value, true);
             return;
         }
         if message.term > self.term {
@@ -611,7 +766,7 @@ impl Raft {
                 // and a rejoining node must not depose it.
                 let in_lease = self.config.check_quorum
                     && self.leader.is_some()
-                    && ctx.now.saturating_sub(self.election_reset_at) < self.config.election_ms;
+                    && self.election_elapsed < self.config.election_ticks();
                 if in_lease && !transfer {
                     return;
                 }
@@ -680,6 +835,7 @@ impl Raft {
                     };
                     self.send(ctx, message.from, message.term, body);
                     if !pre_vote {
+                        self.election_elapsed = 0;
                         self.election_reset_at = ctx.now;
                         self.vote = Some(message.from);
                     }
@@ -703,11 +859,13 @@ impl Raft {
     fn step_follower(&mut self, ctx: &mut Ctx<'_>, message: Message) {
         match message.body {
             Body::Append { .. } => {
+                self.election_elapsed = 0;
                 self.election_reset_at = ctx.now;
                 self.leader = Some(message.from);
                 self.handle_append(ctx, message);
             }
             Body::Heartbeat { commit } => {
+                self.election_elapsed = 0;
                 self.election_reset_at = ctx.now;
                 self.leader = Some(message.from);
                 self.commit_to(ctx, commit);
@@ -755,7 +913,6 @@ impl Raft {
         let Some(progress) = self.progress.get_mut(&from) else {
             return;
         };
-        progress.recent_active = true;
         match message.body {
             Body::AppendResp {
                 index,
@@ -763,6 +920,9 @@ impl Raft {
                 hint_index,
                 hint_term,
             } => {
+                // Only answers to appends and heartbeats prove the follower hears us now
+                // (etcd's RecentActive); a late vote answer does not.
+                progress.recent_active = true;
                 if reject {
                     let probe = if hint_term.0 > 0 {
                         self.log.find_conflict_by_term(hint_index, hint_term).0
@@ -790,6 +950,7 @@ impl Raft {
                 }
             }
             Body::HeartbeatResp => {
+                progress.recent_active = true;
                 progress.probe_sent = false;
                 if progress.matched < self.log.last_index() {
                     self.send_append(ctx, from);
@@ -977,6 +1138,11 @@ impl Raft {
 
     fn apply_conf(&mut self, ctx: &mut Ctx<'_>, change: ConfChange, index: LogIndex) {
         self.members.apply(change);
+        if let ConfChange::AddVoter(node) | ConfChange::AddLearner(node) = change {
+            if node == self.id {
+                self.joining = false;
+            }
+        }
         ctx.notes.push(Note::ConfApplied { change, index });
         if self.role != RaftRole::Leader {
             return;
@@ -1003,16 +1169,28 @@ impl Raft {
         }
     }
 
-    /// Restore from a snapshot (etcdutl snapshot restore / --force-new-cluster): keep the
-    /// committed entries, become the only member of a new cluster.
-    pub fn restore(&mut self, ctx: &mut Ctx<'_>, cluster: ClusterId, entries: Vec<Entry>) {
-        self.log = RaftLog::from_entries(entries);
-        self.commit = self.log.last_index();
+    /// Restore from a backup (`etcdctl snapshot restore`): a new logical cluster with
+    /// this node as its only member, whose Raft state starts over as etcd writes it (a
+    /// snapshot at index 1 and term 1 holding the restored values, committed; the node's
+    /// own vote; term 1, so the first leader is of term 2). Unlike `--force-new-cluster`,
+    /// nothing of the old log or term is kept.
+    pub fn restore(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        cluster: ClusterId,
+        values: Arc<[(u64, Arc<str>)]>,
+    ) {
+        self.log = RaftLog::from_entries(vec![Entry {
+            term: Term(1),
+            data: EntryData::Snapshot(values),
+        }]);
+        self.commit = LogIndex(1);
         self.conf_base = self.commit;
-        self.term = Term(self.term.0.max(self.log.last_term().0));
-        self.vote = None;
+        self.term = Term(1);
+        self.vote = Some(self.id);
         self.cluster = cluster;
         self.members = Membership::of_voters([self.id]);
+        self.joining = false;
         self.restart(ctx);
     }
 
@@ -1032,6 +1210,7 @@ impl Raft {
         self.cluster = cluster;
         self.members = members;
         self.conf_base = conf_base;
+        self.joining = true;
         self.restart(ctx);
     }
 }
@@ -1094,7 +1273,9 @@ mod tests {
             }
         }
 
+        /// The node's election timer (a leader's: its CheckQuorum round) runs out now.
         fn timer(&mut self, node: u32, kind: TimerKind) {
+            assert_eq!(kind, TimerKind::Election);
             let mut out = Vec::new();
             let mut notes = Vec::new();
             let mut ctx = Ctx {
@@ -1103,7 +1284,14 @@ mod tests {
                 out: &mut out,
                 notes: &mut notes,
             };
-            self.nodes[node as usize].on_timer(&mut ctx, kind);
+            let raft = &mut self.nodes[node as usize];
+            let timeout = if raft.role == RaftRole::Leader {
+                raft.config.election_ticks()
+            } else {
+                raft.randomized_election_ticks
+            };
+            raft.election_elapsed = timeout - 1;
+            raft.tick(&mut ctx);
             self.run(out);
         }
 
@@ -1207,6 +1395,50 @@ mod tests {
         net.now = 7000;
         net.timer(0, TimerKind::Election);
         assert_eq!(net.nodes[0].role, RaftRole::Follower);
+    }
+
+    #[test]
+    fn only_append_and_heartbeat_answers_count_as_recent_activity() {
+        // etcd-io/raft stepLeader sets RecentActive on MsgAppResp and MsgHeartbeatResp
+        // only: a late vote answer (far sites, a slow link) proves nothing about the
+        // follower's current reachability, and CheckQuorum must not count it.
+        let mut net = Net::new(3, RaftConfig::default());
+        net.now = 5000;
+        net.timer(0, TimerKind::Election);
+        assert_eq!(net.nodes[0].role, RaftRole::Leader);
+        let term = net.nodes[0].term;
+        for follower in [1, 2] {
+            net.nodes[0]
+                .progress
+                .get_mut(&NodeId(follower))
+                .unwrap()
+                .recent_active = false;
+        }
+        let late = |from: u32, body: Body| Message {
+            from: NodeId(from),
+            to: NodeId(0),
+            cluster: ClusterId(1),
+            term,
+            body,
+        };
+        net.run(vec![
+            late(1, Body::VoteResp { reject: false }),
+            late(2, Body::PreVoteResp { reject: false }),
+        ]);
+        let active = |net: &Net, id: u32| net.nodes[0].progress[&NodeId(id)].recent_active;
+        assert!(!active(&net, 1) && !active(&net, 2));
+        net.run(vec![late(1, Body::HeartbeatResp)]);
+        assert!(active(&net, 1));
+        net.run(vec![late(
+            2,
+            Body::AppendResp {
+                index: LogIndex(1),
+                reject: false,
+                hint_index: LogIndex(0),
+                hint_term: Term(0),
+            },
+        )]);
+        assert!(active(&net, 2));
     }
 
     #[test]

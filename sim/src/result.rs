@@ -5,14 +5,18 @@ use serde::Serialize;
 use crate::invariants::Violation;
 use crate::view::{EntryView, Role};
 
-/// Outcome of a client proposal.
+/// Outcome of a client proposal, as the client sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
-    /// Committed: acknowledged to the client, must never be lost.
+    /// Committed and applied by the member the client talks to, which acknowledged it:
+    /// must never be lost.
     Committed,
-    /// Not acknowledged (see the reason).
+    /// Refused: the write was not made and never will be (see the reason).
     Failed,
+    /// The client gave up without an answer (etcd's request timeout, or the member it
+    /// talked to went down): the write may or may not commit, even later.
+    Unknown,
     /// Still waiting at the end of the run.
     Pending,
 }
@@ -69,16 +73,23 @@ pub struct ProposalRecord {
     pub node: Option<String>,
     /// Outcome.
     pub outcome: Outcome,
-    /// Why it failed: `no_leader`, `not_leader`, `node_down`, `transferring`, `lost`
-    /// (overwritten after a leader change) or `timeout`.
+    /// Why it was not committed. `failed`: `no_leader` (no node matched the `leader`
+    /// selector: the client had nowhere to send it), `node_down` (connection refused),
+    /// `transferring` (the leader was handing over leadership). `unknown`: `timeout`
+    /// (etcd's request timeout, 5 s + 2 × election) or `connection_lost` (the member
+    /// went down while the request was pending).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Index it was appended at by a leader, if it was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub index: Option<u64>,
-    /// When the outcome became known.
+    /// When the client learned the outcome.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decided_at_ms: Option<u64>,
+    /// When this acknowledged write was lost: only by an operator's restore from an
+    /// older snapshot (`restore`), which starts a new cluster outside Raft's guarantees.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lost_at_ms: Option<u64>,
 }
 
 /// An action that did nothing.

@@ -180,6 +180,10 @@ impl TryFrom<String> for NodeSelector {
     }
 }
 
+fn is_true(value: &bool) -> bool {
+    *value
+}
+
 fn leader_selector() -> NodeSelector {
     NodeSelector::Leader
 }
@@ -219,6 +223,17 @@ pub enum Action {
     },
     /// Remove every partition and isolation.
     Heal,
+    /// Cut the link between two nodes or sites: messages from `from` to `to` are lost,
+    /// and, unless `one_way`, those from `to` to `from` too. `heal` restores it.
+    Cut {
+        /// A node or site name.
+        from: String,
+        /// A node or site name.
+        to: String,
+        /// Only the direction `from` → `to` (a one-way link failure).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        one_way: bool,
+    },
     /// Change latencies: `intra` and/or `inter`, or `from`/`to` sites and `ms` (both
     /// directions).
     SetLatency {
@@ -263,7 +278,9 @@ pub enum Action {
         /// Target.
         node: NodeSelector,
     },
-    /// Add a member (a new node, or a node of another cluster whose data is wiped).
+    /// Add a member (a new node, or a node of another cluster whose data is wiped), as
+    /// an operator does: `etcdctl member add`, then, once the cluster has accepted it,
+    /// start the new member's process (`--initial-cluster-state existing`).
     MemberAdd {
         /// Name of the member.
         node: String,
@@ -272,6 +289,10 @@ pub enum Action {
         /// Add as learner (promote later).
         #[serde(default)]
         learner: bool,
+        /// Start the member once added (default true). `false`: only change the
+        /// configuration, as `etcdctl member add` alone does; `restart` starts it.
+        #[serde(default = "default_true", skip_serializing_if = "is_true")]
+        start: bool,
     },
     /// Learner → voter (once caught up, as etcd requires).
     Promote {
@@ -300,6 +321,7 @@ impl Action {
             Action::Isolate { .. } => "isolate",
             Action::Partition { .. } => "partition",
             Action::Heal => "heal",
+            Action::Cut { .. } => "cut",
             Action::SetLatency { .. } => "set_latency",
             Action::DropRate { .. } => "drop_rate",
             Action::DuplicateRate { .. } => "duplicate_rate",
@@ -357,6 +379,7 @@ const ACTIONS: &[&str] = &[
     "isolate",
     "partition",
     "heal",
+    "cut",
     "set_latency",
     "drop_rate",
     "duplicate_rate",
@@ -871,6 +894,25 @@ fn step_from_value(
             only_fields(map, path, &allowed(&[]))?;
             Action::Heal
         }
+        "cut" => {
+            only_fields(map, path, &allowed(&["from", "to", "one_way"]))?;
+            let mut ends = Vec::new();
+            for key in ["from", "to"] {
+                let name = required_string(map, path, key)?;
+                let name = name.strip_prefix("site:").unwrap_or(&name).to_string();
+                if !sites.contains(&name) && !known.contains(&name) {
+                    return fail(&join(path, key), format!("unknown site or node \"{name}\""));
+                }
+                ends.push(name);
+            }
+            let one_way = optional_bool(map, path, "one_way")?.unwrap_or(false);
+            let to = ends.pop().unwrap_or_default();
+            let from = ends.pop().unwrap_or_default();
+            if from == to {
+                return fail(&join(path, "to"), "a link needs two different ends");
+            }
+            Action::Cut { from, to, one_way }
+        }
         "set_latency" => {
             only_fields(map, path, &allowed(&["intra", "inter", "from", "to", "ms"]))?;
             let intra = optional_u64(map, path, "intra", MAX_DURATION_MS)?;
@@ -925,7 +967,7 @@ fn step_from_value(
             }
         }
         "member_add" => {
-            only_fields(map, path, &allowed(&["node", "site", "learner"]))?;
+            only_fields(map, path, &allowed(&["node", "site", "learner", "start"]))?;
             let name = required_string(map, path, "node")?;
             check_node_name(&name, &join(path, "node"))?;
             let site = required_string(map, path, "site")?;
@@ -933,11 +975,13 @@ fn step_from_value(
                 return fail(&join(path, "site"), format!("unknown site \"{site}\""));
             }
             let learner = optional_bool(map, path, "learner")?.unwrap_or(false);
+            let start = optional_bool(map, path, "start")?.unwrap_or(true);
             known.insert(name.clone());
             Action::MemberAdd {
                 node: name,
                 site,
                 learner,
+                start,
             }
         }
         other => {
@@ -1115,9 +1159,17 @@ mod tests {
             Action::MemberAdd {
                 node: "n4".into(),
                 site: "A".into(),
-                learner: true
+                learner: true,
+                start: true,
             }
         );
+        let unstarted = r#"{"cluster":{"sites":{"A":["n1"]}},"steps":[
+            {"at_ms":1,"do":"member_add","node":"n4","site":"A","start":false}]}"#;
+        let scenario = parse_scenario(unstarted).expect("valid");
+        assert!(matches!(
+            scenario.steps[0].action,
+            Action::MemberAdd { start: false, .. }
+        ));
         let before = r#"{"cluster":{"sites":{"A":["n1"]}},"steps":[
             {"at_ms":1,"do":"promote","node":"n4"},
             {"at_ms":2,"do":"member_add","node":"n4","site":"A"}]}"#;

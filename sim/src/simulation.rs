@@ -12,11 +12,11 @@ use std::sync::Arc;
 
 use crate::ids::{ClusterId, LogIndex, NodeId, Term};
 use crate::invariants::{self, fingerprint, Checker, Violation};
-use crate::log::{Entry, EntryData};
+use crate::log::EntryData;
 use crate::membership::{ConfChange, Membership};
 use crate::message::{Body, Message};
-use crate::network::{Group, Network};
-use crate::raft::{Ctx, DropReason, Note, Raft, RaftConfig, RaftRole, TimerKind};
+use crate::network::{End, Group, Network};
+use crate::raft::{Ctx, DropReason, Note, Raft, RaftConfig, RaftRole};
 use crate::result::{
     CommitRecord, LeaderRecord, NodeResult, Outcome, ProposalRecord, SimResult, SkippedRecord,
 };
@@ -25,15 +25,23 @@ use crate::scenario::{Action, NodeSelector, Scenario, Step};
 use crate::trace::{DropCause, TraceEvent, TraceKind};
 use crate::view::{EntryView, MessageView, NodeView, Role};
 
-const TIMERS: [TimerKind; 2] = [TimerKind::Election, TimerKind::Heartbeat];
+/// etcd's `adjustTicks` polls the peer connections this often after start…
+const TICK_ADVANCE_POLL_MS: u64 = 50;
+/// … for at most this many polls (`rafthttp.ConnReadTimeout`, 5 s).
+const TICK_ADVANCE_POLLS: u32 = 100;
+/// etcd's `HealthInterval`: a reconfiguration needs peers connected for this long.
+const HEALTH_INTERVAL_MS: u64 = 5000;
 
 /// What the queue holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum EventKind {
     /// A message arrives (id in `in_flight`).
     Deliver(u64),
-    /// A node's timer, valid only for that incarnation of the node.
-    Timer(NodeId, TimerKind, u32),
+    /// A node's next tick that does something, valid only for that incarnation.
+    Tick(NodeId, u32),
+    /// etcd's `adjustTicks` polling the peer connections after the node's start: the
+    /// node, its incarnation, the poll number (1, 2…).
+    TickAdvance(NodeId, u32, u32),
     /// A scenario step and its repetition number (0 first, see `every_ms`).
     Step(u32, u32),
     /// A client gives up on a proposal.
@@ -79,8 +87,36 @@ struct SimNode {
     /// Bumped by each crash/restart, invalidating timers and messages in flight to it.
     incarnation: u32,
     raft: Raft,
-    /// Earliest pending queue event per timer kind (see `reschedule`).
-    scheduled: [Option<u64>; 2],
+    /// Earliest pending tick event (see `reschedule`).
+    scheduled: Option<u64>,
+    /// etcd's "started" member (`IsStarted`: it has published its name): the members of
+    /// the initial cluster are, a member added later is once it has heard its leader.
+    published: bool,
+    /// A member added but not started yet: how it joins when it starts.
+    join: Option<JoinPlan>,
+}
+
+/// How a member added by `member_add` starts: the operator starts its process once the
+/// cluster has accepted it (unless the step says `"start": false`; `restart` then starts
+/// it), on a wiped data directory when the name was a member before.
+#[derive(Clone, Debug)]
+struct JoinPlan {
+    /// Start as soon as the leader applies the addition.
+    when_added: bool,
+    /// Wipe the data directory first: (cluster, its base membership, base index).
+    wipe: Option<(ClusterId, Membership, LogIndex)>,
+}
+
+/// A backup saved by `snapshot` (`etcdctl snapshot save`): the key-value state, not
+/// the Raft log.
+#[derive(Clone, Debug)]
+struct SavedSnapshot {
+    /// The cluster it was saved from.
+    cluster: ClusterId,
+    /// That member's commit index when saved.
+    index: LogIndex,
+    /// The client values of the state, (proposal, value) in commit order.
+    values: Arc<[(u64, Arc<str>)]>,
 }
 
 /// Membership a cluster starts from: a node joining replicates the log from index 1 and
@@ -98,10 +134,12 @@ struct ProposalState {
     node: Option<NodeId>,
     outcome: Outcome,
     reason: Option<&'static str>,
-    /// Where a leader appended it.
+    /// Where a leader appended it (where it committed, once acknowledged).
     position: Option<(ClusterId, LogIndex, Term)>,
     decided_at_ms: Option<u64>,
     commit_recorded: bool,
+    /// When an acknowledged write was lost by a restore from an older snapshot.
+    lost_at_ms: Option<u64>,
 }
 
 /// An etcd cluster under simulation. Cheap to clone (checkpoints for seeking).
@@ -112,6 +150,8 @@ pub struct Simulation {
     config: RaftConfig,
     /// etcd's request timeout: 5 s + 2 × election timeout.
     request_timeout_ms: u64,
+    /// etcd's `HealthInterval` for the strict reconfiguration checks (5 s).
+    health_interval_ms: u64,
     now: u64,
     seq: u64,
     queue: BinaryHeap<Queued>,
@@ -125,10 +165,18 @@ pub struct Simulation {
     steps: Arc<[Step]>,
     end_ms: u64,
     clusters: BTreeMap<ClusterId, ClusterInfo>,
-    snapshots: BTreeMap<NodeId, Vec<Entry>>,
+    snapshots: BTreeMap<NodeId, SavedSnapshot>,
+    /// Pairs of nodes (smaller id first) up and connected both ways, and since when: the
+    /// peer connections etcd's `ActiveSince` reports (used by the initial tick advance
+    /// and the strict reconfiguration checks).
+    links_since: BTreeMap<(NodeId, NodeId), u64>,
     proposals: Vec<ProposalState>,
-    /// Proposals appended but not decided, by position.
-    pending_at: BTreeMap<(ClusterId, LogIndex), Vec<u64>>,
+    /// Client proposals waiting at a member that knows no leader, in arrival order: etcd's
+    /// raft node reads no proposal while it has no leader, so the request waits (until a
+    /// leader is known, or the client's timeout).
+    waiting: BTreeMap<NodeId, Vec<u64>>,
+    /// Members whose addition the leader just applied, to start after the current event.
+    to_start: Vec<NodeId>,
     leaders: Vec<LeaderRecord>,
     commits: Vec<CommitRecord>,
     skipped: Vec<SkippedRecord>,
@@ -171,16 +219,26 @@ impl Simulation {
         for (position, (name, site)) in initial.iter().enumerate() {
             let id = NodeId(position as u32);
             let site_index = sites.iter().position(|s| s == site).unwrap_or(0) as u32;
-            let raft = Raft::new(id, config, cluster_id, members.clone(), 0, &mut rng);
+            let mut raft = Raft::new(id, config, cluster_id, members.clone(), 0, &mut rng);
+            // etcd bootstraps every member of a new cluster as a follower at term 1 (the
+            // initial membership entries are of term 1), so the first leader is of term 2.
+            // Those entries are left out of the drawn logs: they are the same everywhere.
+            raft.term = Term(1);
+            let up = !cluster.down.contains(name);
+            if !up {
+                raft.crash();
+            }
             names.insert(name.clone(), id);
             nodes.push(SimNode {
                 name: name.clone(),
                 site: site_index,
-                up: !cluster.down.contains(name),
+                up,
                 removed: false,
                 incarnation: 0,
                 raft,
-                scheduled: [None; 2],
+                scheduled: None,
+                published: true,
+                join: None,
             });
         }
         let mut clusters = BTreeMap::new();
@@ -197,6 +255,7 @@ impl Simulation {
             seed: scenario.seed,
             config,
             request_timeout_ms: 5000 + 2 * config.election_ms,
+            health_interval_ms: HEALTH_INTERVAL_MS,
             now: 0,
             seq: 0,
             queue: BinaryHeap::new(),
@@ -211,8 +270,10 @@ impl Simulation {
             end_ms: scenario.end_ms(),
             clusters,
             snapshots: BTreeMap::new(),
+            links_since: BTreeMap::new(),
             proposals: Vec::new(),
-            pending_at: BTreeMap::new(),
+            waiting: BTreeMap::new(),
+            to_start: Vec::new(),
             leaders: Vec::new(),
             commits: Vec::new(),
             skipped: Vec::new(),
@@ -228,10 +289,20 @@ impl Simulation {
             let at = simulation.steps[position].at_ms;
             simulation.push(at, EventKind::Step(position as u32, 0));
         }
-        for id in 0..simulation.nodes.len() {
-            simulation.reschedule(NodeId(id as u32));
+        simulation.refresh_links();
+        for id in 0..simulation.nodes.len() as u32 {
+            if simulation.nodes[id as usize].up {
+                simulation.begin_tick_advance(NodeId(id), None);
+            }
+            simulation.reschedule(NodeId(id));
         }
         simulation
+    }
+
+    /// Sets the reconfiguration health interval (etcd's fixed 5 s), for runs whose
+    /// timings are all shrunk by the same factor (the soak).
+    pub fn set_health_interval_ms(&mut self, ms: u64) {
+        self.health_interval_ms = ms;
     }
 
     /// Turns trace recording on or off (on by default; `run_scenario` turns it off).
@@ -359,8 +430,9 @@ impl Simulation {
                 self.deliver(id);
                 true
             }
-            EventKind::Timer(node, kind, incarnation) => {
-                self.fire_timer(node, kind, incarnation, event.at_ms)
+            EventKind::Tick(node, incarnation) => self.fire_tick(node, incarnation, event.at_ms),
+            EventKind::TickAdvance(node, incarnation, poll) => {
+                self.poll_tick_advance(node, incarnation, poll)
             }
             EventKind::Step(position, repetition) => {
                 let step = self.steps[position as usize].clone();
@@ -381,60 +453,134 @@ impl Simulation {
                 true
             }
             EventKind::ProposalTimeout(proposal) => {
-                self.decide(proposal, Outcome::Failed, Some("timeout"));
+                self.decide(proposal, Outcome::Unknown, Some("timeout"));
                 true
             }
         }
     }
 
-    fn fire_timer(&mut self, id: NodeId, kind: TimerKind, incarnation: u32, at_ms: u64) -> bool {
-        let slot = kind as usize;
+    /// A node's tick event: runs its due ticks; false when none did anything (the
+    /// deadline moved since the event was queued).
+    fn fire_tick(&mut self, id: NodeId, incarnation: u32, at_ms: u64) -> bool {
         let node = &mut self.nodes[id.index()];
-        if !node.up || node.incarnation != incarnation || node.scheduled[slot] != Some(at_ms) {
+        if !node.up || node.incarnation != incarnation || node.scheduled != Some(at_ms) {
             return false;
         }
-        node.scheduled[slot] = None;
-        match node.raft.deadline(kind) {
-            Some(deadline) if deadline <= self.now => {
-                self.record(TraceKind::Timeout {
-                    node: id,
-                    timer: kind,
-                });
-                self.with_node(id, |raft, ctx| raft.on_timer(ctx, kind));
-                true
-            }
-            _ => {
-                // The deadline moved (timer reset) or vanished: re-arm, nothing happened.
-                self.reschedule(id);
-                false
-            }
-        }
+        node.scheduled = None;
+        let (_, acted) = self.with_node_acted(id, |_, _| ());
+        acted
     }
 
-    /// Makes sure a queue event exists at or before each timer deadline of `id`. Lazy: a
-    /// reset that pushes a deadline later does not touch the queue; the early event
-    /// re-arms itself when it fires.
+    /// Makes sure a queue event exists at or before the node's next tick that does
+    /// something. Lazy: a reset that pushes the deadline later does not touch the queue;
+    /// the early event finds nothing to do and re-arms itself.
     fn reschedule(&mut self, id: NodeId) {
-        for kind in TIMERS {
-            let slot = kind as usize;
-            let node = &self.nodes[id.index()];
-            if !node.up {
-                continue;
-            }
-            let Some(deadline) = node.raft.deadline(kind) else {
-                continue;
-            };
-            let deadline = deadline.max(self.now);
-            if node.scheduled[slot].is_none_or(|scheduled| deadline < scheduled) {
-                let incarnation = node.incarnation;
-                self.nodes[id.index()].scheduled[slot] = Some(deadline);
-                self.push(deadline, EventKind::Timer(id, kind, incarnation));
+        let node = &self.nodes[id.index()];
+        if !node.up {
+            return;
+        }
+        let Some(deadline) = node.raft.next_event_ms() else {
+            return;
+        };
+        let deadline = deadline.max(self.now);
+        if node.scheduled.is_none_or(|scheduled| deadline < scheduled) {
+            let incarnation = node.incarnation;
+            self.nodes[id.index()].scheduled = Some(deadline);
+            self.push(deadline, EventKind::Tick(id, incarnation));
+        }
+    }
+
+    /// etcd's `adjustTicks`, run when a member's process starts (every start, restarts
+    /// included): a member alone in its cluster moves its election clock forward by
+    /// `ElectionTicks − 1` at once; otherwise it polls its peer connections every 50 ms
+    /// for up to 5 s and, as soon as more than one peer is connected, moves it forward by
+    /// `ElectionTicks − 2`. `members` overrides the member count (a member joining an
+    /// existing cluster learns it from its peers, itself included).
+    fn begin_tick_advance(&mut self, id: NodeId, members: Option<u64>) {
+        let count =
+            members.unwrap_or_else(|| self.nodes[id.index()].raft.members.members().count() as u64);
+        if count == 1 {
+            let ticks = self.config.election_ticks().saturating_sub(1);
+            self.with_node(id, |raft, ctx| raft.advance_ticks(ctx, ticks));
+        } else {
+            let incarnation = self.nodes[id.index()].incarnation;
+            self.push(
+                self.now + TICK_ADVANCE_POLL_MS,
+                EventKind::TickAdvance(id, incarnation, 1),
+            );
+        }
+    }
+
+    fn poll_tick_advance(&mut self, id: NodeId, incarnation: u32, poll: u32) -> bool {
+        let node = &self.nodes[id.index()];
+        if !node.up || node.incarnation != incarnation {
+            return false;
+        }
+        let peers = node
+            .raft
+            .members
+            .members()
+            .filter(|&peer| peer != id && self.peer_active_since(id, peer, self.now))
+            .count();
+        if peers > 1 {
+            let ticks = self.config.election_ticks().saturating_sub(2);
+            self.with_node(id, |raft, ctx| raft.advance_ticks(ctx, ticks));
+            return true;
+        }
+        if poll < TICK_ADVANCE_POLLS {
+            self.push(
+                self.now + TICK_ADVANCE_POLL_MS,
+                EventKind::TickAdvance(id, incarnation, poll + 1),
+            );
+        }
+        false
+    }
+
+    /// Records which pairs of nodes are up and connected both ways, and since when
+    /// (called after anything that may change it: an action, a crash, a start).
+    fn refresh_links(&mut self) {
+        let count = self.nodes.len() as u32;
+        for a in 0..count {
+            for b in a + 1..count {
+                let (x, y) = (&self.nodes[a as usize], &self.nodes[b as usize]);
+                let linked =
+                    x.up && y.up && self.network.connected(NodeId(a), x.site, NodeId(b), y.site);
+                let key = (NodeId(a), NodeId(b));
+                if !linked {
+                    self.links_since.remove(&key);
+                } else if !self.links_since.contains_key(&key) {
+                    self.links_since.insert(key, self.now);
+                }
             }
         }
     }
 
-    /// Runs `f` on a node's Raft state, then handles what it sent and noted.
+    /// Whether etcd's peer connection from `id` to `peer` was active at `at_ms` (its
+    /// `ActiveSince`): both up and connected, and long enough for the streams to be set
+    /// up (a TCP handshake and an HTTP request: about three one-way delays).
+    fn peer_active_since(&self, id: NodeId, peer: NodeId, at_ms: u64) -> bool {
+        let key = (id.min(peer), id.max(peer));
+        let Some(&since) = self.links_since.get(&key) else {
+            return false;
+        };
+        let latency = self
+            .network
+            .latency(self.nodes[id.index()].site, self.nodes[peer.index()].site);
+        since + 3 * latency <= at_ms
+    }
+
+    /// Runs `f` on a node's Raft state (after its due ticks), then handles what it sent
+    /// and noted.
     fn with_node<R>(&mut self, id: NodeId, f: impl FnOnce(&mut Raft, &mut Ctx<'_>) -> R) -> R {
+        self.with_node_acted(id, f).0
+    }
+
+    /// [`Simulation::with_node`], also saying whether anything was sent or noted.
+    fn with_node_acted<R>(
+        &mut self,
+        id: NodeId,
+        f: impl FnOnce(&mut Raft, &mut Ctx<'_>) -> R,
+    ) -> (R, bool) {
         let mut out = std::mem::take(&mut self.scratch_out);
         let mut notes = std::mem::take(&mut self.scratch_notes);
         let result = {
@@ -444,8 +590,11 @@ impl Simulation {
                 out: &mut out,
                 notes: &mut notes,
             };
-            f(&mut self.nodes[id.index()].raft, &mut ctx)
+            let raft = &mut self.nodes[id.index()].raft;
+            raft.catch_up(&mut ctx);
+            f(raft, &mut ctx)
         };
+        let acted = !notes.is_empty() || !out.is_empty();
         let mut removed = Vec::new();
         for note in notes.drain(..) {
             self.handle_note(id, note, &mut removed);
@@ -455,11 +604,56 @@ impl Simulation {
         }
         self.scratch_out = out;
         self.scratch_notes = notes;
+        let node = &self.nodes[id.index()];
+        let leading = (node.up && node.raft.role == RaftRole::Leader)
+            .then_some((node.raft.cluster, node.raft.term));
+        self.checker
+            .observe_leader_log(self.now, &node.name, leading, &node.raft.log);
         self.reschedule(id);
         for member in removed {
             self.stop_removed(member);
         }
-        result
+        for member in std::mem::take(&mut self.to_start) {
+            self.start_member(member);
+        }
+        self.release_waiting(id);
+        (result, acted)
+    }
+
+    /// Hands the proposals waiting at `id` to Raft once it knows a leader (etcd's raft
+    /// node starts reading proposals again as soon as it has one).
+    fn release_waiting(&mut self, id: NodeId) {
+        let node = &self.nodes[id.index()];
+        if !node.up || node.raft.leader.is_none() || !self.waiting.contains_key(&id) {
+            return;
+        }
+        let queued = self.waiting.remove(&id).unwrap_or_default();
+        for proposal in queued {
+            let Some(state) = self.proposals.get(proposal as usize) else {
+                continue;
+            };
+            if state.outcome != Outcome::Pending {
+                continue;
+            }
+            let value = state.value.clone();
+            self.with_node(id, |raft, ctx| raft.propose(ctx, proposal, value));
+        }
+    }
+
+    /// The member `id` went down (crash, removal, restore): its clients' pending requests
+    /// end with a broken connection, an unknown outcome.
+    fn drop_connections(&mut self, id: NodeId) {
+        self.waiting.remove(&id);
+        let pending: Vec<u64> = self
+            .proposals
+            .iter()
+            .enumerate()
+            .filter(|(_, state)| state.node == Some(id) && state.outcome == Outcome::Pending)
+            .map(|(number, _)| number as u64)
+            .collect();
+        for proposal in pending {
+            self.decide(proposal, Outcome::Unknown, Some("connection_lost"));
+        }
     }
 
     fn view_role(&self, id: NodeId) -> Role {
@@ -567,10 +761,29 @@ impl Simulation {
                     change: change_name,
                     member,
                 });
-                // etcd: a removed member shuts itself down. The leader applies first.
+                // etcd: a removed member shuts itself down. The leader applies first. A
+                // node that has since moved to another cluster (restored) is another
+                // member there, with another id in etcd: not this one.
                 if let ConfChange::Remove(member) = change {
-                    if self.nodes[id.index()].raft.role == RaftRole::Leader {
+                    let applier = &self.nodes[id.index()].raft;
+                    if applier.role == RaftRole::Leader
+                        && self.nodes[member.index()].raft.cluster == applier.cluster
+                    {
                         removed.push(member);
+                    }
+                }
+                // `member add` returns once the change is applied: the operator then
+                // starts the new member.
+                if let ConfChange::AddVoter(member) | ConfChange::AddLearner(member) = change {
+                    let applier = &self.nodes[id.index()].raft;
+                    let added = &self.nodes[member.index()];
+                    let joins_here = added.join.as_ref().is_some_and(|plan| {
+                        plan.when_added
+                            && plan.wipe.as_ref().map_or(added.raft.cluster, |w| w.0)
+                                == applier.cluster
+                    });
+                    if applier.role == RaftRole::Leader && !added.up && joins_here {
+                        self.to_start.push(member);
                     }
                 }
             }
@@ -579,25 +792,29 @@ impl Simulation {
                 let position = (raft.cluster, index, raft.term);
                 if let Some(state) = self.proposals.get_mut(proposal as usize) {
                     // A duplicated request (network duplication fault) may be appended
-                    // twice; the first position is reported, both are watched.
+                    // twice; the first position is reported until one commits.
                     state.position.get_or_insert(position);
-                    if state.outcome == Outcome::Pending {
-                        self.pending_at
-                            .entry((position.0, index))
-                            .or_default()
-                            .push(proposal);
-                    }
                 }
             }
-            Note::ProposalDropped { proposal, reason } => {
-                let reason = match reason {
-                    DropReason::NoLeader => "no_leader",
-                    DropReason::NotLeader => "not_leader",
-                    DropReason::Transferring => "transferring",
-                };
-                self.decide(proposal, Outcome::Failed, Some(reason));
+            Note::ProposalDropped {
+                proposal,
+                reason,
+                forwarded,
+            } => {
+                // Dropped where it was forwarded to: nobody tells the client, which waits
+                // for its timeout (an unknown outcome, though it can no longer commit).
+                if !forwarded {
+                    let reason = match reason {
+                        DropReason::NoLeader => "no_leader",
+                        DropReason::NotLeader => "not_leader",
+                        DropReason::Transferring => "transferring",
+                    };
+                    self.decide(proposal, Outcome::Failed, Some(reason));
+                }
             }
             Note::CheckQuorumStepDown => {}
+            Note::Timer(timer) => self.record(TraceKind::Timeout { node: id, timer }),
+            Note::TicksAdvanced(ticks) => self.record(TraceKind::TickAdvance { node: id, ticks }),
         }
     }
 
@@ -611,32 +828,41 @@ impl Simulation {
             EntryData::Value { proposal, value } => Some((*proposal, value.clone())),
             _ => None,
         };
-        if let Some((proposal, value)) = &committed_proposal {
-            if let Some(state) = self.proposals.get_mut(*proposal as usize) {
-                if state.outcome == Outcome::Pending {
-                    // Where it was committed is where it must stay.
-                    state.position = Some((cluster, index, term));
-                }
-                if !state.commit_recorded {
-                    state.commit_recorded = true;
-                    self.commits.push(CommitRecord {
-                        at_ms: self.now,
-                        index: index.0,
-                        value: value.to_string(),
-                        term: term.0,
-                    });
+        if let Some((proposal, value)) = committed_proposal {
+            let now = self.now;
+            let Some(state) = self.proposals.get_mut(proposal as usize) else {
+                return;
+            };
+            if !state.commit_recorded {
+                state.commit_recorded = true;
+                self.commits.push(CommitRecord {
+                    at_ms: now,
+                    index: index.0,
+                    value: value.to_string(),
+                    term: term.0,
+                });
+                if state.outcome == Outcome::Failed {
+                    // The client was told the write failed: it must never take effect.
+                    let detail = format!(
+                        "{} was reported failed ({}) and then committed at {}",
+                        state.value,
+                        state.reason.unwrap_or(""),
+                        index.0
+                    );
+                    self.checker.report(now, "failed_write_committed", detail);
                 }
             }
-        }
-        if let Some(waiting) = self.pending_at.remove(&(cluster, index)) {
-            for proposal in waiting {
-                let here = committed_proposal.as_ref().map(|(p, _)| *p) == Some(proposal);
-                if here {
-                    self.decide(proposal, Outcome::Committed, None);
-                } else {
-                    // Another entry was committed at its index: a new leader overwrote it.
-                    self.decide(proposal, Outcome::Failed, Some("lost"));
-                }
+            // The client hears back when the member it talks to applies the write.
+            if state.outcome == Outcome::Pending && state.node == Some(id) {
+                state.position = Some((cluster, index, term));
+                let print = self.nodes[id.index()]
+                    .raft
+                    .log
+                    .entry(index)
+                    .map_or(0, |entry| fingerprint(&entry.data));
+                self.checker
+                    .on_acknowledged(cluster, index, term, print, &value);
+                self.decide(proposal, Outcome::Committed, None);
             }
         }
     }
@@ -703,7 +929,7 @@ impl Simulation {
             Some(DropCause::Lost)
         } else if !self
             .network
-            .connected(message.from, from.site, message.to, to.site)
+            .reaches(message.from, from.site, message.to, to.site)
         {
             Some(DropCause::Partitioned)
         } else if !to.up || to.incarnation != flight.incarnation {
@@ -731,6 +957,12 @@ impl Simulation {
                 self.delivered += 1;
                 self.record(TraceKind::Deliver { id, from, to, kind });
                 self.with_node(to, |raft, ctx| raft.step(ctx, message));
+                // A new member publishes its name (becomes "started") once it hears
+                // its leader.
+                let node = &mut self.nodes[to.index()];
+                if !node.published && node.up && node.raft.leader.is_some() {
+                    node.published = true;
+                }
             }
         }
     }
@@ -798,6 +1030,12 @@ impl Simulation {
     }
 
     fn apply_action(&mut self, action: &Action, step: Option<u32>) {
+        self.apply_action_inner(action, step);
+        // Crashes, starts and network changes move etcd's peer connections.
+        self.refresh_links();
+    }
+
+    fn apply_action_inner(&mut self, action: &Action, step: Option<u32>) {
         let name = action.name();
         match action {
             Action::Propose { value, node } => self.propose(value, node),
@@ -856,6 +1094,24 @@ impl Simulation {
                 self.network.heal();
                 self.record(TraceKind::Network { action: name });
             }
+            Action::Cut { from, to, one_way } => {
+                let end = |name: &str| {
+                    self.sites
+                        .iter()
+                        .position(|s| s == name)
+                        .map(|site| End::Site(site as u32))
+                        .or_else(|| self.node_id(name).map(End::Node))
+                };
+                let (Some(a), Some(b)) = (end(from), end(to)) else {
+                    self.skip(step, name, "no_match");
+                    return;
+                };
+                self.network.directed_cuts.insert((a, b));
+                if !one_way {
+                    self.network.directed_cuts.insert((b, a));
+                }
+                self.record(TraceKind::Network { action: name });
+            }
             Action::SetLatency {
                 intra,
                 inter,
@@ -900,8 +1156,9 @@ impl Simulation {
                 node,
                 site,
                 learner,
+                start,
             } => {
-                if let Err(reason) = self.member_add(node, site, *learner) {
+                if let Err(reason) = self.member_add(node, site, *learner, *start) {
                     self.skip(step, name, reason);
                 }
             }
@@ -909,7 +1166,16 @@ impl Simulation {
     }
 
     fn propose(&mut self, value: &str, selector: &NodeSelector) {
-        let target = self.resolve(selector).into_iter().next();
+        let mut target = self.resolve(selector).into_iter().next();
+        if target.is_none() && *selector == NodeSelector::Leader {
+            // No leader: a client given every endpoint talks to one that answers, the
+            // first member up by name, where the write waits for a leader (etcd docs:
+            // "write requests sent during the election are queued").
+            target = self
+                .ids_by_name()
+                .into_iter()
+                .find(|&id| self.nodes[id.index()].up && !self.nodes[id.index()].removed);
+        }
         let proposal = self.proposals.len() as u64;
         let value: Arc<str> = Arc::from(value);
         self.proposals.push(ProposalState {
@@ -921,6 +1187,7 @@ impl Simulation {
             position: None,
             decided_at_ms: None,
             commit_recorded: false,
+            lost_at_ms: None,
         });
         self.record(TraceKind::Proposal {
             proposal,
@@ -928,21 +1195,58 @@ impl Simulation {
             reason: None,
         });
         match target {
-            None => self.decide(proposal, Outcome::Failed, Some("no_leader")),
+            // Nothing matched, or every member is down: nobody answers the client.
+            None if *selector == NodeSelector::Leader => {
+                self.decide(proposal, Outcome::Failed, Some("node_down"))
+            }
+            None => self.decide(proposal, Outcome::Failed, Some("no_match")),
             Some(id) if !self.nodes[id.index()].up => {
                 self.decide(proposal, Outcome::Failed, Some("node_down"))
             }
             Some(id) => {
                 let deadline = self.now + self.request_timeout_ms;
                 self.push(deadline, EventKind::ProposalTimeout(proposal));
-                self.with_node(id, |raft, ctx| raft.propose(ctx, proposal, value));
+                self.waiting.entry(id).or_default().push(proposal);
+                // Handed to Raft now if the member knows a leader, else when it does.
+                self.with_node(id, |_, _| ());
             }
         }
     }
 
-    /// The leader, or why there is none.
+    /// A restore from a backup brings back the state as it was when saved: writes the
+    /// old cluster acknowledged after that are gone. Not a Raft violation (an operator
+    /// chose to go back in time), but reported: `lost_at_ms`.
+    fn mark_lost_by_restore(&mut self, saved: &SavedSnapshot) {
+        let kept: std::collections::BTreeSet<u64> =
+            saved.values.iter().map(|(proposal, _)| *proposal).collect();
+        let now = self.now;
+        for (number, state) in self.proposals.iter_mut().enumerate() {
+            let acknowledged_there = state.outcome == Outcome::Committed
+                && state
+                    .position
+                    .is_some_and(|(cluster, ..)| cluster == saved.cluster);
+            if acknowledged_there && !kept.contains(&(number as u64)) && state.lost_at_ms.is_none()
+            {
+                state.lost_at_ms = Some(now);
+            }
+        }
+    }
+
+    /// The leader a membership change goes to, or why there is none: the leader of the
+    /// newest cluster (after a restore, the operator manages the restored cluster, not
+    /// what may be left of the old one).
     fn leader_for_change(&self) -> Result<NodeId, &'static str> {
-        let leader = self.current_leader().ok_or("no_leader")?;
+        let newest = *self.clusters.keys().next_back().ok_or("no_leader")?;
+        let leader = self
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, node)| {
+                node.up && node.raft.role == RaftRole::Leader && node.raft.cluster == newest
+            })
+            .max_by_key(|(position, node)| (node.raft.term, std::cmp::Reverse(*position)))
+            .map(|(position, _)| NodeId(position as u32))
+            .ok_or("no_leader")?;
         self.nodes[leader.index()].raft.can_propose_conf()?;
         Ok(leader)
     }
@@ -951,29 +1255,20 @@ impl Simulation {
         let index = target.index();
         match action {
             Action::Crash { .. } => {
-                let node = &mut self.nodes[index];
-                if !node.up {
+                if !self.nodes[index].up {
                     return Err("already_down");
                 }
-                node.up = false;
-                node.incarnation += 1;
-                node.scheduled = [None; 2];
-                node.raft.crash();
-                self.record(TraceKind::Crash { node: target });
+                self.take_down(target);
             }
             Action::Restart { .. } => {
-                let node = &mut self.nodes[index];
+                let node = &self.nodes[index];
                 if node.up {
                     return Err("already_up");
                 }
                 if node.removed {
                     return Err("removed");
                 }
-                node.up = true;
-                node.incarnation += 1;
-                node.scheduled = [None; 2];
-                self.record(TraceKind::Restart { node: target });
-                self.with_node(target, |raft, ctx| raft.restart(ctx));
+                self.start_member(target);
             }
             Action::Isolate { .. } => {
                 self.network.isolated.insert(target);
@@ -985,52 +1280,63 @@ impl Simulation {
                     return Err("node_down");
                 }
                 let commit = node.raft.commit;
-                let entries = node.raft.log.entries()[..commit.0 as usize].to_vec();
-                self.snapshots.insert(target, entries);
+                let mut values = Vec::new();
+                for entry in &node.raft.log.entries()[..commit.0 as usize] {
+                    match &entry.data {
+                        EntryData::Value { proposal, value } => {
+                            values.push((*proposal, value.clone()));
+                        }
+                        EntryData::Snapshot(restored) => values.extend(restored.iter().cloned()),
+                        EntryData::Empty | EntryData::Conf(_) => {}
+                    }
+                }
+                let saved = SavedSnapshot {
+                    cluster: node.raft.cluster,
+                    index: commit,
+                    values: values.into(),
+                };
+                self.snapshots.insert(target, saved);
                 self.record(TraceKind::Snapshot {
                     node: target,
                     index: commit,
                 });
             }
             Action::Restore { .. } => {
-                let entries = self.snapshots.get(&target).cloned().ok_or("no_snapshot")?;
+                let saved = self.snapshots.get(&target).cloned().ok_or("no_snapshot")?;
+                // The member's process is replaced by one on the restored data.
+                self.drop_connections(target);
                 let cluster = ClusterId(self.clusters.keys().next_back().map_or(1, |c| c.0 + 1));
-                let index_kept = LogIndex(entries.len() as u64);
+                // A restored cluster's log starts with the snapshot at index 1.
                 self.clusters.insert(
                     cluster,
                     ClusterInfo {
                         base_members: Membership::of_voters([target]),
-                        base_index: index_kept,
+                        base_index: LogIndex(1),
                     },
                 );
                 let node = &mut self.nodes[index];
                 node.up = true;
                 node.removed = false;
+                node.published = true;
+                node.join = None;
                 node.incarnation += 1;
-                node.scheduled = [None; 2];
+                node.scheduled = None;
                 self.record(TraceKind::Restore {
                     node: target,
                     cluster: cluster.0,
-                    index: index_kept,
+                    index: saved.index,
                 });
-                self.with_node(target, |raft, ctx| raft.restore(ctx, cluster, entries));
+                self.mark_lost_by_restore(&saved);
+                let values = saved.values.clone();
+                self.with_node(target, |raft, ctx| raft.restore(ctx, cluster, values));
                 let raft = &self.nodes[index].raft;
                 self.checker.seed_cluster(cluster, &raft.log, raft.commit);
+                self.refresh_links();
+                self.begin_tick_advance(target, None);
             }
             Action::Promote { .. } => {
                 let leader = self.leader_for_change()?;
-                let raft = &self.nodes[leader.index()].raft;
-                if !raft.members.is_learner(target) {
-                    return Err("not_a_learner");
-                }
-                // etcd only promotes a learner that has caught up with the leader.
-                let matched = raft
-                    .progress
-                    .get(&target)
-                    .map_or(LogIndex(0), |p| p.matched);
-                if matched < raft.commit {
-                    return Err("learner_not_ready");
-                }
+                self.may_promote(leader, target)?;
                 self.with_node(leader, |raft, ctx| {
                     raft.propose_conf(ctx, ConfChange::AddVoter(target))
                 })?;
@@ -1041,6 +1347,7 @@ impl Simulation {
                 if !members.is_voter(target) && !members.is_learner(target) {
                     return Err("not_a_member");
                 }
+                self.may_remove(leader, target)?;
                 self.with_node(leader, |raft, ctx| {
                     raft.propose_conf(ctx, ConfChange::Remove(target))
                 })?;
@@ -1054,7 +1361,13 @@ impl Simulation {
         Ok(())
     }
 
-    fn member_add(&mut self, name: &str, site: &str, learner: bool) -> Result<(), String> {
+    fn member_add(
+        &mut self,
+        name: &str,
+        site: &str,
+        learner: bool,
+        start: bool,
+    ) -> Result<(), String> {
         let leader = self.leader_for_change()?;
         let site_index = self
             .sites
@@ -1067,23 +1380,37 @@ impl Simulation {
             .get(&cluster)
             .cloned()
             .ok_or("unknown_cluster")?;
-        let id = match self.node_id(name) {
+        let existing = self.node_id(name);
+        if let Some(existing) = existing {
+            let members = &self.nodes[leader.index()].raft.members;
+            if members.is_voter(existing) || members.is_learner(existing) {
+                return Err(format!("{name}: already_member"));
+            }
+            // One name is one process here: a member still running in another cluster
+            // (left by a restore) must be stopped before its name joins this one.
+            let node = &self.nodes[existing.index()];
+            let joining_elsewhere = node.join.as_ref().is_some_and(|plan| {
+                plan.wipe.as_ref().map_or(node.raft.cluster, |w| w.0) != cluster
+            });
+            if (node.up && node.raft.cluster != cluster) || joining_elsewhere {
+                return Err(format!("{name}: member_of_another_cluster"));
+            }
+        }
+        self.may_add(leader, learner)?;
+        let id = match existing {
             Some(existing) => {
-                let members = &self.nodes[leader.index()].raft.members;
-                if members.is_voter(existing) || members.is_learner(existing) {
-                    return Err(format!("{name}: already_member"));
+                // Re-adding a former member (or a member of another cluster): its old
+                // process is stopped, and its data directory wiped before it starts.
+                if self.nodes[existing.index()].up {
+                    self.take_down(existing);
                 }
-                // Re-adding a former member: like etcd, its data directory is wiped
-                // and it joins as a new member.
                 let node = &mut self.nodes[existing.index()];
                 node.site = site_index;
-                node.up = true;
                 node.removed = false;
-                node.incarnation += 1;
-                node.scheduled = [None; 2];
-                self.record(TraceKind::Restart { node: existing });
-                self.with_node(existing, |raft, ctx| {
-                    raft.wipe(ctx, cluster, info.base_members.clone(), info.base_index)
+                node.published = false;
+                node.join = Some(JoinPlan {
+                    when_added: start,
+                    wipe: Some((cluster, info.base_members.clone(), info.base_index)),
                 });
                 existing
             }
@@ -1101,18 +1428,23 @@ impl Simulation {
                     &mut self.rng,
                 );
                 raft.conf_base = info.base_index;
+                raft.joining = true;
+                raft.crash();
                 self.nodes.push(SimNode {
                     name: name.to_string(),
                     site: site_index,
-                    up: true,
+                    up: false,
                     removed: false,
                     incarnation: 0,
                     raft,
-                    scheduled: [None; 2],
+                    scheduled: None,
+                    published: false,
+                    join: Some(JoinPlan {
+                        when_added: start,
+                        wipe: None,
+                    }),
                 });
                 self.names.insert(name.to_string(), id);
-                self.record(TraceKind::Restart { node: id });
-                self.reschedule(id);
                 id
             }
         };
@@ -1126,16 +1458,176 @@ impl Simulation {
             .map_err(str::to_string)
     }
 
-    fn stop_removed(&mut self, member: NodeId) {
-        let node = &mut self.nodes[member.index()];
-        node.removed = true;
-        if node.up {
-            node.up = false;
-            node.incarnation += 1;
-            node.scheduled = [None; 2];
-            node.raft.crash();
-            self.record(TraceKind::Crash { node: member });
+    /// Starts a member's process: a restart on its data, or a member added by
+    /// `member_add` joining its cluster (on a wiped data directory if it was a member
+    /// before). Then etcd's initial election tick advance.
+    fn start_member(&mut self, id: NodeId) {
+        let node = &mut self.nodes[id.index()];
+        if node.up || node.removed {
+            return;
         }
+        let plan = node.join.take();
+        node.up = true;
+        node.incarnation += 1;
+        node.scheduled = None;
+        self.record(TraceKind::Restart { node: id });
+        match plan.and_then(|plan| plan.wipe) {
+            Some((cluster, members, base)) => {
+                self.with_node(id, |raft, ctx| raft.wipe(ctx, cluster, members, base))
+            }
+            None => self.with_node(id, |raft, ctx| raft.restart(ctx)),
+        }
+        self.refresh_links();
+        let count = self.member_count_at_start(id);
+        self.begin_tick_advance(id, Some(count));
+    }
+
+    /// The cluster size a starting member sees (etcd's `len(cluster.Members())`): its own
+    /// membership once it knows it is in it, else (joining) its cluster's current one as
+    /// its peers report it, itself included.
+    fn member_count_at_start(&self, id: NodeId) -> u64 {
+        let raft = &self.nodes[id.index()].raft;
+        let own = &raft.members;
+        if own.is_voter(id) || own.is_learner(id) {
+            return own.members().count() as u64;
+        }
+        let leader = self.nodes.iter().find(|node| {
+            node.up && node.raft.role == RaftRole::Leader && node.raft.cluster == raft.cluster
+        });
+        match leader {
+            Some(leader) => {
+                let members = &leader.raft.members;
+                let listed = members.is_voter(id) || members.is_learner(id);
+                members.members().count() as u64 + u64::from(!listed)
+            }
+            None => own.members().count() as u64 + 1,
+        }
+    }
+
+    /// Whether `leader` has been connected to every voter but itself for etcd's
+    /// `HealthInterval` (`isConnectedFullySince(now − 5 s)`).
+    fn connected_to_all_voters(&self, leader: NodeId) -> bool {
+        let voters = &self.nodes[leader.index()].raft.members.voters;
+        let Some(since) = self.now.checked_sub(self.health_interval_ms) else {
+            return voters.iter().all(|&voter| voter == leader);
+        };
+        voters
+            .iter()
+            .all(|&voter| voter == leader || self.peer_active_since(leader, voter, since))
+    }
+
+    /// Voters etcd counts as started (`IsStarted`: they published their name).
+    fn started_voters(&self, leader: NodeId, except: Option<NodeId>) -> (usize, usize) {
+        let voters = &self.nodes[leader.index()].raft.members.voters;
+        let counted: Vec<NodeId> = voters
+            .iter()
+            .copied()
+            .filter(|&voter| Some(voter) != except)
+            .collect();
+        let started = counted
+            .iter()
+            .filter(|voter| self.nodes[voter.index()].published)
+            .count();
+        (counted.len(), started)
+    }
+
+    /// etcd 3.4's `mayAddMember` with `--strict-reconfig-check` (its default), asked of
+    /// the leader: a voter may be added only if the started voters stay a majority of the
+    /// new configuration (or it is the second member of a one-member cluster, the
+    /// documented way to rebuild after a restore); and the leader must have been
+    /// connected to every voter for 5 s. A learner is refused while there is one already
+    /// (etcd 3.4 allows one).
+    fn may_add(&self, leader: NodeId, learner: bool) -> Result<(), &'static str> {
+        let members = &self.nodes[leader.index()].raft.members;
+        if learner {
+            if !members.learners.is_empty() {
+                return Err("too_many_learners");
+            }
+        } else {
+            let (voters, started) = self.started_voters(leader, None);
+            let after = voters + 1;
+            let restoring = started == 1 && after == 2;
+            if !restoring && started < crate::quorum::majority(after) {
+                return Err("not_enough_started_members");
+            }
+        }
+        if !self.connected_to_all_voters(leader) {
+            return Err("unhealthy_cluster");
+        }
+        Ok(())
+    }
+
+    /// etcd 3.4's `mayRemoveMember`: a learner may always go; a voter only if the
+    /// started voters left are a majority of the rest, and, unless it is down (no peer
+    /// connection), if the voters connected to the leader for 5 s, minus it, still are.
+    fn may_remove(&self, leader: NodeId, target: NodeId) -> Result<(), &'static str> {
+        let members = &self.nodes[leader.index()].raft.members;
+        if members.is_learner(target) {
+            return Ok(());
+        }
+        let (rest, started) = self.started_voters(leader, Some(target));
+        if started < crate::quorum::majority(rest) {
+            return Err("not_enough_started_members");
+        }
+        if target != leader && !self.peer_active_since(leader, target, self.now) {
+            return Ok(());
+        }
+        let voters = &members.voters;
+        let since = self.now.checked_sub(self.health_interval_ms);
+        let active = voters
+            .iter()
+            .filter(|&&voter| {
+                voter == leader
+                    || since.is_some_and(|since| self.peer_active_since(leader, voter, since))
+            })
+            .count();
+        if active.saturating_sub(1) < crate::quorum::majority(voters.len() - 1) {
+            return Err("unhealthy_cluster");
+        }
+        Ok(())
+    }
+
+    /// etcd 3.4's `mayPromoteMember`: the learner must have caught up (its match index
+    /// at least 90 % of the leader's, `isLearnerReady`), and the started voters plus it
+    /// must be a majority of the voters plus it.
+    fn may_promote(&self, leader: NodeId, target: NodeId) -> Result<(), &'static str> {
+        let raft = &self.nodes[leader.index()].raft;
+        if !raft.members.is_learner(target) {
+            return Err("not_a_learner");
+        }
+        let learner_match = raft
+            .progress
+            .get(&target)
+            .map_or(LogIndex(0), |p| p.matched);
+        let leader_match = raft.log.last_index();
+        if (learner_match.0 as f64) < leader_match.0 as f64 * 0.9 {
+            return Err("learner_not_ready");
+        }
+        let (voters, started) = self.started_voters(leader, None);
+        if started + 1 < crate::quorum::majority(voters + 1) {
+            return Err("not_enough_started_members");
+        }
+        Ok(())
+    }
+
+    fn stop_removed(&mut self, member: NodeId) {
+        self.nodes[member.index()].removed = true;
+        if self.nodes[member.index()].up {
+            self.take_down(member);
+            self.refresh_links();
+        }
+    }
+
+    /// The member's process stops (SIGKILL, or a removed member shutting down): volatile
+    /// state, timers and its clients' connections are lost.
+    fn take_down(&mut self, id: NodeId) {
+        let node = &mut self.nodes[id.index()];
+        node.up = false;
+        node.incarnation += 1;
+        node.scheduled = None;
+        node.raft.crash();
+        self.record(TraceKind::Crash { node: id });
+        self.drop_connections(id);
     }
 
     /// Every node as drawn, in creation order.
@@ -1177,7 +1669,7 @@ impl Simulation {
             commit_index: raft.commit.0,
             log: self.log_view(id),
             election_deadline_ms: timer,
-            election_started_ms: timer.map(|_| raft.election_reset_at),
+            election_started_ms: timer.and_then(|_| raft.election_started_ms()),
             votes: if campaigning && node.up {
                 raft.votes_granted
                     .iter()
@@ -1393,6 +1885,7 @@ impl Simulation {
                 action: "link_down",
             });
         }
+        self.refresh_links();
         true
     }
 
@@ -1437,6 +1930,7 @@ impl Simulation {
                 reason: state.reason.map(str::to_string),
                 index: state.position.map(|(_, index, _)| index.0),
                 decided_at_ms: state.decided_at_ms,
+                lost_at_ms: state.lost_at_ms,
             })
             .collect()
     }
@@ -1474,5 +1968,186 @@ impl Simulation {
             violations: self.violations(),
             events: self.events,
         }
+    }
+}
+
+/// Test-only hooks that break the simulation on purpose, to prove that each invariant
+/// check can fail (a check that never fires proves nothing).
+#[cfg(test)]
+impl Simulation {
+    /// Delivers a forged message now, as if it had come over the network.
+    pub(crate) fn inject_message(&mut self, message: Message) {
+        let to = message.to;
+        self.with_node(to, |raft, ctx| raft.step(ctx, message));
+    }
+
+    /// Changes a node's log behind Raft's back (no note, no message).
+    pub(crate) fn tamper_log(&mut self, name: &str, f: impl FnOnce(&mut crate::log::RaftLog)) {
+        self.tamper(name, |raft| f(&mut raft.log));
+    }
+
+    /// Changes a node's Raft state behind its back.
+    pub(crate) fn tamper(&mut self, name: &str, f: impl FnOnce(&mut Raft)) {
+        let id = self.node_id(name).expect("known node");
+        f(&mut self.nodes[id.index()].raft);
+    }
+
+    /// Makes a node believe it leads its current term (a broken election).
+    pub(crate) fn force_leader(&mut self, name: &str) {
+        let id = self.node_id(name).expect("known node");
+        let raft = &mut self.nodes[id.index()].raft;
+        raft.role = RaftRole::Leader;
+        raft.leader = Some(id);
+    }
+
+    /// Reports a pending proposal as failed to its client (a broken outcome).
+    pub(crate) fn force_failed(&mut self, proposal: u64) {
+        self.decide(proposal, Outcome::Failed, Some("node_down"));
+    }
+
+    /// Runs one event touching `name` (a message to itself would do; a no-op suffices).
+    pub(crate) fn touch(&mut self, name: &str) {
+        let id = self.node_id(name).expect("known node");
+        self.with_node(id, |_, _| ());
+    }
+}
+
+#[cfg(test)]
+mod fault_injection {
+    //! Each check of `invariants` fires on the fault it is there for.
+
+    use super::*;
+    use crate::log::Entry;
+
+    fn cluster_with_writes() -> Simulation {
+        let scenario = crate::parse_scenario(
+            r#"{"name": "faults", "seed": 3,
+                "cluster": {"sites": {"A": ["n1", "n2", "n3"]}},
+                "steps": [{"at_ms": 1000, "do": "transfer_leader", "node": "n1"},
+                          {"at_ms": 2000, "do": "propose", "value": "x=1", "node": "n1"},
+                          {"at_ms": 2100, "do": "propose", "value": "y=2", "node": "n1"}],
+                "until_ms": 6000}"#,
+        )
+        .expect("valid");
+        let mut simulation = Simulation::new(&scenario);
+        simulation.run_until(3000);
+        assert!(simulation.violations().is_empty());
+        assert_eq!(
+            simulation.proposal_outcome(1).map(|o| o.0),
+            Some(Outcome::Committed)
+        );
+        simulation
+    }
+
+    /// The rules the incremental checker caught, the ones checked after every event
+    /// (`violations()` adds an end-of-run comparison that would hide a missing check).
+    fn rules(simulation: &Simulation) -> Vec<&'static str> {
+        simulation
+            .checker
+            .violations
+            .iter()
+            .map(|v| v.rule)
+            .collect()
+    }
+
+    #[test]
+    fn a_leader_whose_log_shrinks_is_caught() {
+        let mut simulation = cluster_with_writes();
+        simulation.tamper_log("n1", |log| {
+            let kept = log.entries()[..log.entries().len() - 1].to_vec();
+            *log = crate::log::RaftLog::from_entries(kept);
+        });
+        simulation.touch("n1");
+        assert_eq!(rules(&simulation), ["leader_append_only"]);
+        assert!(simulation.has_violations());
+        assert_eq!(simulation.violations()[0].at_ms, 3000);
+    }
+
+    #[test]
+    fn a_leader_back_in_its_old_term_with_a_shorter_log_is_caught() {
+        // Across a restart: n1 led term 3, crashes, restarts, and (broken) leads term 3
+        // again with a log missing its last entry.
+        let mut simulation = cluster_with_writes();
+        let n1 = NodeSelector::Node("n1".into());
+        simulation.apply(&Action::Crash { node: n1.clone() });
+        simulation.apply(&Action::Restart { node: n1 });
+        simulation.tamper_log("n1", |log| log.truncate_after(LogIndex(1)));
+        simulation.force_leader("n1");
+        simulation.touch("n1");
+        assert!(
+            rules(&simulation).contains(&"leader_append_only"),
+            "{:?}",
+            rules(&simulation)
+        );
+    }
+
+    #[test]
+    fn an_acknowledged_write_overwritten_on_a_follower_is_caught_at_once() {
+        let mut simulation = cluster_with_writes();
+        let n2 = simulation.node_id("n2").expect("n2");
+        // Where y=2 sits; n2 (broken) forgets that it committed it, then a forged leader
+        // of a later term overwrites it there and commits its own entry.
+        let index = simulation.proposals()[1]
+            .index
+            .map(LogIndex)
+            .expect("appended");
+        simulation.tamper("n2", |raft| raft.commit = index.prev());
+        let raft = &simulation.nodes[n2.index()].raft;
+        let prev = index.prev();
+        let prev_term = raft.log.term_at(prev).expect("present");
+        let term = raft.term.next();
+        simulation.inject_message(Message {
+            from: NodeId(2),
+            to: n2,
+            cluster: raft.cluster,
+            term,
+            body: Body::Append {
+                prev_index: prev,
+                prev_term,
+                entries: vec![Entry {
+                    term,
+                    data: EntryData::Empty,
+                }],
+                commit: index,
+            },
+        });
+        let found = rules(&simulation);
+        assert!(found.contains(&"acknowledged_write_lost"), "{found:?}");
+        assert!(found.contains(&"state_machine_safety"), "{found:?}");
+        assert!(simulation
+            .checker
+            .violations
+            .iter()
+            .all(|v| v.at_ms == 3000));
+    }
+
+    #[test]
+    fn a_write_reported_failed_that_commits_is_caught() {
+        let mut simulation = cluster_with_writes();
+        simulation.apply(&Action::Propose {
+            value: "z=3".into(),
+            node: NodeSelector::Node("n1".into()),
+        });
+        simulation.force_failed(2);
+        simulation.run_until(4000);
+        assert_eq!(rules(&simulation), ["failed_write_committed"]);
+    }
+
+    #[test]
+    fn a_leader_elected_without_an_acknowledged_write_is_caught() {
+        // n3 is cut off and (broken) wins an election with the log it had before y=2.
+        let mut simulation = cluster_with_writes();
+        simulation.tamper_log("n3", |log| {
+            let kept = log.entries()[..log.entries().len() - 1].to_vec();
+            *log = crate::log::RaftLog::from_entries(kept);
+        });
+        let n3 = simulation.node_id("n3").expect("n3");
+        simulation.with_node(n3, |raft, ctx| {
+            raft.term = raft.term.next();
+            raft.campaign_won_for_test(ctx);
+        });
+        let found = rules(&simulation);
+        assert!(found.contains(&"acknowledged_write_lost"), "{found:?}");
+        assert!(found.contains(&"leader_completeness"), "{found:?}");
     }
 }

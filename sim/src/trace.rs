@@ -84,6 +84,14 @@ pub enum TraceKind {
         /// Which timer.
         timer: TimerKind,
     },
+    /// A node's election clock was moved forward at process start (etcd's initial
+    /// election tick advance, `--initial-election-tick-advance`).
+    TickAdvance {
+        /// Node.
+        node: NodeId,
+        /// Ticks added.
+        ticks: u64,
+    },
     /// A node changed role or term.
     Role {
         /// Node.
@@ -141,7 +149,7 @@ pub enum TraceKind {
         node: NodeId,
         /// Its new cluster id.
         cluster: u64,
-        /// Last index kept.
+        /// The commit index the snapshot was saved at (in the old cluster).
         index: LogIndex,
     },
     /// A snapshot was saved.

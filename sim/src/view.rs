@@ -49,6 +49,8 @@ pub enum EntryKind {
     Value,
     /// A membership change (`value` describes it, e.g. `add_learner n4`).
     Conf,
+    /// The state restored from a backup (`value` lists its client values, `x=1, y=2`).
+    Snapshot,
 }
 
 /// One log entry as shown.
@@ -74,6 +76,10 @@ impl EntryView {
         let (value, kind) = match &entry.data {
             EntryData::Empty => (None, EntryKind::Noop),
             EntryData::Value { value, .. } => (Some(value.to_string()), EntryKind::Value),
+            EntryData::Snapshot(values) => {
+                let listed: Vec<&str> = values.iter().map(|(_, value)| &**value).collect();
+                (Some(listed.join(", ")), EntryKind::Snapshot)
+            }
             EntryData::Conf(change) => {
                 let text = match change {
                     ConfChange::AddVoter(node) => format!("add {}", name(*node)),

@@ -11,8 +11,11 @@ fn cold_start_elects_one_leader() {
     let (simulation, result) = run_checked(&load("election"));
     assert_eq!(result.leaders.len(), 1);
     assert_eq!(leaders_now(&simulation).len(), 1);
-    // Raft §5.2 with etcd's timing: the first election needs at least one election timeout.
-    assert!(result.leaders[0].at_ms >= 1000);
+    // etcd bootstraps members at term 1 and fast-forwards their election clocks by
+    // ElectionTicks − 2 once the peers are connected: the first leader, of term 2, comes
+    // well before a whole election timeout (sim/tests/etcd_fidelity.rs has the details).
+    assert_eq!(result.leaders[0].term, 2);
+    assert!(result.leaders[0].at_ms < 1000);
 }
 
 #[test]
@@ -46,9 +49,11 @@ fn leader_failure_loses_the_uncommitted_write() {
     let scenario = load("leader-failure");
     let (_, result) = run_checked(&scenario);
     assert_eq!(outcome(&result, "x=1").0, Outcome::Committed);
+    // The client of the crashed leader loses its connection: it cannot know that y=2 is
+    // gone for good.
     assert_eq!(
         outcome(&result, "y=2"),
-        (Outcome::Failed, Some("lost".to_string()))
+        (Outcome::Unknown, Some("connection_lost".to_string()))
     );
     assert!(!committed_anywhere(&result, "y=2"));
     // "no committed writes are ever lost"
@@ -64,9 +69,10 @@ fn leader_failure_loses_the_uncommitted_write() {
 #[test]
 fn majority_failure_blocks_writes_until_a_majority_returns() {
     let (_, result) = run_checked(&load("majority-failure"));
+    // No leader: the request waits, then etcd's request timeout (5 s + 2 × election).
     assert_eq!(
         outcome(&result, "y=2"),
-        (Outcome::Failed, Some("timeout".to_string()))
+        (Outcome::Unknown, Some("timeout".to_string()))
     );
     assert_eq!(outcome(&result, "z=3").0, Outcome::Committed);
     // No leader between the crash and the restart.
@@ -91,10 +97,13 @@ fn partition_with_the_leader_on_the_minority_side() {
     assert!(["n3", "n4", "n5"].contains(&leaders[0].as_str()));
     run_checked_until(&mut simulation, scenario.end_ms());
     let result = simulation.result();
+    // The old leader took x=1 and could not commit it; the new leader overwrote it. Its
+    // client only ever sees the request timeout.
     assert_eq!(
         outcome(&result, "x=1"),
-        (Outcome::Failed, Some("lost".into()))
+        (Outcome::Unknown, Some("timeout".into()))
     );
+    assert!(!committed_anywhere(&result, "x=1"));
     assert_eq!(outcome(&result, "y=2").0, Outcome::Committed);
     // After the heal, the old minority follows the majority's leader.
     assert_eq!(leaders_now(&simulation), leaders);
@@ -109,51 +118,87 @@ fn split_two_two_has_no_leader_anywhere() {
     run_checked_until(&mut simulation, 9990);
     assert!(leaders_now(&simulation).is_empty());
     let result = simulation.result();
-    assert_eq!(outcome(&result, "y=2").0, Outcome::Failed);
-    assert_eq!(outcome(&result, "z=3").0, Outcome::Failed);
-    // PreVote: nobody bumped the term while partitioned.
+    // Both sides keep the writes waiting (no leader anywhere): nothing is decided yet.
+    for value in ["y=2", "z=3"] {
+        assert_eq!(outcome(&result, value), (Outcome::Pending, None), "{value}");
+        assert!(!committed_anywhere(&result, value), "{value}");
+    }
+    // PreVote: nobody bumped the term while partitioned (2: the first leader's).
     assert!(
-        result.nodes.iter().all(|n| n.term == 1),
+        result.nodes.iter().all(|n| n.term == 2),
         "{:?}",
         result.nodes
     );
     run_checked_until(&mut simulation, scenario.end_ms());
     assert_eq!(leaders_now(&simulation).len(), 1);
+    // The link is back before etcd's request timeout (6 s + 7 s): the waiting writes
+    // commit once the new leader is elected.
+    let result = simulation.result();
+    for value in ["y=2", "z=3"] {
+        let p = result.proposals.iter().find(|p| p.value == value).unwrap();
+        assert_eq!(p.outcome, Outcome::Committed, "{value}");
+        assert!(p
+            .decided_at_ms
+            .is_some_and(|at| (10_000..13_000).contains(&at)));
+    }
 }
 
 #[test]
 fn bootstrap_failure_needs_a_majority_to_start() {
     let scenario = load("bootstrap-failure");
     let (_, result) = run_checked(&scenario);
-    assert_eq!(
-        outcome(&result, "x=1"),
-        (Outcome::Failed, Some("no_leader".to_string()))
-    );
+    // x=1 waits at n1 for a leader; there is none until a second member starts.
     assert!(result.leaders.iter().all(|l| l.at_ms > 5000));
+    let x = result.proposals.iter().find(|p| p.value == "x=1").unwrap();
+    assert_ne!(x.outcome, Outcome::Failed);
+    assert!(x.decided_at_ms.is_some_and(|at| at > 5000), "{x:?}");
     assert_eq!(outcome(&result, "y=2").0, Outcome::Committed);
-    // The lone node never bumped its term while alone (PreVote).
-    assert_eq!(result.leaders[0].term, 1);
+    // The lone node never bumped its term while alone (PreVote): the first leader is of
+    // term 2, as on a fresh etcd cluster.
+    assert_eq!(result.leaders[0].term, 2);
 }
 
 #[test]
 fn disaster_recovery_from_snapshot_then_member_add() {
     let (simulation, result) = run_checked(&load("disaster-recovery"));
     assert_eq!(outcome(&result, "w=4").0, Outcome::Committed);
+    assert!(result.skipped.is_empty(), "{:?}", result.skipped);
     let nodes = simulation.nodes();
     let new_cluster: Vec<_> = nodes.iter().filter(|n| n.cluster == 2).collect();
     let names: Vec<&str> = new_cluster.iter().map(|n| n.id.as_str()).collect();
     assert_eq!(names, ["n3", "n4", "n5"]);
     for node in &new_cluster {
         assert_eq!(node.voters, ["n3", "n4", "n5"], "{}", node.id);
+        // `etcdctl snapshot restore` starts a new cluster: its log opens with the
+        // restored state (index 1, term 1); the snapshot had x and y, z was written
+        // after it and is gone with site A.
+        let first = &node.log[0];
+        assert_eq!(
+            (first.index, first.term, first.kind),
+            (1, 1, sim::view::EntryKind::Snapshot)
+        );
+        assert_eq!(first.value.as_deref(), Some("x=1, y=2"), "{}", node.id);
         let values: Vec<&str> = node
             .log
             .iter()
             .filter(|e| e.kind == sim::view::EntryKind::Value)
             .filter_map(|e| e.value.as_deref())
             .collect();
-        // The snapshot had x and y; z was written after it and is gone with site A.
-        assert_eq!(values, ["x=1", "y=2", "w=4"], "{}", node.id);
+        assert_eq!(values, ["w=4"], "{}", node.id);
     }
+    // The restored cluster's first leader is of term 2, as etcd's.
+    let restored = result.leaders.iter().find(|l| l.at_ms > 6000).unwrap();
+    assert_eq!((restored.node.as_str(), restored.term), ("n3", 2));
+    // z=3 had been acknowledged: the restore lost it, and says so (no violation: an
+    // operator went back to an older backup).
+    let z = result.proposals.iter().find(|p| p.value == "z=3").unwrap();
+    assert_eq!(z.outcome, Outcome::Committed);
+    assert_eq!(z.lost_at_ms, Some(6000));
+    assert!(result
+        .proposals
+        .iter()
+        .filter(|p| p.value != "z=3")
+        .all(|p| p.lost_at_ms.is_none()));
 }
 
 fn commits_after(result: &sim::SimResult, value: &str) -> bool {
@@ -167,19 +212,20 @@ fn placement_three_zero_dies_with_its_site() {
         commits_after(&result, "y=2"),
         "losing the empty site changes nothing"
     );
+    // Every member is down: the client's connection is refused.
     assert_eq!(
         outcome(&result, "z=3"),
-        (Outcome::Failed, Some("no_leader".into()))
+        (Outcome::Failed, Some("node_down".into()))
     );
 }
 
 #[test]
 fn placement_two_one_survives_only_the_loss_of_the_small_site() {
     let (_, result) = run_checked(&load("placement-2-1"));
-    assert!(commits_after(&result, "y=2"));
+    assert!(commits_after(&result, "y=2"), "{:?}", result.proposals);
     assert_eq!(
         outcome(&result, "z=3"),
-        (Outcome::Failed, Some("timeout".into()))
+        (Outcome::Unknown, Some("timeout".into()))
     );
 }
 
@@ -217,33 +263,79 @@ fn seven_members_on_three_sites_survive_a_site_but_not_a_site_and_a_link() {
     };
     assert!(window(5000, 8000).all(|p| p.outcome == Outcome::Committed));
     // Site A down and B cut from C: B's 3 members of 7 are no majority, so nothing
-    // written during the cut commits before the link is back at 11 s (writes the leader
-    // had appended commit after the heal; the others fail).
+    // written during the cut commits before the link is back at 11 s (the writes wait,
+    // and commit after the heal or time out).
     assert!(window(8000, 11000)
-        .all(|p| p.outcome == Outcome::Failed || p.decided_at_ms.is_some_and(|at| at >= 11_000)));
-    assert!(window(8000, 11000).any(|p| p.outcome == Outcome::Failed));
+        .all(|p| p.outcome != Outcome::Failed && p.decided_at_ms.is_some_and(|at| at >= 11_000)));
     assert!(window(13000, 15500).all(|p| p.outcome == Outcome::Committed));
 }
 
 #[test]
-fn high_latency_needs_tuned_timeouts_and_then_fails_over_slowly() {
-    // etcd tuning guide: heartbeat ≈ 0.5–1.5 × RTT, election timeout ≥ 10 × RTT.
-    // RTT here ≈ 1.3 s: with the defaults (100 ms / 1 s) candidates time out before
-    // their votes come back, so after the leader's crash at 20 s terms pile up and no
-    // write commits for the rest of the run.
-    let (_, default) = run_checked(&load("high-latency-default"));
-    assert_eq!(first_commit_after(&default, 20_000), None);
+fn high_latency_with_default_timings_elects_leaders_that_step_down_at_once() {
+    // etcd tuning guide: heartbeat ≈ 0.5–1.5 × RTT, election timeout ≥ 10 × RTT. RTT here
+    // ≈ 1.3 s (650 ms each way, up to 100 ms of jitter): with the defaults (100 ms / 1 s)
+    // a leader that gets elected has heard nothing from its followers when its first
+    // CheckQuorum round comes, a second later, and steps down; nothing ever commits.
+    // Observed on a real etcd 3.4.23 cluster with the same latency (a delaying proxy on
+    // the peer links): leaders at terms 6, 9, 12, 13, each "stepped down to follower since
+    // quorum is not active" 964–994 ms after its election; no put ever answered.
+    let scenario = load("high-latency-default");
+    let (_, lines) = sim::trace_json_lines(&scenario);
+    let (_, result) = run_checked(&scenario);
+    assert!(result.commits.is_empty(), "{:?}", result.commits);
+    assert!(result.leaders.len() >= 3, "{:?}", result.leaders);
+    assert!(result.leaders.iter().all(|l| l.term > 2));
     assert!(
-        default.leaders.last().unwrap().term >= 5,
+        result.nodes.iter().all(|n| n.term >= 9),
         "{:?}",
-        default.leaders
+        result.nodes
     );
-    // Tuned, one election suffices, but only after 13 s without heartbeats.
+    let events: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    for leader in &result.leaders {
+        let stepped_down = events.iter().find(|e| {
+            e["type"] == "role"
+                && e["node"] == leader.node.as_str()
+                && e["role"] == "follower"
+                && e["at_ms"].as_u64().unwrap() > leader.at_ms
+        });
+        let Some(stepped_down) = stepped_down else {
+            assert!(leader.at_ms + 1000 > scenario.end_ms(), "{leader:?}");
+            continue;
+        };
+        let at = stepped_down["at_ms"].as_u64().unwrap();
+        // CheckQuorum runs every ElectionTicks (10) ticks of the leader: within (900,
+        // 1000] ms of its election; the same term (no higher term seen).
+        assert!(
+            (900..=1000).contains(&(at - leader.at_ms)),
+            "{leader:?} at {at}"
+        );
+        assert_eq!(stepped_down["term"].as_u64(), Some(leader.term));
+        let timer = events.iter().any(|e| {
+            e["type"] == "timeout"
+                && e["node"] == leader.node.as_str()
+                && e["timer"] == "election"
+                && e["at_ms"].as_u64() == Some(at)
+        });
+        assert!(timer, "{leader:?}: stepped down by CheckQuorum");
+    }
+    // Every write ends with the client's timeout: unknown, never acknowledged.
+    assert!(result
+        .proposals
+        .iter()
+        .all(|p| p.outcome == Outcome::Unknown || p.outcome == Outcome::Pending));
+}
+
+#[test]
+fn high_latency_needs_tuned_timeouts_and_then_fails_over_slowly() {
+    // Tuned, one election suffices, but only after at least 13 s without heartbeats.
     let (_, tuned) = run_checked(&load("high-latency-tuned"));
     let back = first_commit_after(&tuned, 20_000).expect("the tuned cluster recovers");
     assert!(back >= 33_000, "{back}");
     let terms: Vec<u64> = tuned.leaders.iter().map(|l| l.term).collect();
-    assert_eq!(terms, [1, 2]);
+    assert_eq!(terms, [2, 3]);
 }
 
 #[test]

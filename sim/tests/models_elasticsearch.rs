@@ -1,6 +1,7 @@
 //! The Elasticsearch model: voting configuration, tiebreaker, allocation awareness. Each
 //! test cites the documented behaviour it encodes (../shared/research/domain-facts.md §4).
 
+use sim::models::common::WriteOutcome;
 use sim::models::elasticsearch::EsResult;
 use sim::{run_any, AnyResult};
 
@@ -119,4 +120,44 @@ fn the_same_elasticsearch_scenario_gives_identical_output() {
     let a = format!("{:?}", awareness("forced"));
     let b = format!("{:?}", awareness("forced"));
     assert_eq!(a, b);
+}
+
+/// Elasticsearch reference, "Cluster fault detection" and the discovery settings: checks
+/// every 1 s, each failing after 10 s, 3 consecutive failures before a node is faulty —
+/// a zone lost silently is noticed after about half a minute; "if the elected master
+/// detects that a node has disconnected, however, this situation is treated as an
+/// immediate failure" — a crashed node is noticed at once.
+#[test]
+fn a_silent_zone_loss_is_noticed_after_half_a_minute_a_crash_at_once() {
+    let run = |step: &str| {
+        es(&format!(
+            r#"{{"system":"elasticsearch","cluster":{{"zones":{{"z1":[{{"name":"a1"}}],"z2":[{{"name":"b1"}}],
+                 "z3":[{{"name":"c1"}}]}},"shards":1,"replicas":1}},
+               "steps":[{step},
+                        {{"at_ms":15000,"do":"write","value":"during"}},
+                        {{"at_ms":60000,"do":"write","value":"after"}}],
+               "until_ms":90000}}"#
+        ))
+    };
+    let first = |result: &EsResult, kind: &str| {
+        result
+            .events
+            .iter()
+            .find(|e| e.kind == kind && e.at_ms > 10_000)
+            .map(|e| e.at_ms)
+    };
+    // a1 is the first master (by name) and holds the primary.
+    let silent = run(r#"{"at_ms":10000,"do":"fail_site","site":"z1"}"#);
+    let lost = first(&silent, "master_lost").expect("noticed");
+    assert_eq!(lost, 10_100 + 33_000);
+    assert_eq!(first(&silent, "replica_promoted"), Some(lost));
+    // The document sent meanwhile waited for the loss to be noticed, then went through.
+    let during = &silent.writes[0];
+    assert_eq!(during.outcome, WriteOutcome::Acknowledged);
+    assert_eq!(during.decided_at_ms, Some(lost));
+    assert_eq!(silent.writes[1].decided_at_ms, Some(60_000));
+    // A crash closes the connections: noticed at the next step.
+    let crashed = run(r#"{"at_ms":10000,"do":"crash","node":"a1"}"#);
+    assert_eq!(first(&crashed, "master_lost"), Some(10_100));
+    assert_eq!(crashed.writes[0].decided_at_ms, Some(15_000));
 }

@@ -92,11 +92,64 @@ fn acks_all_refuses_writes_with_not_enough_replicas_when_the_isr_is_too_small() 
       "steps":[{"at_ms":5000,"do":"crash","node":"b2"},{"at_ms":5000,"do":"crash","node":"b3"},
                {"at_ms":30000,"do":"write","value":"refused"}],
       "until_ms":40000}"#;
-    let result = kafka(text);
+    // Without retries (`"retries": 0`), the refusal reaches the application at once.
+    let result = kafka(&text.replace(
+        r#""min_insync_replicas":2}"#,
+        r#""min_insync_replicas":2,"retries":0}"#,
+    ));
     assert_eq!(result.writes[0].outcome, WriteOutcome::Refused);
     assert_eq!(
         result.writes[0].reason.as_deref(),
         Some("NotEnoughReplicas")
+    );
+    assert_eq!(result.writes[0].decided_at_ms, Some(30_000));
+    // With the producer's defaults (Kafka ≥ 3.0: retries=2147483647, delivery.timeout.ms
+    // 120 s) NotEnoughReplicas is retriable: the message waits and fails only when the
+    // delivery timeout expires.
+    let result = kafka(&text.replace(r#""until_ms":40000"#, r#""until_ms":160000"#));
+    assert_eq!(result.writes[0].outcome, WriteOutcome::Refused);
+    assert_eq!(result.writes[0].reason.as_deref(), Some("timeout"));
+    assert_eq!(result.writes[0].decided_at_ms, Some(30_000 + 120_000));
+}
+
+/// Kafka producer configs (≥ 3.0): `enable.idempotence=true`, `retries=2147483647`,
+/// `delivery.timeout.ms=120000` (domain-facts.md §8): a leader change delays the messages
+/// sent meanwhile (NotLeaderOrFollower is retriable) instead of failing them, and the
+/// idempotent producer writes each once.
+#[test]
+fn the_default_producer_retries_through_a_leader_change() {
+    let text = r#"{"system":"kafka",
+      "cluster":{"brokers":{"A":["b1"],"B":["b2"],"C":["b3"]},
+                 "controllers":{"A":["c1"],"B":["c2"],"C":["c3"]},
+                 "min_insync_replicas":2},
+      "steps":[{"at_ms":5000,"do":"crash","node":"b1"},
+               {"at_ms":5100,"do":"write","value":"during"}],
+      "until_ms":60000}"#;
+    let result = kafka(text);
+    let during = &result.writes[0];
+    assert_eq!(during.outcome, WriteOutcome::Acknowledged, "{during:?}");
+    // b1 led the partition: a new leader is elected once the controller fences b1
+    // (broker.session.timeout.ms, 9 s); the message goes through then.
+    assert!(
+        during.decided_at_ms.is_some_and(|at| at >= 5000 + 9000),
+        "{during:?}"
+    );
+    let appended: usize = result.partitions[0]
+        .log_end_offsets
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(0) as usize;
+    assert_eq!(appended, 1, "written once");
+    // The same message without retries is refused at once.
+    let once = kafka(&text.replace(
+        r#""min_insync_replicas":2}"#,
+        r#""min_insync_replicas":2,"retries":0}"#,
+    ));
+    assert_eq!(once.writes[0].outcome, WriteOutcome::Refused);
+    assert_eq!(
+        once.writes[0].reason.as_deref(),
+        Some("NotLeaderOrFollower")
     );
 }
 

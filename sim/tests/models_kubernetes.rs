@@ -138,7 +138,11 @@ fn while_the_api_is_down_pods_keep_running_and_nothing_is_rescheduled() {
       "until_ms":420000}"#;
     let result = kube(text);
     assert!(!result.api_available_at_end);
-    assert_eq!(result.writes[0].outcome, WriteOutcome::Refused);
+    // The API server on B stays up, but etcd has no leader: the write waits for etcd's
+    // request timeout (5 s + 2 × election) and the client gets no usable answer.
+    assert_eq!(result.writes[0].outcome, WriteOutcome::Unconfirmed);
+    assert_eq!(result.writes[0].reason.as_deref(), Some("timeout"));
+    assert_eq!(result.writes[0].decided_at_ms, Some(60_000 + 7000));
     assert!(result.events.iter().all(|e| e.kind != "pods_evicted"));
     assert!(result.events.iter().all(|e| e.kind != "pod_scheduled"));
     let running: Vec<_> = result
@@ -211,4 +215,55 @@ fn the_failure_matrix_agrees_with_quorum_arithmetic() {
     assert!(rows.iter().all(|r| r.acknowledged_lost == 0), "{rows:?}");
     let table = matrix_markdown(&rows);
     assert_eq!(table.lines().count(), rows.len() + 2);
+}
+
+/// A worker alive but cut off from the control plane: its pods are evicted after 50 s +
+/// 300 s and replaced elsewhere, but its kubelet never hears of it and keeps running them
+/// (duplicates) until the link returns. A StatefulSet's pod is not replaced at all: the
+/// StatefulSet controller waits until the old pod is confirmed gone (the node deleted or
+/// tainted node.kubernetes.io/out-of-service), domain-facts.md §8.
+#[test]
+fn a_cut_off_worker_keeps_its_pods_running_while_replacements_start_and_statefulsets_wait() {
+    let text = r#"{"system":"kubernetes",
+      "cluster":{"control_plane":{"A":["cp1","cp2","cp3"]},
+                 "workers":{"A":["w1"],"B":["w2"]},
+                 "deployments":[{"name":"web","replicas":2}],
+                 "statefulsets":[{"name":"db","replicas":2}]},
+      "steps":[{"at_ms":10000,"do":"cut_link","from":"A","to":"B"}RESTORE],
+      "until_ms":UNTIL}"#;
+    let restore = r#",{"at_ms":400000,"do":"restore_link","from":"A","to":"B"}"#;
+    let during = kube(&text.replace("RESTORE", "").replace("UNTIL", "390000"));
+    let phase = |result: &sim::models::kubernetes::KubeResult, name: &str| {
+        result
+            .pods
+            .iter()
+            .filter(|p| p.name == name)
+            .map(|p| (p.phase, p.node.clone()))
+            .collect::<Vec<_>>()
+    };
+    // web-2 ran on w2: replaced on w1 (web-3), and still running on w2.
+    assert_eq!(
+        phase(&during, "web-2"),
+        [("orphaned", Some("w2".to_string()))]
+    );
+    assert_eq!(
+        phase(&during, "web-3"),
+        [("running", Some("w1".to_string()))]
+    );
+    assert_eq!(during.pods_orphaned, 1);
+    // db-1 ran on w2: kept there, unreachable, never recreated.
+    assert_eq!(
+        phase(&during, "db-1"),
+        [("unreachable", Some("w2".to_string()))]
+    );
+    assert!(during.pods.iter().all(|p| p.name != "db-2"));
+    assert!(during
+        .events
+        .iter()
+        .any(|e| e.kind == "statefulset_pods_kept"));
+    // The link returns: w2's kubelet stops the pod replaced long ago.
+    let after = kube(&text.replace("RESTORE", restore).replace("UNTIL", "420000"));
+    assert_eq!(after.pods_orphaned, 0);
+    assert!(after.events.iter().any(|e| e.kind == "orphans_stopped"));
+    assert_eq!(phase(&after, "db-1"), [("running", Some("w2".to_string()))]);
 }

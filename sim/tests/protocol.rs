@@ -27,7 +27,7 @@ fn pre_vote_keeps_a_rejoining_node_from_bumping_the_term() {
     let (simulation, result) = run_checked(&rejoin_scenario(true));
     assert_eq!(result.leaders.len(), 1, "{:?}", result.leaders);
     assert!(
-        result.nodes.iter().all(|n| n.term == 1),
+        result.nodes.iter().all(|n| n.term == 2),
         "{:?}",
         result.nodes
     );
@@ -104,17 +104,17 @@ fn learner_then_promote_then_remove() {
         "cluster": { "sites": { "A": ["n1", "n2", "n3"], "B": [] } },
         "steps": [
           { "at_ms": 2000, "do": "propose", "value": "a" },
-          { "at_ms": 3000, "do": "member_add", "node": "n4", "site": "B", "learner": true },
-          { "at_ms": 3000, "do": "member_add", "node": "n5", "site": "B" },
-          { "at_ms": 5000, "do": "promote", "node": "n4" },
-          { "at_ms": 7000, "do": "member_remove", "node": "n1" },
-          { "at_ms": 9000, "do": "propose", "value": "b" }
+          { "at_ms": 6000, "do": "member_add", "node": "n4", "site": "B", "learner": true },
+          { "at_ms": 6000, "do": "member_add", "node": "n5", "site": "B" },
+          { "at_ms": 8000, "do": "promote", "node": "n4" },
+          { "at_ms": 10000, "do": "member_remove", "node": "n1" },
+          { "at_ms": 12000, "do": "propose", "value": "b" }
         ],
-        "until_ms": 11000
+        "until_ms": 14000
     }"#,
     );
     let mut simulation = Simulation::new(&scenario);
-    run_checked_until(&mut simulation, 4000);
+    run_checked_until(&mut simulation, 7000);
     assert_eq!(role(&simulation, "n4"), Role::Learner);
     let result = simulation.result();
     // One configuration change at a time: the second add was refused.

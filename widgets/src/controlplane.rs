@@ -156,6 +156,17 @@ pub fn draw(view: &KubeView, hooks: &Hooks, height: f64) -> Html {
                             </g>
                         }
                     }) }
+                    { for worker.orphaned.iter().enumerate().map(|(p, pod)| {
+                        // Evicted and replaced elsewhere, but its cut-off worker still runs it.
+                        let px = spot.x + 26.0 + (worker.pods.len() + p) as f64 * 86.0;
+                        html! {
+                            <g class="model-pod model-pod-orphaned" data-pod={pod.clone()} data-orphaned="true">
+                                <title>{ format!("{pod} : remplacé ailleurs, mais tourne encore ici (doublon)") }</title>
+                                <rect x={n(px)} y={n(y + 34.0)} width="80" height="30" rx="15" style="stroke-dasharray:4 3" />
+                                <text x={n(px + 40.0)} y={n(y + 54.0)}>{ format!("{pod} ⧉") }</text>
+                            </g>
+                        }
+                    }) }
                 </g>
             });
         }

@@ -35,12 +35,22 @@ pub fn event_text(kind: &str, subject: &str, detail: &str) -> Option<String> {
             let worker = detail.split_whitespace().next().unwrap_or("");
             format!("{subject} est recréé sur {worker}")
         }
+        "pods_orphaned" => {
+            let count = detail.split_whitespace().next().unwrap_or("0");
+            format!("{subject}, coupé du plan de contrôle, fait encore tourner ses {count} pod(s) déjà remplacé(s) : des doublons")
+        }
+        "orphans_stopped" => {
+            format!("{subject} entend de nouveau l'API : il arrête ses pods en double")
+        }
+        "statefulset_pods_kept" => format!(
+            "Les pods StatefulSet de {subject} ne sont pas recréés tant que la disparition du nœud n'est pas confirmée"
+        ),
         // Elasticsearch
         "zone_failed" => format!("La zone {subject} tombe"),
         "zone_restored" => format!("La zone {subject} revient"),
         "master_elected" => format!("{subject} est élu master"),
         "master_lost" => {
-            format!("Le master {subject} perd la majorité des votants : plus de master")
+            format!("La perte du master {subject} est constatée : plus de master")
         }
         "voting_config" => format!("Configuration de vote : {}", detail.replace(',', ", ")),
         "replica_promoted" => {
@@ -116,6 +126,7 @@ pub fn reason_text(reason: &str) -> &'static str {
         "app_not_deployed" => "appli absente",
         "fenced" => "ancien primaire isolé",
         "api_unavailable" | "no_leader" | "not_leader" => "API indisponible",
+        "connection_lost" => "connexion perdue",
         "node_down" => "nœud en panne",
         "lost" => "perdue",
         _ => "refusée",

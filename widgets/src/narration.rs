@@ -5,7 +5,7 @@
 //! candidat au terme 3 » from « n2 a obtenu les pré-votes ». Every event it tells is an
 //! "interesting" one: the widget's « événement suivant » button stops on them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use sim::raft::TimerKind;
 use sim::trace::TraceKind;
@@ -18,8 +18,9 @@ pub struct Narrator {
     roles: BTreeMap<u32, Role>,
     /// Whether any node has been leader yet (a cold start has no leader to miss).
     seen_leader: bool,
-    /// Leaders whose election timer fired: a step down right after is CheckQuorum.
-    leader_timeouts: BTreeSet<u32>,
+    /// Leaders whose CheckQuorum round ran, and when: a step down at that same instant
+    /// is CheckQuorum's.
+    leader_timeouts: BTreeMap<u32, u64>,
 }
 
 /// French for a proposal's failure reason.
@@ -31,6 +32,7 @@ pub fn reason_text(reason: &str) -> &'static str {
         "transferring" => "transfert de leadership en cours",
         "lost" => "écrasée par un nouveau leader",
         "timeout" => "délai dépassé",
+        "connection_lost" => "connexion perdue",
         _ => "refusée",
     }
 }
@@ -65,13 +67,13 @@ impl Narrator {
                 if *timer == TimerKind::Election
                     && self.roles.get(&node.0).copied() == Some(Role::Leader)
                 {
-                    self.leader_timeouts.insert(node.0);
+                    self.leader_timeouts.insert(node.0, event.at_ms);
                 }
                 None
             }
             TraceKind::Role { node, role, term } => {
                 let before = self.roles.insert(node.0, *role);
-                let checked_quorum = self.leader_timeouts.remove(&node.0);
+                let checked_quorum = self.leader_timeouts.remove(&node.0) == Some(event.at_ms);
                 let who = name(*node);
                 let term = term.0;
                 match role {
@@ -144,12 +146,17 @@ impl Narrator {
                         "L'écriture {value} échoue : {}",
                         reason_text(reason.unwrap_or(""))
                     )),
+                    Outcome::Unknown => Some(format!(
+                        "L'écriture {value} : issue inconnue ({}), elle peut encore être validée",
+                        reason_text(reason.unwrap_or(""))
+                    )),
                 }
             }
             TraceKind::Network { action } => match *action {
                 "partition" => Some("Le réseau est partitionné".to_string()),
                 "heal" => Some("Le réseau est rétabli".to_string()),
                 "isolate" => Some("Un nœud est isolé du réseau".to_string()),
+                "cut" => Some("Un lien est coupé".to_string()),
                 "set_latency" => Some("La latence change".to_string()),
                 _ => None,
             },
@@ -165,11 +172,26 @@ impl Narrator {
                 };
                 Some(format!("{} applique : {what} {}", name(*node), name(*member)))
             }
-            TraceKind::Restore { node, index, .. } => Some(format!(
-                "{} repart seul de son snapshot (index {}) : nouveau cluster à un membre",
-                name(*node),
-                index.0
-            )),
+            TraceKind::Restore { node, .. } => {
+                // Acknowledged writes newer than the backup are gone with the old cluster.
+                let lost: Vec<String> = simulation
+                    .proposals()
+                    .into_iter()
+                    .filter(|p| p.lost_at_ms == Some(event.at_ms))
+                    .map(|p| p.value)
+                    .collect();
+                let mut text = format!(
+                    "{} est restauré depuis la sauvegarde (etcdctl snapshot restore) : nouveau cluster à un membre, nouveau journal",
+                    name(*node),
+                );
+                if !lost.is_empty() {
+                    text.push_str(&format!(
+                        " ; perdu, car acquitté après la sauvegarde : {}",
+                        lost.join(", ")
+                    ));
+                }
+                Some(text)
+            }
             TraceKind::Snapshot { node, index } => Some(format!(
                 "Snapshot de {} jusqu'à l'index {}",
                 name(*node),
@@ -179,6 +201,7 @@ impl Narrator {
             | TraceKind::Deliver { .. }
             | TraceKind::Drop { .. }
             | TraceKind::Append { .. }
+            | TraceKind::TickAdvance { .. }
             | TraceKind::Skip { .. } => None,
         }
     }
@@ -217,7 +240,7 @@ mod tests {
         assert!(
             captions
                 .iter()
-                .any(|c| c.contains("il est leader au terme 1")),
+                .any(|c| c.contains("il est leader au terme 2")),
             "{captions:?}"
         );
     }
@@ -238,7 +261,31 @@ mod tests {
         );
         assert!(text.contains("tombe en panne"), "{text}");
         assert!(text.contains("ne reçoit plus de heartbeat"), "{text}");
-        assert!(text.contains("il est leader au terme 2"), "{text}");
+        assert!(text.contains("il est leader au terme 3"), "{text}");
+    }
+
+    #[test]
+    fn an_unanswered_write_and_a_write_lost_by_a_restore_are_told() {
+        let text = captions(
+            r#"{ "cluster": { "sites": { "A": ["n1", "n2", "n3"] } },
+                 "steps": [ { "at_ms": 2000, "do": "propose", "value": "x=1" },
+                            { "at_ms": 2500, "do": "snapshot", "node": "n1" },
+                            { "at_ms": 3000, "do": "propose", "value": "y=2" },
+                            { "at_ms": 4000, "do": "crash", "node": "n2" },
+                            { "at_ms": 4000, "do": "crash", "node": "n3" },
+                            { "at_ms": 4500, "do": "propose", "value": "z=3", "node": "n1" },
+                            { "at_ms": 12000, "do": "restore", "node": "n1" } ],
+                 "until_ms": 13000 }"#,
+        )
+        .join("\n");
+        assert!(
+            text.contains("L'écriture z=3 : issue inconnue (délai dépassé)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("perdu, car acquitté après la sauvegarde : y=2"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -340,6 +340,7 @@ impl RaftWidget {
                     node: node.to_string(),
                     site,
                     learner: false,
+                    start: true,
                 }
             }
             _ => return,
@@ -454,7 +455,8 @@ impl RaftWidget {
 fn short_reason(reason: &str) -> &'static str {
     match reason {
         "lost" => "perdue",
-        "timeout" => "délai dépassé",
+        "timeout" => "délai",
+        "connection_lost" => "coupure",
         "no_leader" => "pas de leader",
         "not_leader" => "plus leader",
         "node_down" => "nœud en panne",
@@ -583,6 +585,7 @@ impl Component for RaftWidget {
                     node: name,
                     site,
                     learner: false,
+                    start: true,
                 }));
             }
             Msg::Link(a, b) => {
@@ -943,9 +946,15 @@ impl RaftWidget {
                     let label = match entry.kind {
                         EntryKind::Noop => "∅".to_string(),
                         EntryKind::Conf => "⚙".to_string(),
+                        EntryKind::Snapshot => "▣".to_string(),
                         EntryKind::Value => entry.term.to_string(),
                     };
-                    let what = entry.value.clone().unwrap_or_else(|| "entrée vide du nouveau leader".into());
+                    let what = match (entry.kind, &entry.value) {
+                        (EntryKind::Snapshot, Some(values)) if values.is_empty() => "sauvegarde restaurée (vide)".to_string(),
+                        (EntryKind::Snapshot, Some(values)) => format!("sauvegarde restaurée : {values}"),
+                        (_, Some(value)) => value.clone(),
+                        (_, None) => "entrée vide du nouveau leader".to_string(),
+                    };
                     html! {
                         <g key={format!("{}-{}", entry.index, entry.term)}
                            class={classes!("raft-entry", if committed { "raft-entry-committed" } else { "raft-entry-pending" })}
@@ -1122,14 +1131,28 @@ impl RaftWidget {
                 </g>
                 { for proposals.iter().enumerate().skip(first).map(|(k, proposal)| {
                     let y = rows_top + (k - first) as f64 * row_height;
-                    let (outcome, label) = match proposal.outcome {
-                        Outcome::Committed => ("committed", "✔ acquittée".to_string()),
-                        Outcome::Failed => ("failed", format!("✘ {}", short_reason(proposal.reason.as_deref().unwrap_or("")))),
-                        Outcome::Pending => ("pending", "… en attente".to_string()),
+                    let reason = short_reason(proposal.reason.as_deref().unwrap_or(""));
+                    // (data-outcome, style class, label): an unknown outcome is drawn like
+                    // a pending one (it may still commit); a write lost by a restore from
+                    // an older backup like the other widgets' lost writes.
+                    let (outcome, style, label) = match proposal.outcome {
+                        _ if proposal.lost_at_ms.is_some_and(|at| at <= now) => ("lost", "lost", "✘ perdue !".to_string()),
+                        Outcome::Committed => ("committed", "committed", "✔ acquittée".to_string()),
+                        Outcome::Failed => ("failed", "failed", format!("✘ {reason}")),
+                        Outcome::Unknown => ("unknown", "pending", format!("? inconnue ({reason})")),
+                        Outcome::Pending => ("pending", "pending", "… en attente".to_string()),
+                    };
+                    let tooltip = match outcome {
+                        "unknown" => "Issue inconnue : le client n'a pas eu de réponse, l'écriture peut encore être validée",
+                        "lost" => "Acquittée, puis perdue : la restauration repart d'une sauvegarde plus ancienne",
+                        _ => "",
                     };
                     html! {
-                        <g key={k.to_string()} class={classes!("raft-write", format!("raft-write-{outcome}"))}
+                        <g key={k.to_string()} class={classes!("raft-write", format!("raft-write-{style}"), format!("raft-write-{outcome}"))}
                            data-write={k.to_string()} data-outcome={outcome}>
+                            if !tooltip.is_empty() {
+                                <title>{ tooltip }</title>
+                            }
                             <text class="raft-write-value" x={format!("{:.1}", x + 16.0)} y={format!("{:.1}", y + 16.0)}>{ proposal.value.clone() }</text>
                             <text class="raft-write-outcome" x={format!("{:.1}", x + width - 14.0)} y={format!("{:.1}", y + 16.0)}>{ label }</text>
                         </g>
@@ -1154,8 +1177,10 @@ impl RaftWidget {
                     { for proposals.iter().map(|proposal| {
                         let px = scale(proposal.at_ms);
                         let class = match proposal.outcome {
+                            _ if proposal.lost_at_ms.is_some_and(|at| at <= now) => "raft-tick raft-tick-failed raft-tick-lost",
                             Outcome::Committed => "raft-tick raft-tick-committed",
                             Outcome::Failed => "raft-tick raft-tick-failed",
+                            Outcome::Unknown => "raft-tick raft-tick-pending raft-tick-unknown",
                             Outcome::Pending => "raft-tick raft-tick-pending",
                         };
                         html! { <path class={class} d={format!("M{px:.1} {:.1} v24", timeline_top + 16.0)} /> }

@@ -605,7 +605,8 @@ pub enum WriteOutcome {
     Acknowledged,
     /// Refused (see the reason): the client knows it failed.
     Refused,
-    /// Sent without waiting for an answer (Kafka `acks=0`): the client cannot know.
+    /// No answer the client can trust: sent without waiting for one (Kafka `acks=0`),
+    /// or the request timed out (the write may still take effect).
     Unconfirmed,
     /// Still waiting at the end of the run.
     Pending,

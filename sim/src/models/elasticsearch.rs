@@ -13,10 +13,21 @@
 //!
 //! The election is not Raft (Elasticsearch's own algorithm), so it is modelled directly:
 //! a master-eligible node becomes master when it reaches a majority of the voting
-//! configuration, after the followers' leader checks gave up on the old master
-//! (`cluster.fault_detection.leader_check`: 1 s × 3 retries). Without a master the
-//! cluster state is frozen and writes are refused. Replicas are in-sync copies, so
-//! promoting one never loses an acknowledged write: this model reports none lost.
+//! configuration. Failures are noticed as the reference's "Cluster fault detection" page
+//! says: the master checks every node (follower checks) and every node checks the master
+//! (leader checks), each "considers a node to be faulty only after a number of
+//! consecutive checks have failed" — `cluster.fault_detection.*.interval` 1 s, `timeout`
+//! 10 s, `retry_count` 3: a node or zone that goes silent (a site lost, a link cut) is
+//! noticed after 3 × (1 s + 10 s) = 33 s, about half a minute. "If the elected master
+//! detects that a node has disconnected, however, this situation is treated as an
+//! immediate failure" (and the same for a node losing its master): a crashed process,
+//! whose connections close, is noticed at the next step. Until a loss is noticed, the
+//! cluster acts as if the node were there: a document whose shard has a copy on it waits
+//! (the primary cannot complete the replication) until the master drops the copy, then is
+//! acknowledged (or refused when no primary is left, or after the index request's 1 min
+//! timeout). Without a master the cluster state is frozen and writes are refused. Replicas
+//! are in-sync copies, so promoting one never loses an acknowledged write: this model
+//! reports none lost.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -94,7 +105,9 @@ pub struct EsCluster {
     /// `index.unassigned.node_left.delayed_timeout` (1 min).
     #[serde(default = "default_delay")]
     pub delayed_allocation_ms: u64,
-    /// Time for followers to give up on a master (leader checks, 3 × 1 s).
+    /// How long a silent loss (a zone lost, a link cut) takes to be noticed: the follower
+    /// and leader checks' 3 consecutive failures of 10 s each, 1 s apart (33 s). A crash
+    /// (closed connections) is noticed at once whatever this says.
     #[serde(default = "default_detection")]
     pub master_detection_ms: u64,
 }
@@ -106,8 +119,13 @@ fn default_delay() -> u64 {
     60_000
 }
 fn default_detection() -> u64 {
-    3000
+    // cluster.fault_detection.{follower,leader}_check: retry_count × (interval + timeout).
+    3 * (1000 + 10_000)
 }
+
+/// An index request waits at most this long for its primary (the index API's `timeout`,
+/// 1 min by default).
+const INDEX_TIMEOUT_MS: u64 = 60_000;
 
 /// An Elasticsearch scenario.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -314,6 +332,13 @@ pub struct EsModel {
     master: Option<usize>,
     master_lost_at: u64,
     copies: Vec<Copy>,
+    /// Per node: since when the current master cannot reach it (follower checks).
+    unreachable_since: Vec<Option<u64>>,
+    /// Since when the current master has been unable to keep its quorum, or could not be
+    /// reached by the others (leader checks).
+    master_trouble_since: Option<u64>,
+    /// Documents waiting for a silent loss to be noticed: (write, shard).
+    waiting: Vec<(usize, usize)>,
     master_up: Availability,
     health: &'static str,
     health_timeline: Vec<HealthChange>,
@@ -364,6 +389,9 @@ impl EsModel {
             master: None,
             master_lost_at: 0,
             copies,
+            unreachable_since: Vec::new(),
+            master_trouble_since: None,
+            waiting: Vec::new(),
             master_up: Availability::new(true),
             health: "green",
             health_timeline: Vec::new(),
@@ -371,6 +399,7 @@ impl EsModel {
             events: Vec::new(),
             now: 0,
         };
+        model.unreachable_since = vec![None; model.nodes.len()];
         model.voting = model.odd_voting_set(None);
         model.master = model.electable_master();
         if let Some(master) = model.master {
@@ -445,19 +474,11 @@ impl EsModel {
                 }
             }
             SystemAction::Write { value } => {
-                let mut record = WriteRecord::pending(now, value);
-                let reason = if self.master.is_none() {
-                    Some("no_master")
-                } else if self.health == "red" {
-                    Some("primary_unassigned")
-                } else {
-                    None
-                };
-                match reason {
-                    Some(reason) => record.decide(now, WriteOutcome::Refused, Some(reason)),
-                    None => record.decide(now, WriteOutcome::Acknowledged, None),
-                }
-                self.writes.push(record);
+                // Documents go round-robin over the shards.
+                let shard = self.writes.len() % self.cluster.shards as usize;
+                self.writes.push(WriteRecord::pending(now, value));
+                self.waiting.push((self.writes.len() - 1, shard));
+                self.decide_writes();
             }
             _ => {}
         }
@@ -471,19 +492,62 @@ impl EsModel {
         }
     }
 
+    /// Whether the loss of `node` (unreachable from the master since `since`) has been
+    /// noticed: at once when its process stopped (closed connections), after the checks'
+    /// retries when it went silent.
+    fn noticed(&self, node: usize, since: u64) -> bool {
+        !self.nodes[node].up || self.now >= since + self.cluster.master_detection_ms
+    }
+
+    /// Whether the current master still counts `node` in (reachable, or lost silently
+    /// and not noticed yet).
+    fn counted(&self, node: usize) -> bool {
+        match self.unreachable_since[node] {
+            None => true,
+            Some(since) => !self.noticed(node, since),
+        }
+    }
+
     fn tick(&mut self) {
         let now = self.now;
         if let Some(master) = self.master {
-            if !(self.alive(master) && self.has_quorum(master)) {
-                self.master = None;
-                self.master_lost_at = now;
-                let name = self.nodes[master].name.clone();
-                push_event(&mut self.events, now, "master_lost", &name, "");
+            // Follower checks: since when each node has been out of the master's reach.
+            for node in 0..self.nodes.len() {
+                let reachable = node == master && self.alive(node) || self.talks(master, node);
+                match (reachable, self.unreachable_since[node]) {
+                    (true, _) => self.unreachable_since[node] = None,
+                    (false, None) => self.unreachable_since[node] = Some(now),
+                    (false, Some(_)) => {}
+                }
+            }
+            let fine = self.alive(master) && self.has_quorum(master);
+            if fine {
+                self.master_trouble_since = None;
+            } else {
+                let since = *self.master_trouble_since.get_or_insert(now);
+                // A crashed master closes its connections: the others notice at once;
+                // otherwise the leader checks (or the master's own follower checks, for
+                // its quorum) give up after their retries.
+                let noticed =
+                    !self.nodes[master].up || now >= since + self.cluster.master_detection_ms;
+                if noticed {
+                    self.master = None;
+                    self.master_lost_at = now;
+                    self.master_trouble_since = None;
+                    let name = self.nodes[master].name.clone();
+                    push_event(&mut self.events, now, "master_lost", &name, "");
+                }
             }
         }
-        if self.master.is_none() && now >= self.master_lost_at + self.cluster.master_detection_ms {
+        if self.master.is_none() {
             self.master = self.electable_master();
             if let Some(master) = self.master {
+                // A new master's cluster holds the nodes that joined it: whoever it cannot
+                // reach is out at once.
+                for node in 0..self.nodes.len() {
+                    self.unreachable_since[node] = (!(node == master || self.talks(master, node)))
+                        .then_some(now.saturating_sub(self.cluster.master_detection_ms));
+                }
                 let name = self.nodes[master].name.clone();
                 push_event(&mut self.events, now, "master_elected", &name, "");
             }
@@ -510,6 +574,39 @@ impl EsModel {
             self.health_timeline
                 .push(HealthChange { at_ms: now, health });
         }
+        self.decide_writes();
+    }
+
+    /// Decides the documents that can be: refused without a master or a primary,
+    /// acknowledged once every copy of their shard is reachable (or dropped), waiting
+    /// while a copy is lost but not noticed yet.
+    fn decide_writes(&mut self) {
+        let now = self.now;
+        let mut still = Vec::new();
+        for &(w, shard) in &self.waiting {
+            let copies: Vec<&Copy> = self.copies.iter().filter(|c| c.shard == shard).collect();
+            let primary = copies.iter().find(|c| c.primary).and_then(|c| c.node);
+            let outcome = if self.master.is_none() {
+                Some((WriteOutcome::Refused, Some("no_master")))
+            } else if primary.is_none() {
+                Some((WriteOutcome::Refused, Some("primary_unassigned")))
+            } else if copies
+                .iter()
+                .filter_map(|c| c.node)
+                .any(|n| self.unreachable_since[n].is_some())
+            {
+                // A copy on a node lost but still counted: the replication cannot finish.
+                (now >= self.writes[w].at_ms + INDEX_TIMEOUT_MS)
+                    .then_some((WriteOutcome::Refused, Some("timeout")))
+            } else {
+                Some((WriteOutcome::Acknowledged, None))
+            };
+            match outcome {
+                Some((outcome, reason)) => self.writes[w].decide(now, outcome, reason),
+                None => still.push((w, shard)),
+            }
+        }
+        self.waiting = still;
     }
 
     /// The master's allocation round: copies on nodes it lost become unassigned (a
@@ -522,7 +619,7 @@ impl EsModel {
                 continue;
             };
             let lost = match master {
-                Some(m) => !self.talks(m, node),
+                Some(_) => !self.counted(node),
                 None => !self.alive(node),
             };
             if lost {

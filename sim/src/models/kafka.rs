@@ -15,6 +15,14 @@
 //! stays offline and an ISR holding a dead follower cannot shrink, so `acks=all` writes
 //! wait and time out (unacknowledged, never lost).
 //!
+//! The producer has Kafka's defaults since 3.0 (`enable.idempotence=true`,
+//! `retries=2147483647`, `delivery.timeout.ms=120000`): a retriable refusal
+//! (NotLeaderOrFollower during a leader change, NotEnoughReplicas while the ISR is too
+//! small) or an unanswered request is retried every `retry.backoff.ms` (100 ms) until the
+//! delivery timeout, so a leader change delays messages instead of failing them; the
+//! idempotent producer never duplicates them. `"retries": 0` gives the old behaviour
+//! (refused at once, `acks=all` timing out after `request.timeout.ms`).
+//!
 //! The result lists every acknowledged message that was lost, so unsafe settings show up
 //! as lost data.
 
@@ -88,6 +96,12 @@ pub struct KafkaCluster {
     /// Producer `request.timeout.ms` (30 s).
     #[serde(default = "default_request")]
     pub request_timeout_ms: u64,
+    /// Producer `retries` (default 2147483647; 0: no retry).
+    #[serde(default = "default_retries")]
+    pub retries: u64,
+    /// Producer `delivery.timeout.ms` (120 s): how long a message may be retried.
+    #[serde(default = "default_delivery")]
+    pub delivery_timeout_ms: u64,
     /// Latencies.
     #[serde(default)]
     pub latency_ms: LatencySpec,
@@ -114,6 +128,15 @@ fn default_session() -> u64 {
 fn default_request() -> u64 {
     30_000
 }
+fn default_retries() -> u64 {
+    2_147_483_647
+}
+fn default_delivery() -> u64 {
+    120_000
+}
+
+/// Producer `retry.backoff.ms`.
+const RETRY_BACKOFF_MS: u64 = 100;
 fn default_heartbeat() -> u64 {
     200
 }
@@ -354,6 +377,8 @@ pub struct KafkaModel {
     placed: Vec<Option<(usize, usize)>>,
     /// `acks=all` writes waiting for the high watermark, in order.
     pending: Vec<usize>,
+    /// Writes refused with a retriable error, retried by the producer: (write, next try).
+    retrying: Vec<(usize, u64)>,
     controller_up: Availability,
     writable: Availability,
     events: Vec<ModelEvent>,
@@ -430,6 +455,7 @@ impl KafkaModel {
             writes: Vec::new(),
             placed: Vec::new(),
             pending: Vec::new(),
+            retrying: Vec::new(),
             // The quorum elects its first leader within a couple of seconds.
             controller_up: Availability::new(false),
             writable: Availability::new(true),
@@ -477,10 +503,19 @@ impl KafkaModel {
     }
 
     fn produce(&mut self, value: &str) {
+        self.writes.push(WriteRecord::pending(self.now, value));
+        self.placed.push(None);
+        let write = self.writes.len() - 1;
+        self.send(write);
+    }
+
+    /// One attempt of the producer to send write `w` to its partition's leader.
+    fn send(&mut self, w: usize) {
         let now = self.now;
-        let mut record = WriteRecord::pending(now, value);
-        let partition_index = self.writes.len() % self.partitions.len();
-        let write = self.writes.len() as u32;
+        let mut record = self.writes[w].clone();
+        record.reason = None;
+        let partition_index = w % self.partitions.len();
+        let write = w as u32;
         let acks = self.cluster.acks;
         let min_insync = self.cluster.min_insync_replicas as usize;
         let leader = self.partitions[partition_index].leader;
@@ -502,14 +537,43 @@ impl KafkaModel {
                     match acks {
                         Acks::Zero => record.decide(now, WriteOutcome::Unconfirmed, None),
                         Acks::One => record.decide(now, WriteOutcome::Acknowledged, None),
-                        Acks::All => self.pending.push(self.writes.len()),
+                        Acks::All => self.pending.push(w),
                     }
                 }
             }
             _ => record.decide(now, WriteOutcome::Refused, Some("NotLeaderOrFollower")),
         }
-        self.writes.push(record);
-        self.placed.push(placed);
+        if record.outcome == WriteOutcome::Refused && self.cluster.retries > 0 && acks != Acks::Zero
+        {
+            // Both refusals are retriable: the producer tries again until the delivery
+            // timeout (its record stays unanswered meanwhile).
+            let mut waiting = self.writes[w].clone();
+            waiting.reason = record.reason.clone();
+            self.writes[w] = waiting;
+            self.retrying.push((w, now + RETRY_BACKOFF_MS));
+        } else {
+            self.writes[w] = record;
+        }
+        if placed.is_some() {
+            self.placed[w] = placed;
+        }
+    }
+
+    /// The producer's retries: every backoff, each refused write is sent again, until
+    /// `delivery.timeout.ms` after it was first sent.
+    fn retry(&mut self) {
+        let now = self.now;
+        let due: Vec<(usize, u64)> = std::mem::take(&mut self.retrying);
+        for (w, next) in due {
+            if now >= self.writes[w].at_ms + self.cluster.delivery_timeout_ms {
+                let reason = "timeout";
+                self.writes[w].decide(now, WriteOutcome::Refused, Some(reason));
+            } else if now >= next {
+                self.send(w);
+            } else {
+                self.retrying.push((w, next));
+            }
+        }
     }
 
     /// Advances to `until_ms`, one tick at a time.
@@ -546,6 +610,7 @@ impl KafkaModel {
                 self.elect(p);
             }
         }
+        self.retry();
         self.acknowledge();
         let writable = self.writable_now();
         self.writable.observe(now, writable);
@@ -803,8 +868,23 @@ impl KafkaModel {
                         Some("NotEnoughReplicasAfterAppend"),
                     );
                 }
-            } else if now >= self.writes[w].at_ms + self.cluster.request_timeout_ms {
+            } else if !still_there
+                && self.cluster.retries > 0
+                && now >= self.writes[w].at_ms + self.cluster.request_timeout_ms
+                && now < self.writes[w].at_ms + self.cluster.delivery_timeout_ms
+            {
+                // The leader it was appended to is gone (or truncated it): no answer within
+                // request.timeout.ms, so the idempotent producer sends it again.
+                self.placed[w] = None;
+                self.retrying.push((w, now));
+            } else if self.cluster.retries == 0
+                && now >= self.writes[w].at_ms + self.cluster.request_timeout_ms
+            {
                 self.writes[w].decide(now, WriteOutcome::Refused, Some("timeout"));
+            } else if now >= self.writes[w].at_ms + self.cluster.delivery_timeout_ms {
+                // Resent (idempotently) until the delivery timeout: appended on a leader
+                // but never acknowledged, the producer cannot tell whether it will stay.
+                self.writes[w].decide(now, WriteOutcome::Unconfirmed, Some("timeout"));
             } else {
                 still_pending.push(w);
             }

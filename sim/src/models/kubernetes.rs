@@ -13,7 +13,14 @@
 //! nothing is rescheduled and no operator write is accepted while the API is down; a
 //! worker the control plane no longer hears is marked NotReady after the node-monitor
 //! grace period (50 s since 1.32) and its pods are evicted after the default
-//! `tolerationSeconds` of 300 s, so 350 s after the loss.
+//! `tolerationSeconds` of 300 s, so 350 s after the loss. A Deployment's evicted pods are
+//! replaced elsewhere at once; if their worker is alive but cut off from the control
+//! plane, its kubelet never learns of the eviction and the old pods keep running there
+//! (`orphaned`: duplicates of their replacements) until it hears the API again and stops
+//! them. A StatefulSet's pods are not replaced at all while their worker is unreachable:
+//! a pod of the same identity is created only once the old one is confirmed gone (the node
+//! deleted, or tainted `node.kubernetes.io/out-of-service`, an operator's step this model
+//! does not take), so they wait for their worker to return.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -81,6 +88,9 @@ pub struct KubeCluster {
     /// Deployments, spread round-robin over the workers at time 0.
     #[serde(default)]
     pub deployments: Vec<Deployment>,
+    /// StatefulSets (pods `name-0`, `name-1`…), spread after the Deployments.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub statefulsets: Vec<Deployment>,
     /// `single` mode only: restart the VM on another site.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hypervisor_ha: Option<HypervisorHa>,
@@ -163,13 +173,19 @@ pub fn from_value(value: &Value) -> Result<KubeScenario, ScenarioError> {
         return fail("$.cluster.election_ms", "at most 50000 ms");
     }
     let mut pods = 0u64;
-    for (position, deployment) in cluster.deployments.iter().enumerate() {
-        pods += u64::from(deployment.replicas);
-        if pods > 1000 {
-            return fail(
-                &format!("$.cluster.deployments[{position}].replicas"),
-                "at most 1000 pods",
-            );
+    let sets = [
+        ("deployments", &cluster.deployments),
+        ("statefulsets", &cluster.statefulsets),
+    ];
+    for (field, workloads) in sets {
+        for (position, workload) in workloads.iter().enumerate() {
+            pods += u64::from(workload.replicas);
+            if pods > 1000 {
+                return fail(
+                    &format!("$.cluster.{field}[{position}].replicas"),
+                    "at most 1000 pods",
+                );
+            }
         }
     }
     let sites: BTreeSet<String> = sites_of(&cluster).into_iter().collect();
@@ -192,7 +208,8 @@ pub struct PodResult {
     /// Worker it is bound to (none: pending).
     pub node: Option<String>,
     /// `running`, `unreachable` (bound to a worker the control plane cannot hear: it may
-    /// still run there), `stopped` (its worker is down) or `pending`.
+    /// still run there), `stopped` (its worker is down), `pending`, or `orphaned`
+    /// (evicted and replaced, but still running on its cut-off worker: a duplicate).
     pub phase: &'static str,
 }
 
@@ -219,6 +236,8 @@ pub struct KubeResult {
     pub pods: Vec<PodResult>,
     /// Pods running (on a live worker) at the end.
     pub pods_running: u32,
+    /// Pods evicted and replaced that still run on their cut-off worker (duplicates).
+    pub pods_orphaned: u32,
     /// Timeline: `api_down`, `api_up`, `vm_restarted`, `node_not_ready`, `node_ready`,
     /// `pods_evicted`, `pod_scheduled`, `site_failed`…
     pub events: Vec<ModelEvent>,
@@ -255,6 +274,8 @@ pub struct WorkerView {
     pub evict_at_ms: Option<u64>,
     /// Pods bound to it.
     pub pods: Vec<String>,
+    /// Pods evicted from it that it still runs, not knowing (it is cut off).
+    pub orphaned: Vec<String>,
 }
 
 /// A Kubernetes cluster at one instant, for a widget.
@@ -300,6 +321,8 @@ struct Worker {
 struct Pod {
     name: String,
     node: Option<usize>,
+    /// A StatefulSet's pod: never replaced while its worker is unreachable.
+    stateful: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -319,6 +342,8 @@ pub struct KubeModel {
     vm: Option<Vm>,
     workers: Vec<Worker>,
     pods: Vec<Pod>,
+    /// Evicted pods still running on their alive, cut-off worker: (name, worker).
+    orphans: Vec<(String, usize)>,
     next_pod: BTreeMap<String, u32>,
     api: Availability,
     events: Vec<ModelEvent>,
@@ -390,9 +415,25 @@ impl KubeModel {
                 pods.push(Pod {
                     name: format!("{}-{replica}", deployment.name),
                     node,
+                    stateful: false,
                 });
             }
             next_pod.insert(deployment.name.clone(), deployment.replicas + 1);
+        }
+        for set in &cluster.statefulsets {
+            for ordinal in 0..set.replicas {
+                let node = if workers.is_empty() {
+                    None
+                } else {
+                    slot += 1;
+                    Some((slot - 1) % workers.len())
+                };
+                pods.push(Pod {
+                    name: format!("{}-{ordinal}", set.name),
+                    node,
+                    stateful: true,
+                });
+            }
         }
         // The API is up at time 0 in single mode; a stacked cluster has to elect first.
         let api = Availability::new(cluster.mode == ControlPlaneMode::Single);
@@ -403,6 +444,7 @@ impl KubeModel {
             vm,
             workers,
             pods,
+            orphans: Vec::new(),
             next_pod,
             api,
             events: Vec::new(),
@@ -572,6 +614,20 @@ impl KubeModel {
             if heard {
                 worker.unheard_since = None;
                 worker.evicted = false;
+                // Its kubelet hears the API again: the pods it still ran, replaced long
+                // ago, are deleted.
+                let before = self.orphans.len();
+                self.orphans.retain(|(_, on)| *on != index);
+                if self.orphans.len() < before {
+                    let count = before - self.orphans.len();
+                    push_event(
+                        &mut self.events,
+                        now,
+                        "orphans_stopped",
+                        &worker.name,
+                        format!("{count} pod(s)"),
+                    );
+                }
                 if worker.not_ready {
                     worker.not_ready = false;
                     push_event(&mut self.events, now, "node_ready", &worker.name, "");
@@ -591,8 +647,18 @@ impl KubeModel {
             }
         }
         for index in evict {
+            let worker = &self.workers[index];
+            let still_running = worker.up && self.topology.site_up(&worker.site);
             let mut count = 0;
+            let mut kept = 0;
             for pod in self.pods.iter_mut().filter(|pod| pod.node == Some(index)) {
+                if pod.stateful {
+                    kept += 1;
+                    continue;
+                }
+                if still_running {
+                    self.orphans.push((pod.name.clone(), index));
+                }
                 pod.node = None;
                 count += 1;
             }
@@ -604,6 +670,24 @@ impl KubeModel {
                 &name,
                 format!("{count} pod(s)"),
             );
+            if still_running && count > 0 {
+                push_event(
+                    &mut self.events,
+                    now,
+                    "pods_orphaned",
+                    &name,
+                    format!("{count} pod(s)"),
+                );
+            }
+            if kept > 0 {
+                push_event(
+                    &mut self.events,
+                    now,
+                    "statefulset_pods_kept",
+                    &name,
+                    format!("{kept} pod(s)"),
+                );
+            }
         }
         self.schedule_pending();
     }
@@ -643,6 +727,7 @@ impl KubeModel {
             self.pods[position] = Pod {
                 name: name.clone(),
                 node: Some(target),
+                stateful: false,
             };
             let worker = self.workers[target].name.clone();
             push_event(
@@ -679,6 +764,13 @@ impl KubeModel {
                         WriteOutcome::Refused,
                         reason,
                     ),
+                    // The API server's etcd request timed out (or its etcd member went
+                    // down): the client gets an error, the object may still be written.
+                    (Outcome::Unknown, reason) => record.decide(
+                        decided.unwrap_or(record.at_ms),
+                        WriteOutcome::Unconfirmed,
+                        reason,
+                    ),
                     (Outcome::Pending, _) => {}
                 }
             }
@@ -701,6 +793,11 @@ impl KubeModel {
                     phase,
                 }
             })
+            .chain(self.orphans.iter().map(|(name, index)| PodResult {
+                name: name.clone(),
+                node: Some(self.workers[*index].name.clone()),
+                phase: "orphaned",
+            }))
             .collect();
         let pods_running = pods
             .iter()
@@ -715,6 +812,7 @@ impl KubeModel {
             api_outages: self.api.outages().to_vec(),
             api_available_at_end: self.api.is_up(),
             writes,
+            pods_orphaned: self.orphans.len() as u32,
             pods,
             pods_running,
             events: self.events.clone(),
@@ -781,6 +879,12 @@ impl KubeModel {
                     .iter()
                     .filter(|pod| pod.node == Some(index))
                     .map(|pod| pod.name.clone())
+                    .collect(),
+                orphaned: self
+                    .orphans
+                    .iter()
+                    .filter(|(_, on)| *on == index)
+                    .map(|(name, _)| name.clone())
                     .collect(),
             })
             .collect();

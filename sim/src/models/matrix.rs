@@ -231,10 +231,20 @@ fn label(placement: &[u32]) -> String {
         .join("/")
 }
 
-/// Writes accepted at the end, recovery and losses, from the fate of the periodic writes.
+/// A write counts as served when acknowledged within this long: one that waits for a
+/// failure to be noticed (etcd's queued writes, Elasticsearch's fault detection, Kafka's
+/// retries) and is acknowledged much later was not served meanwhile.
+const SERVED_WITHIN_MS: u64 = 1000;
+
+/// Writes accepted at the end, recovery (time from the failure until writes are served
+/// again) and losses, from the fate of the periodic writes.
 fn measure(writes: &[super::common::WriteRecord]) -> (bool, Option<u64>, u64) {
     use super::common::WriteOutcome;
-    let ok = |w: &super::common::WriteRecord| w.outcome == WriteOutcome::Acknowledged;
+    let ok = |w: &super::common::WriteRecord| {
+        w.outcome == WriteOutcome::Acknowledged
+            && w.decided_at_ms
+                .is_some_and(|at| at <= w.at_ms + SERVED_WITHIN_MS)
+    };
     let lost = writes.iter().filter(|w| w.lost).count() as u64;
     let accepted = writes
         .iter()
