@@ -14,6 +14,8 @@
 //! - `player`: the engine — simulation, checkpoints, seeking, forking, step binding;
 //! - `narration`: the French caption line told from the sim's trace;
 //! - `layout`: where sites, nodes, logs and links go on the widget's SVG;
+//! - `live`: the real etcd cluster of `raftdeck serve --live-etcd` as the raft widget
+//!   draws and tells it (state frames, captions, clicks);
 //! - `raft` (wasm32 only): the Yew component drawing it all and taking the clicks;
 //! - `model_player`: the other systems' engine (a `sim::models::live::LiveModel`,
 //!   checkpoints, seeking, forking, the same `WidgetState`);
@@ -31,6 +33,7 @@
 //! Everything but the components and drawings is plain Rust, tested natively.
 
 pub mod layout;
+pub mod live;
 pub mod model_narration;
 pub mod model_player;
 pub mod narration;
