@@ -16,7 +16,9 @@
 //! - `layout`: where sites, nodes, logs and links go on the widget's SVG;
 //! - `live`: the real etcd cluster of `raftdeck serve --live-etcd` as the raft widget
 //!   draws and tells it (state frames, captions, clicks);
-//! - `raft` (wasm32 only): the Yew component drawing it all and taking the clicks;
+//! - `raft` (wasm32 only): the Yew component drawing it all and taking the clicks, with
+//!   its real mode (`raft/real.rs`) drawing a real etcd cluster the same way;
+//! - `net` (wasm32 only): the real mode's fetches (with a timeout) and event stream;
 //! - `model_player`: the other systems' engine (a `sim::models::live::LiveModel`,
 //!   checkpoints, seeking, forking, the same `WidgetState`);
 //! - `model_narration`: their French captions;
@@ -56,6 +58,8 @@ pub mod model_widget;
 mod mount;
 #[cfg(target_arch = "wasm32")]
 pub mod multisite;
+#[cfg(target_arch = "wasm32")]
+mod net;
 #[cfg(target_arch = "wasm32")]
 mod playback;
 #[cfg(target_arch = "wasm32")]

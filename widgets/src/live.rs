@@ -314,10 +314,10 @@ pub fn traffic_text(bytes_per_s: u64) -> String {
 }
 
 /// The stroke width of a link carrying `bytes_per_s` (both ways together): 4 when idle,
-/// one more for each doubling above 1 ko/s, at most 12.
+/// two more for each doubling of ko/s, at most 14 (a busy link reads as a thick one).
 pub fn traffic_stroke(bytes_per_s: u64) -> f64 {
     let kilobytes = bytes_per_s as f64 / 1000.0;
-    (4.0 + (1.0 + kilobytes).log2()).clamp(4.0, 12.0)
+    (4.0 + 2.0 * (1.0 + kilobytes).log2()).clamp(4.0, 14.0)
 }
 
 /// A failure reason, short, for the client panel.
@@ -510,6 +510,26 @@ pub fn member_title(member: &LiveMember) -> String {
         role_text(member.role()),
         member.term
     )
+}
+
+/// A member's log line as the presenter reads it: etcd logs JSON (zap), so its level,
+/// message and error (« fatal · discovery failed · wal: max entry size limit exceeded »);
+/// any other line as it is. At most 240 characters.
+pub fn log_line_text(line: &str) -> String {
+    let parsed: Option<serde_json::Value> = serde_json::from_str(line.trim()).ok();
+    let text = match parsed.as_ref().and_then(|value| value.as_object()) {
+        Some(fields) => ["level", "msg", "error"]
+            .iter()
+            .filter_map(|key| fields.get(*key)?.as_str())
+            .collect::<Vec<&str>>()
+            .join(" · "),
+        None => line.trim().to_string(),
+    };
+    let mut shown: String = text.chars().take(240).collect();
+    if text.chars().count() > 240 {
+        shown.push('…');
+    }
+    shown
 }
 
 /// A click as the JSON `POST /api/etcd/<scenario>` takes (realetcd's `LiveAction`):
@@ -760,7 +780,7 @@ mod tests {
         assert_eq!(traffic_text(1_400_000), "1,4 Mo/s");
         assert_eq!(traffic_stroke(0), 4.0);
         assert!(traffic_stroke(3000) > traffic_stroke(1000));
-        assert_eq!(traffic_stroke(u64::MAX), 12.0);
+        assert_eq!(traffic_stroke(u64::MAX), 14.0);
     }
 
     #[test]
@@ -800,6 +820,17 @@ mod tests {
             ..LiveState::default()
         };
         assert_eq!(follower.leaderless_ms(), 0);
+    }
+
+    #[test]
+    fn a_log_line_reads_as_level_message_and_error() {
+        let line = r#"{"level":"fatal","ts":"2026-12-04T18:32:27.690Z","caller":"etcdmain/etcd.go:271","msg":"discovery failed","error":"wal: max entry size limit exceeded","stacktrace":"go.etcd.io/etcd/etcdmain.startEtcdOrProxyV2"}"#;
+        assert_eq!(
+            log_line_text(line),
+            "fatal · discovery failed · wal: max entry size limit exceeded"
+        );
+        assert_eq!(log_line_text("  panic: boom \n"), "panic: boom");
+        assert_eq!(log_line_text(&"x".repeat(300)).chars().count(), 241);
     }
 
     #[test]

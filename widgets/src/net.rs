@@ -45,10 +45,8 @@ pub async fn fetch_text(
         let controller = controller.clone();
         move || controller.abort()
     });
-    let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
-        abort.unchecked_ref(),
-        timeout_ms,
-    );
+    let _ = window
+        .set_timeout_with_callback_and_timeout_and_arguments_0(abort.unchecked_ref(), timeout_ms);
     let failed = |error: JsValue| {
         let aborted = error
             .dyn_ref::<web_sys::DomException>()
