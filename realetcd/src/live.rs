@@ -185,6 +185,9 @@ pub struct LiveCluster {
     last_traffic: (u64, BTreeMap<(u32, u32), u64>),
     /// The clicks, for the recording.
     recorded: Vec<Step>,
+    /// Members crashed while they led: recorded as `leader`, so their restart is recorded
+    /// by site (the replay's leader need not be the same member).
+    crashed_leading: Vec<bool>,
     next_write: u64,
     tasks: JoinSet<()>,
 }
@@ -209,6 +212,7 @@ impl LiveCluster {
             failed: Vec::new(),
             last_traffic: (now_epoch_ms(), BTreeMap::new()),
             recorded: Vec::new(),
+            crashed_leading: Vec::new(),
             next_write: 0,
             tasks: JoinSet::new(),
         };
@@ -260,14 +264,25 @@ impl LiveCluster {
                 if !self.cluster.running(member) {
                     return Err(format!("{node} is already down"));
                 }
+                // The story the room saw is « the leader crashes »: the replay's
+                // simulation elects its own first leader, maybe another member, so the
+                // recording names the role, and the real member in its label.
+                let leading = self.cluster.leader() == Some(member);
                 self.cluster.kill(member).await;
                 self.event("crash", node, "", 0);
-                self.record(
-                    at_ms,
-                    Action::Crash {
-                        node: NodeSelector::Node(node.clone()),
-                    },
-                );
+                if self.crashed_leading.len() <= member as usize {
+                    self.crashed_leading.resize(member as usize + 1, false);
+                }
+                self.crashed_leading[member as usize] = leading;
+                let (selector, label) = if leading {
+                    (
+                        NodeSelector::Leader,
+                        format!("Le leader tombe (en direct : {node})"),
+                    )
+                } else {
+                    (NodeSelector::Node(node.clone()), format!("{node} tombe"))
+                };
+                self.record_labelled(at_ms, Action::Crash { node: selector }, label);
             }
             LiveAction::Restart { node } => {
                 let member = self.member(node)?;
@@ -279,12 +294,27 @@ impl LiveCluster {
                     .start(member)
                     .map_err(|error| error.to_string())?;
                 self.event("restart", node, "", 0);
-                self.record(
-                    at_ms,
-                    Action::Restart {
-                        node: NodeSelector::Node(node.clone()),
-                    },
-                );
+                // A member crashed as the leader comes back as whoever is down on its
+                // site in the replay.
+                let was_leading = self
+                    .crashed_leading
+                    .get(member as usize)
+                    .copied()
+                    .unwrap_or(false);
+                let (selector, label) = if was_leading {
+                    let site_index = self.cluster.members()[member as usize].site as usize;
+                    let site = self.cluster.sites()[site_index].clone();
+                    (
+                        NodeSelector::Site(site),
+                        format!("L'ancien leader redémarre (en direct : {node})"),
+                    )
+                } else {
+                    (
+                        NodeSelector::Node(node.clone()),
+                        format!("{node} redémarre"),
+                    )
+                };
+                self.record_labelled(at_ms, Action::Restart { node: selector }, label);
             }
             LiveAction::Isolate { node } => {
                 let member = self.member(node)?;
@@ -411,6 +441,16 @@ impl LiveCluster {
         });
     }
 
+    /// Records a click with the caption the replay shows for it.
+    fn record_labelled(&mut self, at_ms: u64, action: Action, label: String) {
+        self.recorded.push(Step {
+            at_ms,
+            every_ms: None,
+            label: Some(label),
+            action,
+        });
+    }
+
     fn propose(&mut self, at_ms: u64, value: String, target: Option<u32>) {
         let node = target.map(|m| self.cluster.members()[m as usize].name.clone());
         {
@@ -481,6 +521,7 @@ impl LiveCluster {
         lock(&self.writes).clear();
         lock(&self.events).clear();
         self.recorded.clear();
+        self.crashed_leading.clear();
         self.boot().await?;
         self.event("reset", "", "", 0);
         Ok(())
