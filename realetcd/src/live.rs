@@ -266,7 +266,8 @@ impl LiveCluster {
                 }
                 // The story the room saw is « the leader crashes »: the replay's
                 // simulation elects its own first leader, maybe another member, so the
-                // recording names the role, and the real member in its label.
+                // recording names the role (a member's name in the label would point at
+                // another circle in the replay).
                 let leading = self.cluster.leader() == Some(member);
                 self.cluster.kill(member).await;
                 self.event("crash", node, "", 0);
@@ -275,10 +276,7 @@ impl LiveCluster {
                 }
                 self.crashed_leading[member as usize] = leading;
                 let (selector, label) = if leading {
-                    (
-                        NodeSelector::Leader,
-                        format!("Le leader tombe (en direct : {node})"),
-                    )
+                    (NodeSelector::Leader, "Le leader tombe".to_string())
                 } else {
                     (NodeSelector::Node(node.clone()), format!("{node} tombe"))
                 };
@@ -306,7 +304,7 @@ impl LiveCluster {
                     let site = self.cluster.sites()[site_index].clone();
                     (
                         NodeSelector::Site(site),
-                        format!("L'ancien leader redémarre (en direct : {node})"),
+                        "L'ancien leader redémarre".to_string(),
                     )
                 } else {
                     (

@@ -194,16 +194,11 @@ fn the_presenter_crashes_the_real_leader_and_everyone_sees_the_new_one() {
     let text = std::fs::read_to_string(&saved).unwrap();
     let scenario = sim::parse_scenario(&text).unwrap();
     assert_eq!(scenario.steps.len(), 1, "the crash, at its time");
-    // The leader was crashed: the replay crashes its own leader, and says which member it
-    // was on stage.
+    // The leader was crashed: the replay crashes its own leader (maybe another member).
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(json["steps"][0]["do"], "crash", "{text}");
     assert_eq!(json["steps"][0]["node"], "leader", "{text}");
-    assert_eq!(
-        json["steps"][0]["label"],
-        format!("Le leader tombe (en direct : {leader})"),
-        "{text}"
-    );
+    assert_eq!(json["steps"][0]["label"], "Le leader tombe", "{text}");
 
     tokio::runtime::Runtime::new()
         .unwrap()
