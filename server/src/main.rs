@@ -358,7 +358,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     "{}: {} slides, {} with speaker notes, {:.1} of {} planned minutes, about {:.1} minutes spoken",
                     deck.display(),
                     compiled.talk_slide_count(),
-                    compiled.notes.len(),
+                    // The talk's slides with notes: appendices are outside both counts.
+                    compiled
+                        .talk_slides()
+                        .iter()
+                        .filter(|slide| compiled.notes.contains_key(&slide.id))
+                        .count(),
                     compiled.planned_slide_minutes(),
                     compiled.meta.planned_minutes,
                     compiled.estimated_minutes()
