@@ -334,6 +334,12 @@ test("the 2/1 slide in real mode: cutting A–B leaves n3 without a leader, heal
   assert.ok(recording.steps[0].at_ms < recording.steps[1].at_ms);
   // A normal scenario: the simulation runs it.
   execFileSync(process.env.RAFTDECK_BIN, ["sim", file, "--hash"]);
+  // Beside it, what real etcd did: the cut, n3 asking for votes, the heal.
+  const trace = JSON.parse(readFileSync(path.join(deckDir, "slides", "recordings", "live-majority-failure.json"), "utf8"));
+  const kinds = trace.events.map((event) => `${event.kind}:${event.subject}`);
+  const cut = kinds.indexOf("cut:A-B");
+  assert.ok(cut >= 0 && kinds.indexOf("heal:A-B") > cut, kinds.join(" "));
+  assert.ok(trace.events.slice(cut).some((event) => event.kind === "role" && event.subject === "n3" && ["pre_candidate", "candidate"].includes(event.detail)), kinds.join(" "));
   assert.deepEqual(presenter.errors, []);
   assert.deepEqual(follower.errors, []);
   remember();

@@ -25,6 +25,10 @@ use crate::runner::classify_put;
 /// Events kept for the widget's captions.
 const EVENTS_KEPT: usize = 64;
 
+/// Events kept for the recording's observed trace: a long demo's worth (an election is
+/// three events), bounded so a forgotten cluster cannot grow the server.
+const HISTORY_KEPT: usize = 10_000;
+
 /// Writes kept for the widget's panel.
 const WRITES_KEPT: usize = 12;
 
@@ -147,6 +151,19 @@ pub struct LiveEvent {
     pub detail: String,
     /// Term, for role changes.
     pub term: u64,
+}
+
+/// What a real cluster did during a live run, saved beside its recording.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ObservedTrace {
+    /// The cluster's generation (resets so far).
+    pub generation: u64,
+    /// When the trace ends (ms since the cluster started).
+    pub until_ms: u64,
+    /// Every event, oldest first.
+    pub events: Vec<LiveEvent>,
+    /// The last writes, with when they were decided.
+    pub writes: Vec<LiveWrite>,
 }
 
 /// Everything the widget needs to draw the real cluster now.
@@ -586,7 +603,12 @@ impl LiveCluster {
             leader,
             links,
             writes: lock(&self.writes).iter().cloned().collect(),
-            events: lock(&self.events).iter().cloned().collect(),
+            events: {
+                // The frame carries the last events only; the rest is the trace's.
+                let events = lock(&self.events);
+                let skip = events.len().saturating_sub(EVENTS_KEPT);
+                events.iter().skip(skip).cloned().collect()
+            },
         }
     }
 
@@ -654,6 +676,18 @@ impl LiveCluster {
         scenario
     }
 
+    /// What was observed since the cluster (re)started, for the recording: every event
+    /// (role changes with their terms, crashes, restarts, cuts, writes with their
+    /// outcome…), oldest first, and the last writes with their latency.
+    pub fn observed(&self) -> ObservedTrace {
+        ObservedTrace {
+            generation: self.generation,
+            until_ms: self.now_ms(),
+            events: lock(&self.events).iter().cloned().collect(),
+            writes: lock(&self.writes).iter().cloned().collect(),
+        }
+    }
+
     /// Stops every member.
     pub async fn stop(&mut self) {
         self.tasks.abort_all();
@@ -686,7 +720,7 @@ fn push_event(
         detail: detail.to_string(),
         term,
     });
-    while events.len() > EVENTS_KEPT {
+    while events.len() > HISTORY_KEPT {
         events.pop_front();
     }
 }
