@@ -1,7 +1,7 @@
 // Shared helpers for the browser tests: start `raftdeck serve` on a free loopback port,
 // launch Debian's Chromium through playwright-core, and check screenshots are not blank.
 import { spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before } from "node:test";
@@ -18,16 +18,19 @@ function required(name) {
   return value;
 }
 
-/** Starts `raftdeck serve` on 127.0.0.1:0; resolves with its audience URL. */
-export async function startServer({ deckDir = required("RAFTDECK_DECK"), token = "test-token" } = {}) {
+/** Starts `raftdeck serve` on 127.0.0.1:0; resolves with its audience URL. With
+ *  `liveEtcd`, serves with `--live-etcd`: real etcd clusters start before the URL is
+ *  printed (their members are the server's children, see `etcdMembers`). */
+export async function startServer({ deckDir = required("RAFTDECK_DECK"), token = "test-token", liveEtcd = false } = {}) {
   const child = spawn(
     required("RAFTDECK_BIN"),
-    ["serve", "--addr", "127.0.0.1:0", "--deck", deckDir, "--dist", required("RAFTDECK_DIST"), "--token", token],
+    ["serve", "--addr", "127.0.0.1:0", "--deck", deckDir, "--dist", required("RAFTDECK_DIST"), "--token", token,
+      ...(liveEtcd ? ["--live-etcd"] : [])],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";
   const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`raftdeck serve did not start:\n${output}`)), 20000);
+    const timer = setTimeout(() => reject(new Error(`raftdeck serve did not start:\n${output}`)), liveEtcd ? 90000 : 20000);
     const onData = (chunk) => {
       output += chunk;
       const match = output.match(/Audience:\s+(http:\/\/\S+)/);
@@ -45,14 +48,57 @@ export async function startServer({ deckDir = required("RAFTDECK_DECK"), token =
   });
   return {
     url,
+    pid: child.pid,
     output: () => output,
-    async stop() {
-      if (child.exitCode !== null) return child.exitCode;
+    /** Ctrl-C, as a speaker would; SIGKILL after `graceMs` if it has not exited. */
+    async stop({ graceMs = 30000 } = {}) {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       const exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
       child.kill("SIGINT");
-      return exited;
+      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
     },
   };
+}
+
+/** The etcd processes whose parent is `pid` (the members a `--live-etcd` server started),
+ *  read from /proc: `{ pid, name, dataDir, log }` (`log`: the file its stderr goes to). */
+export function etcdMembers(pid) {
+  const members = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // The command name is in parentheses and may hold spaces: the fields follow it.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[1]) !== pid || !stat.includes("(etcd)")) continue;
+      const args = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+      const flag = (name) => {
+        const inline = args.find((arg) => arg.startsWith(`--${name}=`));
+        if (inline) return inline.slice(name.length + 3);
+        const at = args.indexOf(`--${name}`);
+        return at >= 0 ? args[at + 1] : undefined;
+      };
+      let log;
+      try { log = readlinkSync(`/proc/${entry}/fd/2`); } catch { log = undefined; }
+      members.push({ pid: Number(entry), name: flag("name"), dataDir: flag("data-dir"), log });
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return members;
+}
+
+/** Whether a process runs (a zombie does not count). */
+export function processRuns(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0] !== "Z";
+  } catch {
+    return false;
+  }
 }
 
 /** Launches headless Chromium with the flags that keep it quiet on a closed network. */

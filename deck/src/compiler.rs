@@ -66,6 +66,9 @@ struct MetaFile {
     /// The speaker's rate, for the timing estimate.
     #[serde(default = "default_words_per_minute")]
     words_per_minute: u32,
+    /// The slide the talk ends on; the slides after it are appendices.
+    #[serde(default)]
+    end_slide: Option<String>,
 }
 
 fn default_words_per_minute() -> u32 {
@@ -121,6 +124,9 @@ pub fn compile_deck(deck_dir: &Path) -> Result<Deck, DeckErrors> {
     }
     check_unique_ids(&slides, &mut errors);
     check_coverage(deck_dir, &slides, &mut errors);
+    if let Some(meta) = &meta {
+        check_end_slide(deck_dir, meta, &slides, &mut errors);
+    }
     let (notes, spoken_words) =
         crate::notes::compile_notes_and_words(deck_dir, &slides, &mut errors);
     for slide in &mut slides {
@@ -172,6 +178,7 @@ fn read_meta(deck_dir: &Path, errors: &mut Vec<DeckError>) -> Option<(DeckMeta, 
                 description: meta.description,
                 planned_minutes: meta.planned_minutes,
                 lang: meta.lang,
+                end_slide: meta.end_slide,
             },
             meta.words_per_minute,
         )),
@@ -188,6 +195,31 @@ fn read_meta(deck_dir: &Path, errors: &mut Vec<DeckError>) -> Option<(DeckMeta, 
             None
         }
     }
+}
+
+/// `end_slide` in `deck.toml` must name a slide.
+fn check_end_slide(
+    deck_dir: &Path,
+    meta: &DeckMeta,
+    slides: &[Slide],
+    errors: &mut Vec<DeckError>,
+) {
+    let Some(end) = &meta.end_slide else {
+        return;
+    };
+    if slides.iter().any(|slide| &slide.id == end) {
+        return;
+    }
+    let text = std::fs::read_to_string(deck_dir.join(META_FILE)).unwrap_or_default();
+    errors.push(DeckError {
+        file: META_FILE.to_owned(),
+        line: text
+            .lines()
+            .position(|line| line.trim_start().starts_with("end_slide"))
+            .and_then(|index| u32::try_from(index + 1).ok())
+            .unwrap_or(1),
+        message: format!("`end_slide` names no slide: there is no slide `{end}`"),
+    });
 }
 
 /// Chapter files: `slides/*.md` whose name starts with a digit, in name order.
@@ -1438,6 +1470,34 @@ checkpoints: 40000
             "{messages:?}"
         );
         assert!(!messages.iter().any(|m| m.contains("`un`")), "{messages:?}");
+    }
+
+    #[test]
+    fn the_end_slide_must_exist_and_leaves_appendices_out() {
+        let dir = std::env::temp_dir().join(format!("raftdeck-end-slide-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("slides")).unwrap();
+        std::fs::create_dir_all(dir.join("static")).unwrap();
+        let meta = |end: &str| {
+            format!("title = \"T\"\nspeaker = \"S\"\nevent = \"E\"\ndescription = \"D\"\nplanned_minutes = 1\nend_slide = \"{end}\"\n")
+        };
+        std::fs::write(
+            dir.join("slides/01-a.md"),
+            "<!-- id: un -->\n# Un\n\n---\n\n<!-- id: fin -->\n# Fin\n\n---\n\n<!-- id: annexe -->\n# Annexe\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("slides/deck.toml"), meta("fin")).unwrap();
+        let deck = compile_deck(&dir).expect("compiles");
+        assert_eq!(deck.meta.end_slide.as_deref(), Some("fin"));
+        assert_eq!(deck.talk_slide_count(), 2);
+        assert_eq!(deck.appendix_slides().len(), 1);
+        std::fs::write(dir.join("slides/deck.toml"), meta("merci")).unwrap();
+        let errors = compile_deck(&dir).unwrap_err().0;
+        let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            messages,
+            ["slides/deck.toml:6: `end_slide` names no slide: there is no slide `merci`"]
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

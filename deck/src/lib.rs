@@ -69,6 +69,11 @@ pub struct DeckMeta {
     pub planned_minutes: u32,
     /// The language of the slides (BCP 47), for the page's `lang` attribute.
     pub lang: String,
+    /// The slide the talk ends on (`end_slide` in `deck.toml`). The slides after it are
+    /// appendices — shown, navigable, printed — left out of the talk's slide count and
+    /// timing (planned and estimated minutes). None: the talk ends on its last slide.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_slide: Option<String>,
 }
 
 /// How a slide is laid out on the 16:9 canvas.
@@ -257,13 +262,34 @@ impl Deck {
             .sum()
     }
 
-    /// The whole talk's estimated minutes (notes spoken and widgets played).
+    /// The whole talk's estimated minutes (notes spoken and widgets played), appendices
+    /// left out.
     pub fn estimated_minutes(&self) -> f32 {
-        self.estimated_minutes_before(self.slides.len())
+        self.estimated_minutes_before(self.talk_slide_count())
     }
 
-    /// The sum of the slides' planned minutes.
+    /// The sum of the talk's planned minutes, appendices left out.
     pub fn planned_slide_minutes(&self) -> f32 {
-        self.slides.iter().map(|slide| slide.minutes).sum()
+        self.talk_slides().iter().map(|slide| slide.minutes).sum()
+    }
+
+    /// How many slides the talk has: up to and including its end slide (see
+    /// [`DeckMeta::end_slide`]); every slide when it names none or one not in the deck.
+    pub fn talk_slide_count(&self) -> usize {
+        self.meta
+            .end_slide
+            .as_deref()
+            .and_then(|id| self.position(id))
+            .map_or(self.slides.len(), |end| end + 1)
+    }
+
+    /// The talk's slides, appendices left out.
+    pub fn talk_slides(&self) -> &[Slide] {
+        &self.slides[..self.talk_slide_count()]
+    }
+
+    /// The appendices: the slides after the end slide.
+    pub fn appendix_slides(&self) -> &[Slide] {
+        &self.slides[self.talk_slide_count()..]
     }
 }

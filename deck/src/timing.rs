@@ -119,10 +119,11 @@ pub struct ChapterTiming {
     pub estimated_minutes: f32,
 }
 
-/// The deck's chapters in order, with their planned and estimated minutes.
+/// The talk's chapters in order, with their planned and estimated minutes (appendices,
+/// the slides after the end slide, left out).
 pub fn chapters(deck: &Deck) -> Vec<ChapterTiming> {
     let mut chapters: Vec<ChapterTiming> = Vec::new();
-    for slide in &deck.slides {
+    for slide in deck.talk_slides() {
         if chapters
             .last()
             .is_none_or(|last| last.chapter != slide.chapter)
@@ -310,6 +311,7 @@ mod tests {
                 description: "d".into(),
                 planned_minutes: 3,
                 lang: "fr".into(),
+                end_slide: None,
             },
             slides: vec![
                 slide("a", "01-a", 1.0, 30.0),
@@ -325,6 +327,19 @@ mod tests {
         assert!((chapters[1].estimated_minutes - 1.25).abs() < 1e-6);
         assert!((deck.estimated_minutes() - 2.25).abs() < 1e-6);
         assert!((deck.estimated_minutes_before(2) - 1.0).abs() < 1e-6);
+        assert_eq!(deck.talk_slide_count(), 3);
+
+        // The talk ends on `b`: `c` is an appendix, outside the count and the minutes.
+        let mut ended = deck.clone();
+        ended.meta.end_slide = Some("b".into());
+        assert_eq!(ended.talk_slide_count(), 2);
+        assert_eq!(ended.appendix_slides()[0].id, "c");
+        assert_eq!(super::chapters(&ended).len(), 1);
+        assert!((ended.estimated_minutes() - 1.0).abs() < 1e-6);
+        assert!((ended.planned_slide_minutes() - 1.5).abs() < 1e-6);
+        // An end slide the deck does not have (the compiler reports it) ends nothing.
+        ended.meta.end_slide = Some("zzz".into());
+        assert_eq!(ended.talk_slide_count(), 3);
     }
 
     #[test]

@@ -196,6 +196,7 @@ mod tests {
                 description: "d".into(),
                 planned_minutes: 51,
                 lang: "fr".into(),
+                end_slide: None,
             },
             slides: steps
                 .iter()

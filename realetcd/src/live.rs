@@ -25,6 +25,10 @@ use crate::runner::classify_put;
 /// Events kept for the widget's captions.
 const EVENTS_KEPT: usize = 64;
 
+/// Events kept for the recording's observed trace: a long demo's worth (an election is
+/// three events), bounded so a forgotten cluster cannot grow the server.
+const HISTORY_KEPT: usize = 10_000;
+
 /// Writes kept for the widget's panel.
 const WRITES_KEPT: usize = 12;
 
@@ -149,6 +153,19 @@ pub struct LiveEvent {
     pub term: u64,
 }
 
+/// What a real cluster did during a live run, saved beside its recording.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ObservedTrace {
+    /// The cluster's generation (resets so far).
+    pub generation: u64,
+    /// When the trace ends (ms since the cluster started).
+    pub until_ms: u64,
+    /// Every event, oldest first.
+    pub events: Vec<LiveEvent>,
+    /// The last writes, with when they were decided.
+    pub writes: Vec<LiveWrite>,
+}
+
 /// Everything the widget needs to draw the real cluster now.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LiveState {
@@ -185,6 +202,9 @@ pub struct LiveCluster {
     last_traffic: (u64, BTreeMap<(u32, u32), u64>),
     /// The clicks, for the recording.
     recorded: Vec<Step>,
+    /// Members crashed while they led: recorded as `leader`, so their restart is recorded
+    /// by site (the replay's leader need not be the same member).
+    crashed_leading: Vec<bool>,
     next_write: u64,
     tasks: JoinSet<()>,
 }
@@ -209,6 +229,7 @@ impl LiveCluster {
             failed: Vec::new(),
             last_traffic: (now_epoch_ms(), BTreeMap::new()),
             recorded: Vec::new(),
+            crashed_leading: Vec::new(),
             next_write: 0,
             tasks: JoinSet::new(),
         };
@@ -260,14 +281,23 @@ impl LiveCluster {
                 if !self.cluster.running(member) {
                     return Err(format!("{node} is already down"));
                 }
+                // The story the room saw is « the leader crashes »: the replay's
+                // simulation elects its own first leader, maybe another member, so the
+                // recording names the role (a member's name in the label would point at
+                // another circle in the replay).
+                let leading = self.cluster.leader() == Some(member);
                 self.cluster.kill(member).await;
                 self.event("crash", node, "", 0);
-                self.record(
-                    at_ms,
-                    Action::Crash {
-                        node: NodeSelector::Node(node.clone()),
-                    },
-                );
+                if self.crashed_leading.len() <= member as usize {
+                    self.crashed_leading.resize(member as usize + 1, false);
+                }
+                self.crashed_leading[member as usize] = leading;
+                let (selector, label) = if leading {
+                    (NodeSelector::Leader, "Le leader tombe".to_string())
+                } else {
+                    (NodeSelector::Node(node.clone()), format!("{node} tombe"))
+                };
+                self.record_labelled(at_ms, Action::Crash { node: selector }, label);
             }
             LiveAction::Restart { node } => {
                 let member = self.member(node)?;
@@ -279,12 +309,27 @@ impl LiveCluster {
                     .start(member)
                     .map_err(|error| error.to_string())?;
                 self.event("restart", node, "", 0);
-                self.record(
-                    at_ms,
-                    Action::Restart {
-                        node: NodeSelector::Node(node.clone()),
-                    },
-                );
+                // A member crashed as the leader comes back as whoever is down on its
+                // site in the replay.
+                let was_leading = self
+                    .crashed_leading
+                    .get(member as usize)
+                    .copied()
+                    .unwrap_or(false);
+                let (selector, label) = if was_leading {
+                    let site_index = self.cluster.members()[member as usize].site as usize;
+                    let site = self.cluster.sites()[site_index].clone();
+                    (
+                        NodeSelector::Site(site),
+                        "L'ancien leader redémarre".to_string(),
+                    )
+                } else {
+                    (
+                        NodeSelector::Node(node.clone()),
+                        format!("{node} redémarre"),
+                    )
+                };
+                self.record_labelled(at_ms, Action::Restart { node: selector }, label);
             }
             LiveAction::Isolate { node } => {
                 let member = self.member(node)?;
@@ -411,6 +456,16 @@ impl LiveCluster {
         });
     }
 
+    /// Records a click with the caption the replay shows for it.
+    fn record_labelled(&mut self, at_ms: u64, action: Action, label: String) {
+        self.recorded.push(Step {
+            at_ms,
+            every_ms: None,
+            label: Some(label),
+            action,
+        });
+    }
+
     fn propose(&mut self, at_ms: u64, value: String, target: Option<u32>) {
         let node = target.map(|m| self.cluster.members()[m as usize].name.clone());
         {
@@ -481,6 +536,7 @@ impl LiveCluster {
         lock(&self.writes).clear();
         lock(&self.events).clear();
         self.recorded.clear();
+        self.crashed_leading.clear();
         self.boot().await?;
         self.event("reset", "", "", 0);
         Ok(())
@@ -547,7 +603,12 @@ impl LiveCluster {
             leader,
             links,
             writes: lock(&self.writes).iter().cloned().collect(),
-            events: lock(&self.events).iter().cloned().collect(),
+            events: {
+                // The frame carries the last events only; the rest is the trace's.
+                let events = lock(&self.events);
+                let skip = events.len().saturating_sub(EVENTS_KEPT);
+                events.iter().skip(skip).cloned().collect()
+            },
         }
     }
 
@@ -615,6 +676,18 @@ impl LiveCluster {
         scenario
     }
 
+    /// What was observed since the cluster (re)started, for the recording: every event
+    /// (role changes with their terms, crashes, restarts, cuts, writes with their
+    /// outcome…), oldest first, and the last writes with their latency.
+    pub fn observed(&self) -> ObservedTrace {
+        ObservedTrace {
+            generation: self.generation,
+            until_ms: self.now_ms(),
+            events: lock(&self.events).iter().cloned().collect(),
+            writes: lock(&self.writes).iter().cloned().collect(),
+        }
+    }
+
     /// Stops every member.
     pub async fn stop(&mut self) {
         self.tasks.abort_all();
@@ -647,7 +720,7 @@ fn push_event(
         detail: detail.to_string(),
         term,
     });
-    while events.len() > EVENTS_KEPT {
+    while events.len() > HISTORY_KEPT {
         events.pop_front();
     }
 }

@@ -357,8 +357,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!(
                     "{}: {} slides, {} with speaker notes, {:.1} of {} planned minutes, about {:.1} minutes spoken",
                     deck.display(),
-                    compiled.slides.len(),
-                    compiled.notes.len(),
+                    compiled.talk_slide_count(),
+                    // The talk's slides with notes: appendices are outside both counts.
+                    compiled
+                        .talk_slides()
+                        .iter()
+                        .filter(|slide| compiled.notes.contains_key(&slide.id))
+                        .count(),
                     compiled.planned_slide_minutes(),
                     compiled.meta.planned_minutes,
                     compiled.estimated_minutes()
@@ -386,10 +391,18 @@ fn print_timing(deck: &deck::Deck) {
     }
     println!(
         "| total | {} | {:.2} | {:.2} |",
-        deck.slides.len(),
+        deck.talk_slide_count(),
         deck.planned_slide_minutes(),
         deck.estimated_minutes()
     );
+    let appendices = deck.appendix_slides();
+    if let (Some(end), false) = (&deck.meta.end_slide, appendices.is_empty()) {
+        let ids: Vec<&str> = appendices.iter().map(|slide| slide.id.as_str()).collect();
+        println!(
+            "appendices after `{end}` (outside the count and the timing): {}",
+            ids.join(", ")
+        );
+    }
 }
 
 /// `raftdeck sim --matrix`: the computed tables, as Markdown (headers in French, like

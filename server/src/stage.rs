@@ -48,14 +48,14 @@ impl StageCluster {
             .clone()
     }
 
-    /// The run so far as a scenario (JSON text).
-    pub async fn recording(&self, name: &str) -> String {
-        let scenario = self
-            .live
-            .lock()
-            .await
-            .recording(name, "Ce qui s'est passé en direct");
-        serde_json::to_string_pretty(&scenario).unwrap_or_default()
+    /// The run so far: as a scenario, and as the trace observed (both JSON text).
+    pub async fn recording(&self, name: &str) -> (String, String) {
+        let live = self.live.lock().await;
+        let scenario = live.recording(name, "Ce qui s'est passé en direct");
+        (
+            serde_json::to_string_pretty(&scenario).unwrap_or_default(),
+            serde_json::to_string_pretty(&live.observed()).unwrap_or_default(),
+        )
     }
 }
 
@@ -148,17 +148,30 @@ impl Stage {
     }
 
     /// Saves a cluster's run as `slides/scenarios/live-<scenario>` (a scenario the
-    /// simulated widget replays) and returns its path.
+    /// simulated widget replays) and what real etcd did as
+    /// `slides/recordings/live-<scenario>` (the observed trace: outside `scenarios/`,
+    /// whose every file is a scenario); returns the scenario's path.
     pub async fn save_recording(&self, scenario_file: &str) -> anyhow::Result<PathBuf> {
         let cluster = self
             .cluster(scenario_file)
             .ok_or_else(|| anyhow::anyhow!("no live cluster for {scenario_file}"))?;
         let stem = scenario_file.trim_end_matches(".json");
         let name = format!("live-{stem}");
-        let text = cluster.recording(&name).await;
+        let (scenario, observed) = cluster.recording(&name).await;
         let path = self.recordings_dir.join(format!("{name}.json"));
-        std::fs::write(&path, text + "\n")?;
+        std::fs::write(&path, scenario + "\n")?;
+        let traces = self.traces_dir();
+        std::fs::create_dir_all(&traces)?;
+        std::fs::write(traces.join(format!("{name}.json")), observed + "\n")?;
         Ok(path)
+    }
+
+    /// Where observed traces go: `slides/recordings/`, beside `slides/scenarios/`.
+    fn traces_dir(&self) -> PathBuf {
+        self.recordings_dir.parent().map_or_else(
+            || self.recordings_dir.join("recordings"),
+            |slides| slides.join("recordings"),
+        )
     }
 
     /// Stops every member of every cluster.

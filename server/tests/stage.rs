@@ -194,6 +194,26 @@ fn the_presenter_crashes_the_real_leader_and_everyone_sees_the_new_one() {
     let text = std::fs::read_to_string(&saved).unwrap();
     let scenario = sim::parse_scenario(&text).unwrap();
     assert_eq!(scenario.steps.len(), 1, "the crash, at its time");
+    // The leader was crashed: the replay crashes its own leader (maybe another member).
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json["steps"][0]["do"], "crash", "{text}");
+    assert_eq!(json["steps"][0]["node"], "leader", "{text}");
+    assert_eq!(json["steps"][0]["label"], "Le leader tombe", "{text}");
+    // Beside it, what real etcd did: the crash, then a new leader at a higher term.
+    let trace = std::fs::read_to_string(deck_dir.join("slides/recordings/live-live-2-1.json"))
+        .expect("the observed trace");
+    let trace: serde_json::Value = serde_json::from_str(&trace).unwrap();
+    let events = trace["events"].as_array().unwrap();
+    let crashed_at = events
+        .iter()
+        .position(|e| e["kind"] == "crash" && e["subject"] == leader.as_str())
+        .expect("the crash in the trace");
+    assert!(
+        events[crashed_at..].iter().any(|e| e["kind"] == "role"
+            && e["detail"] == "leader"
+            && e["term"].as_u64().is_some_and(|t| t > term)),
+        "a new leader after the crash: {trace}"
+    );
 
     tokio::runtime::Runtime::new()
         .unwrap()

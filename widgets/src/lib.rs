@@ -14,7 +14,11 @@
 //! - `player`: the engine — simulation, checkpoints, seeking, forking, step binding;
 //! - `narration`: the French caption line told from the sim's trace;
 //! - `layout`: where sites, nodes, logs and links go on the widget's SVG;
-//! - `raft` (wasm32 only): the Yew component drawing it all and taking the clicks;
+//! - `live`: the real etcd cluster of `raftdeck serve --live-etcd` as the raft widget
+//!   draws and tells it (state frames, captions, clicks);
+//! - `raft` (wasm32 only): the Yew component drawing it all and taking the clicks, with
+//!   its real mode (`raft/real.rs`) drawing a real etcd cluster the same way;
+//! - `net` (wasm32 only): the real mode's fetches (with a timeout) and event stream;
 //! - `model_player`: the other systems' engine (a `sim::models::live::LiveModel`,
 //!   checkpoints, seeking, forking, the same `WidgetState`);
 //! - `model_narration`: their French captions;
@@ -31,6 +35,7 @@
 //! Everything but the components and drawings is plain Rust, tested natively.
 
 pub mod layout;
+pub mod live;
 pub mod model_narration;
 pub mod model_player;
 pub mod narration;
@@ -53,6 +58,8 @@ pub mod model_widget;
 mod mount;
 #[cfg(target_arch = "wasm32")]
 pub mod multisite;
+#[cfg(target_arch = "wasm32")]
+mod net;
 #[cfg(target_arch = "wasm32")]
 mod playback;
 #[cfg(target_arch = "wasm32")]

@@ -405,6 +405,7 @@ impl ModelPlayer {
             sim_ms: self.now,
             playing,
             speed,
+            real: false,
             ..WidgetState::default()
         }
     }

@@ -433,6 +433,7 @@ impl Player {
             sim_ms: self.now_ms(),
             playing,
             speed,
+            real: false,
         }
     }
 

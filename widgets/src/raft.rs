@@ -25,8 +25,13 @@ use super::layout::{
 };
 use super::narration::role_text;
 use super::playback::{Playback, TransportMessages};
-use super::player::Player;
+use super::player::{Player, Unavailable};
 use super::state::UserInput;
+
+mod real;
+
+use super::live::LiveState;
+use real::{LiveMsg, RealMode};
 
 /// Height taken by the controls and the caption line under the SVG (canvas pixels).
 const CHROME_HEIGHT: f64 = 96.0;
@@ -34,6 +39,41 @@ const CHROME_HEIGHT: f64 = 96.0;
 const MEMBERSHIP_CONTROLS: [&str; 2] = ["member_add", "member_remove"];
 /// How long an overwritten log entry takes to fade (real ms).
 const GHOST_REAL_MS: f64 = 1500.0;
+/// Where the client panel's write rows start, and how tall each is (SVG units).
+const PANEL_ROWS_TOP: f64 = 122.0;
+const PANEL_ROW_HEIGHT: f64 = 26.0;
+
+/// How many write rows fit between the client box and the timeline of a panel `height`
+/// high.
+fn panel_rows(height: f64) -> usize {
+    let timeline_top = height - 70.0;
+    (((timeline_top - PANEL_ROWS_TOP - 8.0) / PANEL_ROW_HEIGHT)
+        .floor()
+        .max(1.0)) as usize
+}
+
+/// The client panel's badge: does the cluster take writes now?
+struct PanelBadge {
+    /// `raft-safety-ok` or `raft-safety-bad`.
+    class: &'static str,
+    /// What it says.
+    text: String,
+    /// `data-writable`.
+    writable: bool,
+    /// Its tooltip.
+    title: &'static str,
+}
+
+/// What a link between two sites shows: from the simulation, or from the real cluster,
+/// whose proxies also count its traffic.
+struct LinkLook {
+    /// Whether the sites can talk.
+    up: bool,
+    /// One-way latency (ms).
+    latency_ms: u64,
+    /// Bytes per second each way (`a → b`, `b → a`), real mode only.
+    traffic: Option<(u64, u64)>,
+}
 
 /// What changes the widget.
 pub enum Msg {
@@ -69,6 +109,8 @@ pub enum Msg {
     Help,
     /// A key pressed while the widget has focus.
     Key(KeyboardEvent),
+    /// The real mode: the real etcd cluster's stream, clicks and switch (`raft/real.rs`).
+    Live(LiveMsg),
 }
 
 /// A message drawn in flight (display only).
@@ -155,6 +197,8 @@ pub struct RaftWidget {
     last_external: Option<serde_json::Value>,
     /// The focusable root, to hand the keys back to the deck on Escape.
     root: NodeRef,
+    /// The real etcd cluster, for `live: true` blocks under `raftdeck serve --live-etcd`.
+    real: RealMode,
 }
 
 impl RaftWidget {
@@ -167,7 +211,11 @@ impl RaftWidget {
         let Some(player) = &self.playback.player else {
             return;
         };
-        self.nodes = player.simulation().nodes();
+        // The same drawing for both modes: the real cluster's members become node views.
+        self.nodes = match self.real.drawn() {
+            Some(state) => state.node_views(),
+            None => player.simulation().nodes(),
+        };
         let key: Vec<(String, String)> = self
             .nodes
             .iter()
@@ -294,7 +342,11 @@ impl RaftWidget {
     }
 
     fn emit(&self, ctx: &Context<Self>) {
-        if let Some(state) = self.playback.state_json() {
+        if let Some(mut state) = self.playback.state_json() {
+            // The mode travels with the state (`WidgetState::real`), so followers switch too.
+            if let (true, Some(object)) = (self.real.on, state.as_object_mut()) {
+                object.insert("real".into(), true.into());
+            }
             ctx.props()
                 .on_state
                 .emit((ctx.props().key_name.to_string(), state));
@@ -498,10 +550,13 @@ impl Component for RaftWidget {
             help: false,
             last_external: None,
             root: NodeRef::default(),
+            real: RealMode::new(&props.spec, props.preview),
         };
+        widget.real.ask_availability(ctx.link());
         if let Some(external) = &props.external {
             widget.last_external = Some(external.clone());
             widget.playback.adopt(external);
+            widget.real.adopt(ctx.link(), external);
         } else {
             widget.playback.follow_step(&props.spec, props.step, None);
         }
@@ -520,8 +575,9 @@ impl Component for RaftWidget {
             self.last_external = props.external.clone();
             if let Some(external) = &props.external {
                 self.playback.adopt(external);
+                self.real.adopt(ctx.link(), external);
             }
-        } else if props.step != old_props.step {
+        } else if props.step != old_props.step && !self.real.on {
             self.playback
                 .follow_step(&props.spec, props.step, Some(old_props.step));
         }
@@ -532,6 +588,24 @@ impl Component for RaftWidget {
     }
 
     fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
+        // Real mode: the clicks go to the real cluster; the simulation's controls wait.
+        if self.real.on {
+            match msg {
+                Msg::TogglePlay
+                | Msg::Step
+                | Msg::Jump
+                | Msg::Reset
+                | Msg::Seek(_)
+                | Msg::SpeedLog(_)
+                | Msg::SpeedBy(_)
+                | Msg::Toggle(_)
+                | Msg::AddMember(_) => return false,
+                Msg::NodeAction(node, action) => return self.real_node_action(ctx, &node, action),
+                Msg::Link(a, b) => return self.real_link(ctx, &a, &b),
+                Msg::Propose => return self.real_propose(ctx),
+                _ => {}
+            }
+        }
         let mut user_action = true;
         match msg {
             Msg::Frame(timestamp) => {
@@ -628,6 +702,7 @@ impl Component for RaftWidget {
             Msg::Key(event) => {
                 return self.key(ctx, &event);
             }
+            Msg::Live(message) => return self.live_update(ctx, message),
         }
         if user_action {
             self.emit(ctx);
@@ -659,28 +734,57 @@ impl Component for RaftWidget {
         if self.playback.reduced_motion() {
             classes.push("raft-reduced-motion");
         }
+        let real = self.real.drawn();
+        if self.real.on && real.is_none() {
+            classes.push("raft-real-connecting");
+        }
+        let unavailable_ms =
+            real.map_or_else(|| self.unavailable_ms(player), LiveState::leaderless_ms);
+        let title = player
+            .scenario()
+            .title
+            .clone()
+            .unwrap_or_else(|| player.scenario().name.clone());
         html! {
             <div
                 ref={self.root.clone()}
                 class={classes}
                 data-widget="raft"
+                data-mode={if real.is_some() { "real" } else { "sim" }}
+                data-live={self.real.status()}
+                data-generation={real.map(|state| state.generation.to_string())}
                 data-sim-ms={now.to_string()}
                 data-playing={if self.playback.playing { "true" } else { "false" }}
                 data-step-playing={self.playback.step_playing().then_some("true")}
                 data-safety={if safe { "ok" } else { "violated" }}
-                data-unavailable-ms={self.unavailable_ms(player).to_string()}
+                data-unavailable-ms={unavailable_ms.to_string()}
                 tabindex={(!props.preview).then_some("0")}
-                aria-label={format!("Simulation etcd : {}", player.scenario().title.clone().unwrap_or_else(|| player.scenario().name.clone()))}
+                aria-label={if real.is_some() { format!("Cluster etcd réel : {title}") } else { format!("Simulation etcd : {title}") }}
                 style={style}
                 {onkeydown}
             >
                 <div class="raft-stage">
                     { self.view_svg(ctx, player, safe, &violations) }
-                    { self.view_node_menu(ctx) }
+                    if self.real.on {
+                        { self.view_real_node_menu(ctx) }
+                    } else {
+                        { self.view_node_menu(ctx) }
+                    }
+                    { self.view_real_overlay() }
                     if self.help { { view_help() } }
                 </div>
-                { self.view_caption(player) }
-                if !props.preview { { self.view_controls(ctx, player) } }
+                if let Some(state) = real {
+                    { self.view_real_caption(state) }
+                } else {
+                    { self.view_caption(player) }
+                }
+                if !props.preview {
+                    if self.real.on {
+                        { self.view_real_controls(ctx) }
+                    } else {
+                        { self.view_controls(ctx, player) }
+                    }
+                }
             </div>
         }
     }
@@ -702,9 +806,12 @@ impl RaftWidget {
         violations: &[sim::Violation],
     ) -> Html {
         let geometry = &self.geometry;
+        // The real cluster's frame, when that is what the widget draws.
+        let real = self.real.drawn();
         let view_box = format!("0 0 {VIEW_WIDTH} {:.0}", geometry.height);
-        let can_add_member =
-            !ctx.props().preview && RaftWidget::allowed(&ctx.props().spec, "member_add");
+        let can_add_member = !ctx.props().preview
+            && real.is_none()
+            && RaftWidget::allowed(&ctx.props().spec, "member_add");
         html! {
             <svg class="raft-svg" viewBox={view_box} preserveAspectRatio="xMidYMid meet"
                  role="img" aria-label="Sites, nœuds et journaux du cluster">
@@ -748,13 +855,24 @@ impl RaftWidget {
                         }
                     }) }
                 </g>
-                { self.view_links(ctx, player) }
+                { match real {
+                    Some(state) => self.view_links(ctx, &|a, b| real::link_look(state, player, a, b)),
+                    None => self.view_links(ctx, &|a, b| LinkLook {
+                        up: player.simulation().sites_connected(a, b),
+                        latency_ms: player.simulation().site_latency_ms(a, b).unwrap_or(0),
+                        traffic: None,
+                    }),
+                } }
                 <g class="raft-nodes">
                     { for self.nodes.iter().map(|node| self.view_node(ctx, node)) }
                 </g>
-                { self.view_ghosts() }
-                if !self.playback.reduced_motion() { { self.view_flights(player) } }
-                { self.view_panel(ctx, player, safe, violations) }
+                if let Some(state) = real {
+                    { self.view_real_panel(ctx, state) }
+                } else {
+                    { self.view_ghosts() }
+                    if !self.playback.reduced_motion() { { self.view_flights(player) } }
+                    { self.view_panel(ctx, player, safe, violations) }
+                }
             </svg>
         }
     }
@@ -773,33 +891,45 @@ impl RaftWidget {
         }
     }
 
-    fn view_links(&self, ctx: &Context<Self>, player: &Player) -> Html {
-        let simulation = player.simulation();
+    /// The links between sites, as `look` says each one is (the simulation's or the real
+    /// cluster's). Clicking one cuts or restores it.
+    fn view_links(&self, ctx: &Context<Self>, look: &dyn Fn(&str, &str) -> LinkLook) -> Html {
         html! {
             <g class="raft-links">
                 { for self.geometry.links.iter().map(|link| {
-                    let up = simulation.sites_connected(&link.a, &link.b);
-                    let latency = simulation.site_latency_ms(&link.a, &link.b).unwrap_or(0);
+                    let LinkLook { up, latency_ms: latency, traffic } = look(&link.a, &link.b);
                     let name = format!("{}-{}", link.a, link.b);
                     let onclick = (!ctx.props().preview).then(|| {
                         let (a, b) = (link.a.clone(), link.b.clone());
                         ctx.link().callback(move |_| Msg::Link(a.clone(), b.clone()))
                     });
                     let (lx, ly) = link.label;
+                    let carried = traffic.map(|(there, back)| {
+                        format!(", {} de {} vers {}, {} retour", super::live::traffic_text(there), link.a, link.b,
+                            super::live::traffic_text(back))
+                    }).unwrap_or_default();
                     let title = if up {
-                        format!("Lien {}–{} : {latency} ms — cliquer pour le couper", link.a, link.b)
+                        format!("Lien {}–{} : {latency} ms{carried} — cliquer pour le couper", link.a, link.b)
                     } else {
                         format!("Lien {}–{} coupé — cliquer pour le rétablir", link.a, link.b)
                     };
+                    // Real mode: the line widens with the bytes crossing it.
+                    let stroke = traffic.map(|(there, back)| {
+                        format!("stroke-width:{:.1}", super::live::traffic_stroke(there.saturating_add(back)))
+                    });
                     html! {
                         <g key={name.clone()} class={classes!("raft-link", (!up).then_some("raft-link-down"))}
                            data-link={name} data-state={if up { "up" } else { "down" }}
+                           data-bytes-per-s={traffic.map(|(there, back)| there.saturating_add(back).to_string())}
                            role="button" {onclick}>
                             <title>{ title }</title>
                             <path class="raft-link-hit" d={link.path.clone()} />
                             if up {
-                                <path class="raft-link-line" d={link.path.clone()} />
+                                <path class="raft-link-line" d={link.path.clone()} style={stroke} />
                                 <text class="raft-link-label" x={format!("{lx:.1}")} y={format!("{:.1}", ly - 8.0)}>{ format!("{latency} ms") }</text>
+                                if let Some((there, back)) = traffic {
+                                    { real::view_traffic(link, there.saturating_add(back)) }
+                                }
                             } else {
                                 <path class="raft-link-line" d={link.broken.0.clone()} />
                                 <path class="raft-link-line" d={link.broken.1.clone()} />
@@ -824,6 +954,8 @@ impl RaftWidget {
         };
         let (cx, cy, r) = (spot.cx, spot.cy, spot.r);
         let role = node.role;
+        // Real mode: the member as the real cluster reports it.
+        let live = self.real.member(&node.id);
         let selected = self.selected.as_deref() == Some(node.id.as_str());
         let onclick = (!ctx.props().preview).then(|| {
             let name = node.id.clone();
@@ -854,7 +986,8 @@ impl RaftWidget {
         let shape_class = classes!("raft-node-shape", format!("role-{}", role.as_str()));
         let mut line = format!("{} · terme {}", role_text(role), node.term);
         let mut candidates = Vec::new();
-        if matches!(role, Role::Candidate | Role::PreCandidate) {
+        // The real cluster's logs do not say the votes: no count rather than a wrong one.
+        if matches!(role, Role::Candidate | Role::PreCandidate) && !node.votes.is_empty() {
             line.push_str(&format!(
                 " · votes {}/{}",
                 node.votes.len(),
@@ -878,8 +1011,12 @@ impl RaftWidget {
             <g key={node.id.clone()} class={classes!("raft-node", selected.then_some("raft-node-selected"))}
                data-node={node.id.clone()} data-role={role.as_str()} data-term={node.term.to_string()}
                data-site={node.site.clone()}
+               data-failed={live.filter(|member| member.failed).map(|_| "true")}
                role="button" aria-label={format!("{} : {line}", node.id)} {onclick}>
-                <title>{ format!("{} — {line} — index validé {}", node.id, node.commit_index) }</title>
+                <title>{ match live {
+                    Some(member) => real::node_title(member, &line),
+                    None => format!("{} — {line} — index validé {}", node.id, node.commit_index),
+                } }</title>
                 <rect class="raft-node-hit" x={format!("{:.1}", spot.row.0)} y={format!("{:.1}", spot.row.1)}
                       width={format!("{:.1}", spot.row.2)} height={format!("{:.1}", spot.row.3)} rx="8" />
                 if let Some(percent) = timer {
@@ -909,7 +1046,11 @@ impl RaftWidget {
                 <text class={classes!("raft-role-line", spot.compact.then_some("raft-role-line-compact"), format!("role-text-{}", role.as_str()))}
                       x={format!("{:.1}", spot.text_x)} y={format!("{:.1}", cy - 8.0)}
                       data-fit={format!("{:.1}", spot.text_room)}>{ shown }</text>
-                { self.view_log(node, spot.text_x, cy, spot.log_slots) }
+                if let Some(member) = live {
+                    { real::view_indexes(member, spot) }
+                } else {
+                    { self.view_log(node, spot.text_x, cy, spot.log_slots) }
+                }
             </g>
         }
     }
@@ -1083,9 +1224,7 @@ impl RaftWidget {
         let simulation = player.simulation();
         let proposals = simulation.proposals();
         let now = player.now_ms();
-        let preview = ctx.props().preview;
         let can_propose = RaftWidget::allowed(&ctx.props().spec, "propose");
-        let onclick = (!preview && can_propose).then(|| ctx.link().callback(|_| Msg::Propose));
         // The badge says whether the cluster takes writes now: a lone « safety: OK »
         // read as « all is well » while the whole cluster was down. Safety (Raft's
         // invariants, checked after every event) shows only when broken.
@@ -1103,32 +1242,20 @@ impl RaftWidget {
         } else {
             ("raft-safety-bad", "✘ Écritures refusées".to_string())
         };
-        // The writes that fit between the client box and the timeline.
-        let rows_top = 122.0;
-        let timeline_top = height - 70.0;
-        let row_height = 26.0;
-        let fit = (((timeline_top - rows_top - 8.0) / row_height)
-            .floor()
-            .max(1.0)) as usize;
-        let first = proposals.len().saturating_sub(fit);
+        let (rows_top, row_height, timeline_top) =
+            (PANEL_ROWS_TOP, PANEL_ROW_HEIGHT, height - 70.0);
+        let first = proposals.len().saturating_sub(panel_rows(height));
         let end_ms = player.frontier_ms().max(player.end_ms()).max(1);
         let scale = |ms: u64| x + 12.0 + (width - 24.0) * (ms.min(end_ms) as f64 / end_ms as f64);
         let unavailable_ms = self.unavailable_ms(player);
         html! {
             <g class="raft-panel">
-                <rect class="raft-panel-box" x={format!("{x:.1}")} y="6" width={format!("{width:.1}")} data-box=""
-                      height={format!("{:.1}", height - 12.0)} rx="12" />
-                <g class={classes!("raft-safety", badge_class)} data-safety-badge="" data-writable={writable.to_string()}>
-                    <rect x={format!("{:.1}", x + 12.0)} y="16" width={format!("{:.1}", width - 24.0)} height="32" rx="16" data-box="" />
-                    <text x={format!("{:.1}", x + width / 2.0)} y="38" data-fit={format!("{:.1}", width - 40.0)}>{ badge }</text>
-                    <title>{ "Le cluster accepte-t-il les écritures maintenant ? La sûreté de Raft (un seul leader par terme, journaux cohérents, rien de validé perdu) est vérifiée après chaque événement ; une violation s'afficherait ici." }</title>
-                </g>
-                <g class={classes!("raft-client", (!can_propose).then_some("raft-client-disabled"))}
-                   data-action="propose" role="button" {onclick}>
-                    <title>{ "Cliquer : le client envoie une écriture au leader (touche W)" }</title>
-                    <rect x={format!("{:.1}", x + 12.0)} y="58" width={format!("{:.1}", width - 24.0)} height="48" rx="10" data-box="" />
-                    <text x={format!("{:.1}", x + width / 2.0)} y="89" data-fit={format!("{:.1}", width - 44.0)}>{ "✎ Client : écrire" }</text>
-                </g>
+                { self.view_panel_head(ctx, PanelBadge {
+                    class: badge_class,
+                    text: badge,
+                    writable,
+                    title: "Le cluster accepte-t-il les écritures maintenant ? La sûreté de Raft (un seul leader par terme, journaux cohérents, rien de validé perdu) est vérifiée après chaque événement ; une violation s'afficherait ici.",
+                }, can_propose, !ctx.props().preview && can_propose) }
                 { for proposals.iter().enumerate().skip(first).map(|(k, proposal)| {
                     let y = rows_top + (k - first) as f64 * row_height;
                     let reason = short_reason(proposal.reason.as_deref().unwrap_or(""));
@@ -1159,21 +1286,7 @@ impl RaftWidget {
                     }
                 }) }
                 <g class="raft-timeline">
-                    <text class="raft-timeline-title" x={format!("{:.1}", x + 12.0)} y={format!("{:.1}", timeline_top + 8.0)}
-                          data-fit={format!("{:.1}", width - 24.0)}>
-                        { format!("Écritures impossibles : {}", seconds(unavailable_ms)) }
-                    </text>
-                    <rect class="raft-timeline-axis" x={format!("{:.1}", x + 12.0)} y={format!("{:.1}", timeline_top + 20.0)}
-                          width={format!("{:.1}", width - 24.0)} height="16" rx="3" />
-                    { for player.unavailable().iter().map(|window| {
-                        let from = scale(window.from_ms);
-                        let to = scale(window.to_ms.unwrap_or(now));
-                        let class = if window.from_ms == 0 { "raft-timeline-startup" } else { "raft-timeline-down" };
-                        html! {
-                            <rect class={class} x={format!("{from:.1}")} y={format!("{:.1}", timeline_top + 20.0)}
-                                  width={format!("{:.1}", (to - from).max(1.5))} height="16" />
-                        }
-                    }) }
+                    { self.view_timeline_axis(&format!("Écritures impossibles : {}", seconds(unavailable_ms)), player.unavailable(), now, &scale) }
                     { for proposals.iter().map(|proposal| {
                         let px = scale(proposal.at_ms);
                         let class = match proposal.outcome {
@@ -1185,13 +1298,91 @@ impl RaftWidget {
                         };
                         html! { <path class={class} d={format!("M{px:.1} {:.1} v24", timeline_top + 16.0)} /> }
                     }) }
-                    <path class="raft-timeline-now" d={format!("M{:.1} {:.1} v28", scale(now), timeline_top + 14.0)} />
-                    <text class="raft-timeline-end" x={format!("{:.1}", x + width - 12.0)} y={format!("{:.1}", timeline_top + 56.0)}>
-                        { seconds(end_ms) }
-                    </text>
-                    <text class="raft-timeline-start" x={format!("{:.1}", x + 12.0)} y={format!("{:.1}", timeline_top + 56.0)}>{ "0 s" }</text>
+                    { self.view_timeline_ends(scale(now), end_ms) }
                 </g>
             </g>
+        }
+    }
+
+    /// The top of the client panel, the same in both modes: its box, the badge (does the
+    /// cluster take writes?) and the client's « écrire » button (`clickable`: it sends a
+    /// write; `enabled`: it is not drawn faded).
+    fn view_panel_head(
+        &self,
+        ctx: &Context<Self>,
+        badge: PanelBadge,
+        enabled: bool,
+        clickable: bool,
+    ) -> Html {
+        let x = self.geometry.panel_x;
+        let width = VIEW_WIDTH - x;
+        let height = self.geometry.height;
+        let onclick = clickable.then(|| ctx.link().callback(|_| Msg::Propose));
+        html! {
+            <>
+                <rect class="raft-panel-box" x={format!("{x:.1}")} y="6" width={format!("{width:.1}")} data-box=""
+                      height={format!("{:.1}", height - 12.0)} rx="12" />
+                <g class={classes!("raft-safety", badge.class)} data-safety-badge="" data-writable={badge.writable.to_string()}>
+                    <rect x={format!("{:.1}", x + 12.0)} y="16" width={format!("{:.1}", width - 24.0)} height="32" rx="16" data-box="" />
+                    <text x={format!("{:.1}", x + width / 2.0)} y="38" data-fit={format!("{:.1}", width - 40.0)}>{ badge.text }</text>
+                    <title>{ badge.title }</title>
+                </g>
+                <g class={classes!("raft-client", (!enabled).then_some("raft-client-disabled"))}
+                   data-action="propose" role="button" {onclick}>
+                    <title>{ "Cliquer : le client envoie une écriture au leader (touche W)" }</title>
+                    <rect x={format!("{:.1}", x + 12.0)} y="58" width={format!("{:.1}", width - 24.0)} height="48" rx="10" data-box="" />
+                    <text x={format!("{:.1}", x + width / 2.0)} y="89" data-fit={format!("{:.1}", width - 44.0)}>{ "✎ Client : écrire" }</text>
+                </g>
+            </>
+        }
+    }
+
+    /// The timeline's title and axis, with the spans when writes could not commit (the
+    /// first one, from 0, is the cluster starting: drawn apart).
+    fn view_timeline_axis(
+        &self,
+        title: &str,
+        windows: &[Unavailable],
+        now: u64,
+        scale: &dyn Fn(u64) -> f64,
+    ) -> Html {
+        let x = self.geometry.panel_x;
+        let width = VIEW_WIDTH - x;
+        let timeline_top = self.geometry.height - 70.0;
+        html! {
+            <>
+                <text class="raft-timeline-title" x={format!("{:.1}", x + 12.0)} y={format!("{:.1}", timeline_top + 8.0)}
+                      data-fit={format!("{:.1}", width - 24.0)}>
+                    { title }
+                </text>
+                <rect class="raft-timeline-axis" x={format!("{:.1}", x + 12.0)} y={format!("{:.1}", timeline_top + 20.0)}
+                      width={format!("{:.1}", width - 24.0)} height="16" rx="3" />
+                { for windows.iter().map(|window| {
+                    let from = scale(window.from_ms);
+                    let to = scale(window.to_ms.unwrap_or(now));
+                    let class = if window.from_ms == 0 { "raft-timeline-startup" } else { "raft-timeline-down" };
+                    html! {
+                        <rect class={class} x={format!("{from:.1}")} y={format!("{:.1}", timeline_top + 20.0)}
+                              width={format!("{:.1}", (to - from).max(1.5))} height="16" />
+                    }
+                }) }
+            </>
+        }
+    }
+
+    /// The timeline's « now » mark and its ends (0 s and `end_ms`).
+    fn view_timeline_ends(&self, now_x: f64, end_ms: u64) -> Html {
+        let x = self.geometry.panel_x;
+        let width = VIEW_WIDTH - x;
+        let timeline_top = self.geometry.height - 70.0;
+        html! {
+            <>
+                <path class="raft-timeline-now" d={format!("M{now_x:.1} {:.1} v28", timeline_top + 14.0)} />
+                <text class="raft-timeline-end" x={format!("{:.1}", x + width - 12.0)} y={format!("{:.1}", timeline_top + 56.0)}>
+                    { seconds(end_ms) }
+                </text>
+                <text class="raft-timeline-start" x={format!("{:.1}", x + 12.0)} y={format!("{:.1}", timeline_top + 56.0)}>{ "0 s" }</text>
+            </>
         }
     }
 
@@ -1303,6 +1494,7 @@ impl RaftWidget {
         };
         html! {
             <div class="raft-controls" role="toolbar" aria-label="Contrôles de la simulation">
+                { self.view_mode_switch(ctx) }
                 { self.playback.transport(TransportMessages {
                     toggle: || Msg::TogglePlay,
                     step: || Msg::Step,

@@ -56,6 +56,11 @@ pub struct WidgetState {
     /// Playback speed: simulated ms per real ms.
     #[serde(default = "default_speed")]
     pub speed: f64,
+    /// The raft widget draws the real etcd cluster (`raftdeck serve --live-etcd`) rather
+    /// than the simulation, which waits where it was. Absent (false) in older states and
+    /// left out when false, so their URLs and sync messages read and read back the same.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub real: bool,
 }
 
 fn default_speed() -> f64 {
@@ -78,6 +83,7 @@ impl Default for WidgetState {
             sim_ms: 0,
             playing: false,
             speed: DEFAULT_SPEED,
+            real: false,
         }
     }
 }
@@ -165,6 +171,7 @@ mod tests {
             sim_ms: 2345,
             playing: true,
             speed: 0.5,
+            real: false,
         }
     }
 
@@ -182,6 +189,26 @@ mod tests {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
         assert_eq!(WidgetState::decode_from_url(&text), Ok(state));
+    }
+
+    #[test]
+    fn the_real_mode_travels_only_when_on() {
+        let simulated = sample();
+        let text = simulated.to_json().to_string();
+        assert!(!text.contains("real"), "{text}");
+        // A state written before the real mode existed reads as simulated.
+        let old =
+            serde_json::json!({ "inputs": [], "sim_ms": 1200, "playing": false, "speed": 0.25 });
+        assert!(!WidgetState::from_json(&old).expect("readable").real);
+        let real = WidgetState {
+            real: true,
+            ..simulated
+        };
+        assert_eq!(real.to_json()["real"], serde_json::json!(true));
+        assert_eq!(
+            WidgetState::decode_from_url(&real.encode_for_url()),
+            Ok(real)
+        );
     }
 
     #[test]

@@ -253,6 +253,8 @@ fn browser_tests(workspace: &Workspace, server: &Path) -> anyhow::Result<()> {
     let tests_dir = workspace.root.join("browser-tests");
     tools::ensure_npm_packages(&tests_dir)?;
     step("browser tests (headless Chromium)");
+    // Every `tests/*.test.mjs`, `live.test.mjs` included: it serves with `--live-etcd`
+    // and needs the real etcd that `test` ensured before anything else.
     let mut command = Command::new(node);
     command
         .current_dir(&tests_dir)
