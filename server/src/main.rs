@@ -448,17 +448,29 @@ fn run_sim(path: &std::path::Path, trace: bool, hash: bool) -> ExitCode {
             return violations_exit(path, result.violation_count());
         }
     };
-    let result = if trace {
-        let (result, lines) = sim::trace_json_lines(&scenario);
-        for line in lines {
-            println!("{line}");
-        }
-        result
+    let (result, lines) = if trace {
+        sim::trace_json_lines(&scenario)
     } else {
-        sim::run_scenario(&scenario)
+        (sim::run_scenario(&scenario), Vec::new())
     };
-    println!("{}", result.to_json());
+    if !print_lines(lines.into_iter().chain([result.to_json()])) {
+        // The reader went away (`| head`): as for any Unix filter, that is not an error.
+        return ExitCode::SUCCESS;
+    }
     violations_exit(path, result.violations.len() as u64)
+}
+
+/// Prints lines to stdout; false when stdout is closed (a broken pipe), where
+/// `println!` would panic.
+fn print_lines(lines: impl IntoIterator<Item = String>) -> bool {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    for line in lines {
+        if writeln!(out, "{line}").is_err() {
+            return false;
+        }
+    }
+    out.flush().is_ok()
 }
 
 /// Exit 0 for a clean run; 1 (with a message) when the run broke a safety invariant,

@@ -114,6 +114,32 @@ fn trace_prints_events_as_json_lines_then_the_result() {
 }
 
 #[test]
+fn a_reader_that_stops_early_is_not_a_crash() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    // `raftdeck sim --trace … | head -1`: the trace is long, the reader leaves after one
+    // line, and the next write hits a closed pipe.
+    let scenario =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../slides/scenarios/latence-deux-sites.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_raftdeck"))
+        .args(["sim", "--trace"])
+        .arg(&scenario)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with('{'), "{first}");
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+}
+
+#[test]
 fn bad_scenarios_exit_2_with_file_and_json_path() {
     let dir = std::env::temp_dir().join(format!("raftdeck-sim-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
