@@ -133,6 +133,16 @@ impl Links {
         self.lock().traffic.clone()
     }
 
+    /// The round trip between two members (no jitter): what a TCP handshake costs.
+    pub fn round_trip(&self, a: u32, b: u32) -> Duration {
+        let state = self.lock();
+        let site = |m: u32| state.sites.get(m as usize).copied().unwrap_or(0);
+        let (a_site, b_site) = (site(a), site(b));
+        Duration::from_millis(
+            state.network.latency(a_site, b_site) + state.network.latency(b_site, a_site),
+        )
+    }
+
     /// When bytes read now on the link `from → to` may be written at the other end:
     /// one-way latency plus jitter, never before bytes read earlier on the same link.
     fn release_at(&self, from: u32, to: u32, len: usize) -> Instant {
@@ -294,6 +304,13 @@ async fn relay(mut inbound: TcpStream, owner: u32, upstream: SocketAddr, links: 
     }
     if !allowed(&links, sender.get(), owner) {
         return;
+    }
+    // The proxy accepts on loopback at once, but over a real link the sender could send
+    // its first byte only after a TCP handshake, a round trip: wait for it here, so that
+    // setting up a peer stream costs about three one-way delays, as in the simulation
+    // (`ActiveSince`).
+    if let Some(sender) = sender.get() {
+        tokio::time::sleep(links.round_trip(sender, owner)).await;
     }
     let Ok(outbound) = TcpStream::connect(upstream).await else {
         return;
