@@ -413,6 +413,13 @@ impl Model {
                 model.local_revision += 1;
             }
             Action::Incoming(Incoming::State(message)) => {
+                if message.state.origin == model.origin && model.url_wins {
+                    // This window's own position came back: the server has it, so a
+                    // state from anyone else from now on is newer and is followed (a
+                    // remote's black screen, say, must not be answered by republishing).
+                    model.url_wins = false;
+                    return Rc::new(model);
+                }
                 if message.state.origin == model.origin || !model.follows() {
                     return self;
                 }

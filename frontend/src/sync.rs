@@ -6,6 +6,9 @@
 //! `BroadcastChannel`; a window that opens asks with a `hello` and the publishers answer
 //! with their current state, so a late joiner catches up at once.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use deck::sync::{LiveStatus, SyncMessage, SyncState, CHANNEL_NAME};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -42,6 +45,26 @@ pub struct SyncLink {
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     /// Sequence numbers of this window's messages in static mode.
     seq: std::cell::Cell<u64>,
+    /// Served mode's posts, one at a time.
+    outbox: Rc<RefCell<Outbox>>,
+}
+
+/// A served-mode post: the body and who hears a refusal.
+struct Post {
+    body: String,
+    token: String,
+    on_rejected: Box<dyn FnOnce(String)>,
+}
+
+/// Served mode posts one state at a time and keeps only the newest waiting one: two
+/// concurrent `fetch`es may reach the server in either order (the browser opens several
+/// connections), and the server keeps the last it receives, so an older state could
+/// otherwise win (a step's « animation playing » overwritten by the step change before
+/// it, say).
+#[derive(Default)]
+struct Outbox {
+    sending: bool,
+    waiting: Option<Post>,
 }
 
 impl SyncLink {
@@ -78,6 +101,7 @@ impl SyncLink {
             channel,
             _on_message: on_message,
             seq: std::cell::Cell::new(0),
+            outbox: Rc::default(),
         })
     }
 
@@ -97,14 +121,20 @@ impl SyncLink {
                 let Ok(body) = json::stringify(state) else {
                     return;
                 };
-                wasm_bindgen_futures::spawn_local(async move {
-                    match dom::post_json("api/sync", &token, &body).await {
-                        Ok(200) => {}
-                        Ok(401) => on_rejected("the presenter token was refused".to_owned()),
-                        Ok(status) => on_rejected(format!("the server answered {status}")),
-                        Err(error) => on_rejected(error),
-                    }
-                });
+                let post = Post {
+                    body,
+                    token,
+                    on_rejected: Box::new(on_rejected),
+                };
+                let mut outbox = self.outbox.borrow_mut();
+                if outbox.sending {
+                    // Replaces an older waiting state: only the newest matters.
+                    outbox.waiting = Some(post);
+                } else {
+                    outbox.sending = true;
+                    drop(outbox);
+                    send_posts(self.outbox.clone(), post);
+                }
             }
             SyncMode::Static => {
                 let seq = self.seq.get() + 1;
@@ -119,6 +149,29 @@ impl SyncLink {
             }
         }
     }
+}
+
+/// Posts `first`, then whatever state waits in `outbox` when it is answered, until none does.
+fn send_posts(outbox: Rc<RefCell<Outbox>>, first: Post) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let mut post = first;
+        loop {
+            match dom::post_json("api/sync", &post.token, &post.body).await {
+                Ok(200) => {}
+                Ok(401) => (post.on_rejected)("the presenter token was refused".to_owned()),
+                Ok(status) => (post.on_rejected)(format!("the server answered {status}")),
+                Err(error) => (post.on_rejected)(error),
+            }
+            let next = outbox.borrow_mut().waiting.take();
+            match next {
+                Some(next) => post = next,
+                None => {
+                    outbox.borrow_mut().sending = false;
+                    return;
+                }
+            }
+        }
+    });
 }
 
 impl Drop for SyncLink {
