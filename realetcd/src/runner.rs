@@ -478,7 +478,7 @@ impl<'a> Run<'a> {
         };
         let addr = self.cluster.members()[target as usize].addrs.client;
         let proposals = self.proposals.clone();
-        let guard = self.request_timeout + Duration::from_secs(3);
+        let guard = self.request_timeout + Duration::from_millis(sim::simulation::CLIENT_GRACE_MS);
         let t0_epoch = self.t0_epoch_ms;
         self.tasks.spawn(async move {
             let body = json!({ "key": b64(&key_of(index)), "value": b64(&value) });
@@ -577,7 +577,8 @@ impl<'a> Run<'a> {
                 let is_removal = matches!(action, Action::MemberRemove { .. });
                 let addr = self.cluster.members()[leader as usize].addrs.client;
                 let reports = self.reports.clone();
-                let guard = self.request_timeout + Duration::from_secs(3);
+                let guard =
+                    self.request_timeout + Duration::from_millis(sim::simulation::CLIENT_GRACE_MS);
                 let action_name = action.name();
                 let name = self.cluster.members()[index].name.clone();
                 self.tasks.spawn(async move {
@@ -689,7 +690,7 @@ impl<'a> Run<'a> {
             .collect();
         let addr = self.cluster.members()[leader as usize].addrs.client;
         let reports = self.reports.clone();
-        let guard = self.request_timeout + Duration::from_secs(3);
+        let guard = self.request_timeout + Duration::from_millis(sim::simulation::CLIENT_GRACE_MS);
         let name = name.to_string();
         self.tasks.spawn(async move {
             let body = json!({ "peerURLs": [url], "isLearner": learner });

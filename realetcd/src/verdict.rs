@@ -310,7 +310,12 @@ pub fn compare(scenario: &Scenario, sim: &RunResult, real: &[RunResult]) -> Vec<
         }
         let agreed = row.verdict == Verdict::Agree;
         rows.push(row);
-        if agreed && proposal.outcome != "pending" {
+        // Still waiting in every real run: no real delay to compare with.
+        let pending_in_every_real_run = real_outcomes.iter().all(|(key, _)| key == "pending");
+        if agreed
+            && proposal.outcome != "pending"
+            && !(decided_at_the_end && pending_in_every_real_run)
+        {
             let latency =
                 |p: &crate::result::ProposalDoc| p.decided_at_ms.map(|d| d.saturating_sub(p.at_ms));
             let real_latencies: Vec<Option<u64>> = real
@@ -411,6 +416,14 @@ pub struct ScenarioReport {
 }
 
 impl ScenarioReport {
+    /// The source without the folded details a generated scenario carries (its JSON),
+    /// which the summary table leaves to the scenario's own section.
+    pub fn source_summary(&self) -> &str {
+        self.source
+            .split_once(": <details>")
+            .map_or(self.source.as_str(), |(summary, _)| summary)
+    }
+
     /// Rows that disagree.
     pub fn disagreements(&self) -> usize {
         self.rows.as_ref().map_or(0, |rows| {
@@ -474,7 +487,7 @@ pub fn markdown(reports: &[ScenarioReport], how: &str) -> String {
             "| [{}](#{}) | {} | {rows} | {} | {verdict} |",
             report.name,
             report.name,
-            cell(&report.source),
+            cell(report.source_summary()),
             report.disagreements()
         );
     }
@@ -645,9 +658,14 @@ mod tests {
                 .unwrap()
         };
         sim.proposals[0].decided_at_ms = Some(end);
-        assert_eq!(
-            outcome(&compare(&scenario, &sim, &[real.clone()])),
-            Verdict::Agree
+        let rows = compare(&scenario, &sim, &[real.clone()]);
+        assert_eq!(outcome(&rows), Verdict::Agree);
+        // Nor is its delay held against the real runs, which have none.
+        assert!(
+            !rows
+                .iter()
+                .any(|row| row.quantity.contains("unknown after")),
+            "{rows:?}"
         );
         // Decided well before the end, the same difference is a disagreement.
         sim.proposals[0].decided_at_ms = Some(sim.proposals[0].at_ms + 100);
@@ -695,5 +713,24 @@ mod tests {
         assert!(text.contains("**1 of 1 scenarios agree.**"));
         assert!(text.contains("## leader-failure"));
         assert!(text.contains("| leaders elected | 2 | 2 | agree |"));
+    }
+
+    #[test]
+    fn a_generated_scenario_keeps_its_json_out_of_the_summary_table() {
+        let report = ScenarioReport {
+            name: "gen-00".into(),
+            source: "generated (seed 1, placement 3-0, crash-leader): <details><summary>scenario</summary>\n\n```json\n{}\n```\n</details>".into(),
+            tolerance_ms: 300,
+            runs: 1,
+            rows: Ok(Vec::new()),
+        };
+        let text = markdown(&[report], "How: test.");
+        let table_row = text
+            .lines()
+            .find(|line| line.starts_with("| [gen-00]"))
+            .expect("a summary row");
+        assert!(table_row.contains("generated (seed 1, placement 3-0, crash-leader) |"));
+        assert!(!table_row.contains("details"), "{table_row}");
+        assert!(text.contains("<details><summary>scenario</summary>"));
     }
 }

@@ -728,7 +728,10 @@ impl Raft {
             return Err("not_leader");
         }
         if target == self.id {
-            return Err("already_leader");
+            // Nothing to move, and not refused: etcd's `MoveLeader` returns at once when
+            // the transferee already leads (checked against etcd 3.4: `etcdctl
+            // move-leader` to the leader succeeds).
+            return Ok(());
         }
         if !self.members.is_voter(target) {
             return Err("not_a_voter");

@@ -31,6 +31,9 @@ const TICK_ADVANCE_POLL_MS: u64 = 50;
 const TICK_ADVANCE_POLLS: u32 = 100;
 /// etcd's `HealthInterval`: a reconfiguration needs peers connected for this long.
 const HEALTH_INTERVAL_MS: u64 = 5000;
+/// How long after etcd's request timeout a client gives up on a request nobody answers
+/// (raftdeck's real-etcd runner waits as long: `realetcd::runner`).
+pub const CLIENT_GRACE_MS: u64 = 3000;
 
 /// What the queue holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,6 +97,11 @@ struct SimNode {
     published: bool,
     /// A member added but not started yet: how it joins when it starts.
     join: Option<JoinPlan>,
+    /// The incarnation that serves clients. etcd answers no client request until its
+    /// own publish (`ClusterMemberAttrSetRequest`) has committed: embed's `serve` waits
+    /// on `ReadyNotify` before it serves an accepted connection. Each (re)start
+    /// publishes again, so a restarted member does not serve until then either.
+    serving: Option<u32>,
 }
 
 /// How a member added by `member_add` starts: the operator starts its process once the
@@ -175,6 +183,9 @@ pub struct Simulation {
     /// raft node reads no proposal while it has no leader, so the request waits (until a
     /// leader is known, or the client's timeout).
     waiting: BTreeMap<NodeId, Vec<u64>>,
+    /// Client requests accepted by a member that does not serve yet (see
+    /// `SimNode::serving`), in arrival order: nobody answers them before it does.
+    unserved: BTreeMap<NodeId, Vec<u64>>,
     /// Members whose addition the leader just applied, to start after the current event.
     to_start: Vec<NodeId>,
     leaders: Vec<LeaderRecord>,
@@ -239,6 +250,7 @@ impl Simulation {
                 scheduled: None,
                 published: true,
                 join: None,
+                serving: None,
             });
         }
         let mut clusters = BTreeMap::new();
@@ -273,6 +285,7 @@ impl Simulation {
             links_since: BTreeMap::new(),
             proposals: Vec::new(),
             waiting: BTreeMap::new(),
+            unserved: BTreeMap::new(),
             to_start: Vec::new(),
             leaders: Vec::new(),
             commits: Vec::new(),
@@ -616,8 +629,44 @@ impl Simulation {
         for member in std::mem::take(&mut self.to_start) {
             self.start_member(member);
         }
+        self.start_serving(id);
         self.release_waiting(id);
         (result, acted)
+    }
+
+    /// Marks `id` as serving clients once its publish would have committed — it knows a
+    /// leader whose term has an entry committed (the leader's first entry; the publish
+    /// follows it) — and hands it the requests it accepted meanwhile, each with etcd's
+    /// request timeout from now.
+    fn start_serving(&mut self, id: NodeId) {
+        let node = &mut self.nodes[id.index()];
+        let serves = node.serving == Some(node.incarnation);
+        let ready = node.up
+            && node.raft.leader.is_some()
+            && node.raft.log.term_at(node.raft.commit) == Some(node.raft.term);
+        if !serves && ready {
+            node.serving = Some(node.incarnation);
+        }
+        if node.serving != Some(node.incarnation) {
+            return;
+        }
+        let Some(accepted) = self.unserved.remove(&id) else {
+            return;
+        };
+        for proposal in accepted {
+            let Some(state) = self.proposals.get(proposal as usize) else {
+                continue;
+            };
+            if state.outcome != Outcome::Pending {
+                continue;
+            }
+            let etcd_deadline = self.now + self.request_timeout_ms;
+            let client_deadline = state.at_ms + self.request_timeout_ms + CLIENT_GRACE_MS;
+            if etcd_deadline < client_deadline {
+                self.push(etcd_deadline, EventKind::ProposalTimeout(proposal));
+            }
+            self.waiting.entry(id).or_default().push(proposal);
+        }
     }
 
     /// Hands the proposals waiting at `id` to Raft once it knows a leader (etcd's raft
@@ -644,6 +693,7 @@ impl Simulation {
     /// end with a broken connection, an unknown outcome.
     fn drop_connections(&mut self, id: NodeId) {
         self.waiting.remove(&id);
+        self.unserved.remove(&id);
         let pending: Vec<u64> = self
             .proposals
             .iter()
@@ -1204,10 +1254,12 @@ impl Simulation {
                 self.decide(proposal, Outcome::Failed, Some("node_down"))
             }
             Some(id) => {
-                let deadline = self.now + self.request_timeout_ms;
-                self.push(deadline, EventKind::ProposalTimeout(proposal));
-                self.waiting.entry(id).or_default().push(proposal);
-                // Handed to Raft now if the member knows a leader, else when it does.
+                // The client gives up on its own a little after etcd's timeout: it is
+                // what ends a request that a member not serving yet never answers.
+                let given_up = self.now + self.request_timeout_ms + CLIENT_GRACE_MS;
+                self.push(given_up, EventKind::ProposalTimeout(proposal));
+                self.unserved.entry(id).or_default().push(proposal);
+                // Served now if the member serves, else once it does.
                 self.with_node(id, |_, _| ());
             }
         }
@@ -1443,6 +1495,7 @@ impl Simulation {
                         when_added: start,
                         wipe: None,
                     }),
+                    serving: None,
                 });
                 self.names.insert(name.to_string(), id);
                 id
@@ -2149,5 +2202,82 @@ mod fault_injection {
         let found = rules(&simulation);
         assert!(found.contains(&"acknowledged_write_lost"), "{found:?}");
         assert!(found.contains(&"leader_completeness"), "{found:?}");
+    }
+}
+
+#[cfg(test)]
+mod serving {
+    //! etcd answers no client before its own publish has committed.
+
+    use super::*;
+
+    fn run(scenario: &str) -> Simulation {
+        let scenario = crate::parse_scenario(scenario).expect("valid");
+        let mut simulation = Simulation::new(&scenario);
+        simulation.run_until(scenario.end_ms());
+        simulation
+    }
+
+    #[test]
+    fn a_member_whose_cluster_never_commits_never_answers_until_the_client_gives_up() {
+        // Sites 650 ms apart with the default timings: leaders step down before anything
+        // commits (checked against etcd 3.4: « failed to publish local member », and no
+        // answer to a put until the client's own timeout).
+        let simulation = run(r#"{"name": "far", "seed": 1,
+            "cluster": {"sites": {"A": ["n1"], "B": ["n2"], "C": ["n3"]},
+                        "latency_ms": {"intra": 2, "inter": 650, "jitter": 100}},
+            "steps": [{"at_ms": 3000, "do": "propose", "value": "x=1", "node": "n1"}],
+            "until_ms": 20000}"#);
+        let state = &simulation.proposals[0];
+        assert_eq!(
+            (state.outcome, state.reason),
+            (Outcome::Unknown, Some("timeout"))
+        );
+        let request_timeout = 5000 + 2 * 1000;
+        assert_eq!(
+            state.decided_at_ms,
+            Some(3000 + request_timeout + CLIENT_GRACE_MS)
+        );
+    }
+
+    #[test]
+    fn a_write_sent_before_the_first_commit_waits_and_then_commits() {
+        let simulation = run(r#"{"name": "early", "seed": 2,
+            "cluster": {"sites": {"A": ["n1", "n2", "n3"]}},
+            "steps": [{"at_ms": 0, "do": "propose", "value": "x=1", "node": "n1"}],
+            "until_ms": 5000}"#);
+        let state = &simulation.proposals[0];
+        assert_eq!(state.outcome, Outcome::Committed);
+        let first_leader = simulation.leaders[0].at_ms;
+        assert!(
+            state.decided_at_ms.is_some_and(|at| at > first_leader),
+            "committed at {:?}, first leader at {first_leader}",
+            state.decided_at_ms
+        );
+    }
+
+    #[test]
+    fn a_restarted_member_serves_again_only_once_it_hears_a_commit() {
+        let scenario = crate::parse_scenario(
+            r#"{"name": "restart", "seed": 2,
+            "cluster": {"sites": {"A": ["n1", "n2", "n3"]}},
+            "steps": [{"at_ms": 2000, "do": "crash", "node": "n3"},
+                      {"at_ms": 3000, "do": "restart", "node": "n3"}],
+            "until_ms": 6000}"#,
+        )
+        .expect("valid");
+        let mut simulation = Simulation::new(&scenario);
+        simulation.run_until(3000);
+        let n3 = simulation.node_id("n3").expect("n3");
+        let node = &simulation.nodes[n3.index()];
+        assert!(node.up);
+        assert_ne!(
+            node.serving,
+            Some(node.incarnation),
+            "serves before publishing"
+        );
+        simulation.run_until(6000);
+        let node = &simulation.nodes[n3.index()];
+        assert_eq!(node.serving, Some(node.incarnation));
     }
 }
