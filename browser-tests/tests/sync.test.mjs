@@ -2,7 +2,7 @@
 // presenter's slide, step and widget state; late joiners catch up; a wrong token changes
 // nothing; a broken edit during serve shows an overlay over the last good deck.
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
@@ -174,6 +174,7 @@ test("live reload: a good edit updates in place, a broken one shows an overlay, 
     await context.close();
   } finally {
     await live.stop();
+    rmSync(deckDir, { recursive: true, force: true });
   }
 });
 

@@ -262,6 +262,10 @@ pub fn verify(config: &VerifyConfig) -> anyhow::Result<ExitCode> {
             name: candidate.name.clone(),
             source: candidate.source.clone(),
             tolerance_ms: candidate.scenario.as_ref().map_or(0, time_tolerance_ms),
+            election_tolerance_ms: candidate
+                .scenario
+                .as_ref()
+                .map_or(0, realetcd::verdict::election_tolerance_ms),
             runs: config.runs as usize,
             rows,
         });
