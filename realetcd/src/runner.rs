@@ -136,7 +136,9 @@ struct Run<'a> {
     cluster: Cluster,
     t0: Instant,
     t0_epoch_ms: u64,
-    request_timeout: Duration,
+    /// How long the client waits for an answer: etcd's request timeout (5 s + 2 ×
+    /// election) plus the grace the simulation's client gives it too.
+    client_timeout: Duration,
     proposals: Proposals,
     skipped: Vec<SkippedDoc>,
     snapshots: BTreeMap<u32, JoinHandle<Result<PathBuf, String>>>,
@@ -165,7 +167,9 @@ impl<'a> Run<'a> {
             cluster,
             t0: Instant::now(),
             t0_epoch_ms: now_epoch_ms(),
-            request_timeout: Duration::from_millis(5000 + 2 * scenario.cluster.election_ms),
+            client_timeout: Duration::from_millis(
+                5000 + 2 * scenario.cluster.election_ms + sim::simulation::CLIENT_GRACE_MS,
+            ),
             proposals: Proposals::default(),
             skipped: Vec::new(),
             snapshots: BTreeMap::new(),
@@ -478,7 +482,7 @@ impl<'a> Run<'a> {
         };
         let addr = self.cluster.members()[target as usize].addrs.client;
         let proposals = self.proposals.clone();
-        let guard = self.request_timeout + Duration::from_millis(sim::simulation::CLIENT_GRACE_MS);
+        let guard = self.client_timeout;
         let t0_epoch = self.t0_epoch_ms;
         self.tasks.spawn(async move {
             let body = json!({ "key": b64(&key_of(index)), "value": b64(&value) });
@@ -577,8 +581,7 @@ impl<'a> Run<'a> {
                 let is_removal = matches!(action, Action::MemberRemove { .. });
                 let addr = self.cluster.members()[leader as usize].addrs.client;
                 let reports = self.reports.clone();
-                let guard =
-                    self.request_timeout + Duration::from_millis(sim::simulation::CLIENT_GRACE_MS);
+                let guard = self.client_timeout;
                 let action_name = action.name();
                 let name = self.cluster.members()[index].name.clone();
                 self.tasks.spawn(async move {
@@ -690,7 +693,7 @@ impl<'a> Run<'a> {
             .collect();
         let addr = self.cluster.members()[leader as usize].addrs.client;
         let reports = self.reports.clone();
-        let guard = self.request_timeout + Duration::from_millis(sim::simulation::CLIENT_GRACE_MS);
+        let guard = self.client_timeout;
         let name = name.to_string();
         self.tasks.spawn(async move {
             let body = json!({ "peerURLs": [url], "isLearner": learner });

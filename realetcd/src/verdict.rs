@@ -422,6 +422,9 @@ pub struct ScenarioReport {
     pub name: String,
     /// Where it comes from (`slides/scenarios/x.json`, `generated (seed 3)`).
     pub source: String,
+    /// The scenario's JSON when it is generated (not in a file to open), shown folded in
+    /// its own section.
+    pub scenario_json: Option<String>,
     /// Time tolerance used (ms).
     pub tolerance_ms: u64,
     /// Tolerance of a delay to an election (ms): [`election_tolerance_ms`].
@@ -433,14 +436,6 @@ pub struct ScenarioReport {
 }
 
 impl ScenarioReport {
-    /// The source without the folded details a generated scenario carries (its JSON),
-    /// which the summary table leaves to the scenario's own section.
-    pub fn source_summary(&self) -> &str {
-        self.source
-            .split_once(": <details>")
-            .map_or(self.source.as_str(), |(summary, _)| summary)
-    }
-
     /// Rows that disagree.
     pub fn disagreements(&self) -> usize {
         self.rows.as_ref().map_or(0, |rows| {
@@ -507,7 +502,7 @@ pub fn markdown(reports: &[ScenarioReport], how: &str) -> String {
             "| [{}](#{}) | {} | {rows} | {} | {verdict} |",
             report.name,
             report.name,
-            cell(report.source_summary()),
+            cell(&report.source),
             report.disagreements()
         );
     }
@@ -518,6 +513,12 @@ pub fn markdown(reports: &[ScenarioReport], how: &str) -> String {
             "{}; {} real runs; time tolerance ±{} ms (±{} ms for a delay to an election).\n",
             report.source, report.runs, report.tolerance_ms, report.election_tolerance_ms
         );
+        if let Some(json) = &report.scenario_json {
+            let _ = writeln!(
+                out,
+                "<details><summary>scenario</summary>\n\n```json\n{json}\n```\n</details>\n"
+            );
+        }
         match &report.rows {
             Err(reason) => {
                 let _ = writeln!(out, "Not run: {}", cell(reason));
@@ -733,6 +734,7 @@ mod tests {
         let report = ScenarioReport {
             name: "leader-failure".into(),
             source: "slides/scenarios/leader-failure.json".into(),
+            scenario_json: None,
             tolerance_ms: 300,
             election_tolerance_ms: 1300,
             runs: 1,
@@ -748,7 +750,8 @@ mod tests {
     fn a_generated_scenario_keeps_its_json_out_of_the_summary_table() {
         let report = ScenarioReport {
             name: "gen-00".into(),
-            source: "generated (seed 1, placement 3-0, crash-leader): <details><summary>scenario</summary>\n\n```json\n{}\n```\n</details>".into(),
+            source: "generated (seed 1, placement 3-0, crash-leader)".into(),
+            scenario_json: Some("{}".into()),
             tolerance_ms: 300,
             election_tolerance_ms: 1300,
             runs: 1,

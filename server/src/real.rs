@@ -114,6 +114,8 @@ pub struct VerifyConfig {
 struct Candidate {
     name: String,
     source: String,
+    /// A generated scenario's JSON, for the report.
+    scenario_json: Option<String>,
     scenario: Result<sim::Scenario, String>,
 }
 
@@ -143,6 +145,7 @@ fn candidates(config: &VerifyConfig) -> anyhow::Result<Vec<Candidate>> {
         list.push(Candidate {
             name: stem,
             source: format!("`{}`", path.display()),
+            scenario_json: None,
             scenario: load_scenario(&path),
         });
     }
@@ -153,12 +156,10 @@ fn candidates(config: &VerifyConfig) -> anyhow::Result<Vec<Candidate>> {
         list.push(Candidate {
             name: generated.name.clone(),
             source: format!(
-                "generated (seed {}, placement {}, {}): <details><summary>scenario</summary>\n\n```json\n{}\n```\n</details>",
-                config.seed,
-                generated.placement,
-                generated.fault,
-                generated.json
+                "generated (seed {}, placement {}, {})",
+                config.seed, generated.placement, generated.fault
             ),
+            scenario_json: Some(generated.json.clone()),
             scenario: sim::parse_scenario(&generated.json)
                 .map_err(|error| error.to_string())
                 .and_then(|s| {
@@ -261,6 +262,7 @@ pub fn verify(config: &VerifyConfig) -> anyhow::Result<ExitCode> {
         reports.push(ScenarioReport {
             name: candidate.name.clone(),
             source: candidate.source.clone(),
+            scenario_json: candidate.scenario_json.clone(),
             tolerance_ms: candidate.scenario.as_ref().map_or(0, time_tolerance_ms),
             election_tolerance_ms: candidate
                 .scenario

@@ -640,15 +640,14 @@ impl Simulation {
     /// request timeout from now.
     fn start_serving(&mut self, id: NodeId) {
         let node = &mut self.nodes[id.index()];
-        let serves = node.serving == Some(node.incarnation);
-        let ready = node.up
-            && node.raft.leader.is_some()
-            && node.raft.log.term_at(node.raft.commit) == Some(node.raft.term);
-        if !serves && ready {
-            node.serving = Some(node.incarnation);
-        }
         if node.serving != Some(node.incarnation) {
-            return;
+            let published = node.up
+                && node.raft.leader.is_some()
+                && node.raft.log.term_at(node.raft.commit) == Some(node.raft.term);
+            if !published {
+                return;
+            }
+            node.serving = Some(node.incarnation);
         }
         let Some(accepted) = self.unserved.remove(&id) else {
             return;
