@@ -79,6 +79,12 @@ struct InFlight {
     lost: bool,
     /// Recipient's incarnation at send time: a crash in between loses the message.
     incarnation: u32,
+    /// Whether the network let it leave: a message sent across a cut is lost even if the
+    /// cut heals before it would have arrived (etcd's connection was refused).
+    reachable_at_send: bool,
+    /// Since when the pair's peer connection was up at send time: a connection that went
+    /// down in between (a cut, a crash) took the message with it.
+    link_since_at_send: Option<u64>,
 }
 
 #[derive(Clone, Debug)]
@@ -572,14 +578,32 @@ impl Simulation {
     /// `ActiveSince`): both up and connected, and long enough for the streams to be set
     /// up (a TCP handshake and an HTTP request: about three one-way delays).
     fn peer_active_since(&self, id: NodeId, peer: NodeId, at_ms: u64) -> bool {
-        let key = (id.min(peer), id.max(peer));
-        let Some(&since) = self.links_since.get(&key) else {
-            return false;
-        };
-        let latency = self
-            .network
-            .latency(self.nodes[id.index()].site, self.nodes[peer.index()].site);
-        since + 3 * latency <= at_ms
+        self.link_since(id, peer)
+            .is_some_and(|since| since + 3 * self.pair_latency(id, peer) <= at_ms)
+    }
+
+    /// Since when the peer connection between two nodes is up, if it is.
+    fn link_since(&self, a: NodeId, b: NodeId) -> Option<u64> {
+        self.links_since.get(&(a.min(b), a.max(b))).copied()
+    }
+
+    /// Base one-way latency between two nodes' sites.
+    fn pair_latency(&self, a: NodeId, b: NodeId) -> u64 {
+        self.network
+            .latency(self.nodes[a.index()].site, self.nodes[b.index()].site)
+    }
+
+    /// What a message pays on a peer connection that is not streaming yet. After a heal,
+    /// a start or a restart, etcd's stream to a peer exists only once the receiving side
+    /// has dialled (a TCP handshake) and its long-lived GET has arrived: three one-way
+    /// delays. Until then etcd sends over its pipeline, a fresh HTTP connection whose
+    /// handshake costs one round trip before the message travels.
+    fn handshake_delay(&self, from: NodeId, to: NodeId) -> u64 {
+        let latency = self.pair_latency(from, to);
+        match self.link_since(from, to) {
+            Some(since) if self.now < since + 3 * latency => 2 * latency,
+            _ => 0,
+        }
     }
 
     /// Runs `f` on a node's Raft state (after its due ticks), then handles what it sent
@@ -948,7 +972,10 @@ impl Simulation {
         let to_node = &self.nodes[message.to.index()];
         let to = (message.to, to_node.site);
         let incarnation = to_node.incarnation;
-        let delivery = self.network.schedule(&mut self.rng, self.now, from, to);
+        let reachable_at_send = self.network.reaches(from.0, from.1, to.0, to.1);
+        let link_since_at_send = self.link_since(message.from, message.to);
+        let mut delivery = self.network.schedule(&mut self.rng, self.now, from, to);
+        delivery.at_ms += self.handshake_delay(message.from, message.to);
         self.record(TraceKind::Send {
             id,
             from: message.from,
@@ -965,6 +992,8 @@ impl Simulation {
                 deliver_at_ms: delivery.at_ms,
                 lost: delivery.lost,
                 incarnation,
+                reachable_at_send,
+                link_since_at_send,
             },
         );
         self.push(delivery.at_ms, EventKind::Deliver(id));
@@ -983,6 +1012,12 @@ impl Simulation {
             Some(DropCause::Partitioned)
         } else if !to.up || to.incarnation != flight.incarnation {
             Some(DropCause::NodeDown)
+        } else if !flight.reachable_at_send
+            || flight
+                .link_since_at_send
+                .is_some_and(|since| self.link_since(message.from, message.to) != Some(since))
+        {
+            Some(DropCause::Partitioned)
         } else {
             None
         }
@@ -2278,5 +2313,77 @@ mod serving {
         simulation.run_until(6000);
         let node = &simulation.nodes[n3.index()];
         assert_eq!(node.serving, Some(node.incarnation));
+    }
+}
+
+#[cfg(test)]
+mod peer_connections {
+    //! etcd's peer connections across a cut and a heal, as the proxies of `raftdeck real`
+    //! show them: a cut loses what was sent, a heal costs a reconnection.
+
+    use serde_json::Value;
+
+    /// Sites A (n1, n2) and B (n3) 100 ms apart, no jitter; B cut off from 2 s to 4 s.
+    fn cut_and_heal_trace() -> Vec<Value> {
+        let scenario = crate::parse_scenario(
+            r#"{"name": "heal", "seed": 5,
+            "cluster": {"sites": {"A": ["n1", "n2"], "B": ["n3"]},
+                        "latency_ms": {"intra": 1, "inter": 100, "jitter": 0}},
+            "steps": [{"at_ms": 1000, "do": "transfer_leader", "node": "n1"},
+                      {"at_ms": 2000, "do": "partition", "groups": [["A"], ["B"]]},
+                      {"at_ms": 4000, "do": "heal"}],
+            "until_ms": 6000}"#,
+        )
+        .expect("valid");
+        let (_, lines) = crate::trace_json_lines(&scenario);
+        lines
+            .iter()
+            .map(|line| serde_json::from_str(line).expect("JSON"))
+            .collect()
+    }
+
+    fn across_sites(event: &Value) -> bool {
+        let n3 = |key: &str| event[key] == "n3";
+        event["type"] == "send" && (n3("from") != n3("to"))
+    }
+
+    fn at(event: &Value, key: &str) -> u64 {
+        event[key].as_u64().expect("a time")
+    }
+
+    #[test]
+    fn a_message_sent_across_a_cut_is_lost_even_if_the_cut_heals_before_it_lands() {
+        let events = cut_and_heal_trace();
+        let late: Vec<&Value> = events
+            .iter()
+            .filter(|e| across_sites(e) && (3900..4000).contains(&at(e, "at_ms")))
+            .collect();
+        assert!(!late.is_empty(), "n1 heartbeats n3 every 100 ms");
+        for send in late {
+            assert!(at(send, "deliver_at_ms") > 4000);
+            let dropped = events
+                .iter()
+                .any(|e| e["type"] == "drop" && e["id"] == send["id"]);
+            assert!(dropped, "{send} crossed a cut and arrived");
+        }
+    }
+
+    #[test]
+    fn after_a_heal_messages_pay_a_handshake_until_the_streams_are_back() {
+        let events = cut_and_heal_trace();
+        let delay = |e: &&Value| at(e, "deliver_at_ms") - at(e, "at_ms");
+        let sends = |from: u64, to: u64| {
+            events
+                .iter()
+                .filter(move |e| across_sites(e) && (from..to).contains(&at(e, "at_ms")))
+        };
+        // Streams are back three one-way delays after the heal; before, a message travels
+        // on a fresh connection: one round trip of handshake, then the way across.
+        assert!(sends(4000, 4300).count() > 0);
+        assert!(sends(4000, 4300).all(|e| delay(&e) >= 300), "pipeline");
+        assert!(sends(4400, 6000).count() > 0);
+        assert!(sends(4400, 6000).all(|e| delay(&e) == 100), "stream");
+        // Before the cut, the same link streams.
+        assert!(sends(1500, 2000).all(|e| delay(&e) == 100));
     }
 }

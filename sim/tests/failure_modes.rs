@@ -285,8 +285,9 @@ fn high_latency_with_default_timings_elects_leaders_that_step_down_at_once() {
     assert!(result.commits.is_empty(), "{:?}", result.commits);
     assert!(result.leaders.len() >= 3, "{:?}", result.leaders);
     assert!(result.leaders.iter().all(|l| l.term > 2));
+    // Elections repeat: 5 real runs reached terms 8–13 in 32 s (REAL-ETCD.md).
     assert!(
-        result.nodes.iter().all(|n| n.term >= 9),
+        result.nodes.iter().all(|n| n.term >= 8),
         "{:?}",
         result.nodes
     );
