@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use realetcd::verdict::{compare, Row, OTHER_SEEDS};
 use realetcd::{EtcdBinaries, RunError, RunOptions, RunResult};
 
 /// Reads and checks an `etcd` scenario for a real run; the message names the file and
@@ -177,7 +178,7 @@ fn candidates(config: &VerifyConfig) -> anyhow::Result<Vec<Candidate>> {
 /// `raftdeck verify-etcd`: every etcd scenario on the simulation and on real etcd, side
 /// by side in a Markdown report; exit 0 when every scenario agrees, 1 otherwise.
 pub fn verify(config: &VerifyConfig) -> anyhow::Result<ExitCode> {
-    use realetcd::verdict::{compare, markdown, time_tolerance_ms, ScenarioReport};
+    use realetcd::verdict::{markdown, settle_races, time_tolerance_ms, ScenarioReport, Verdict};
     let binaries = EtcdBinaries::locate(config.etcd.as_deref())?;
     let list = candidates(config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -255,7 +256,9 @@ pub fn verify(config: &VerifyConfig) -> anyhow::Result<ExitCode> {
                 (_, Some(failure)) => Err(format!("a real run failed: {failure}")),
                 (Ok(sim_result), None) => {
                     let real: Vec<RunResult> = runs.into_iter().filter_map(Result::ok).collect();
-                    Ok(compare(scenario, &sim_result, &real))
+                    let mut rows = compare(scenario, &sim_result, &real);
+                    settle_races(&mut rows, &other_seed_rows(scenario, &real));
+                    Ok(rows)
                 }
             },
         };
@@ -293,7 +296,7 @@ pub fn verify(config: &VerifyConfig) -> anyhow::Result<ExitCode> {
         config.out.display(),
         reports.len()
     );
-    for report in reports.iter().filter(|r| !r.agrees()) {
+    for report in reports.iter().filter(|r| !r.agrees() || r.races() > 0) {
         match &report.rows {
             Err(reason) => println!(
                 "  {}: not compared: {}",
@@ -301,12 +304,14 @@ pub fn verify(config: &VerifyConfig) -> anyhow::Result<ExitCode> {
                 reason.lines().next().unwrap_or("")
             ),
             Ok(rows) => {
-                for row in rows
-                    .iter()
-                    .filter(|r| r.verdict == realetcd::verdict::Verdict::Disagree)
-                {
+                for row in rows.iter().filter(|r| r.verdict != Verdict::Agree) {
+                    let verdict = if row.verdict == Verdict::Race {
+                        "race"
+                    } else {
+                        "disagree"
+                    };
                     println!(
-                        "  {}: {}: simulation {} / real {}",
+                        "  {}: {verdict}: {}: simulation {} / real {}",
                         report.name, row.quantity, row.sim, row.real
                     );
                 }
@@ -318,6 +323,19 @@ pub fn verify(config: &VerifyConfig) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The rows of a scenario compared for [`OTHER_SEEDS`] other seeds (seed + 1, + 2…),
+/// which tell a race from a modelling error ([`settle_races`]).
+fn other_seed_rows(scenario: &sim::Scenario, real: &[RunResult]) -> Vec<Vec<Row>> {
+    (1..=OTHER_SEEDS)
+        .filter_map(|offset| {
+            let mut other = scenario.clone();
+            other.seed = scenario.seed.wrapping_add(offset);
+            let result = RunResult::of_simulation(&other).ok()?;
+            Some(compare(&other, &result, real))
+        })
+        .collect()
 }
 
 fn now_ms() -> u64 {
