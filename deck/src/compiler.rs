@@ -1078,7 +1078,7 @@ pub fn compile_chapter_text(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
+    
 
     fn compile(text: &str) -> Result<Vec<Slide>, DeckErrors> {
         compile_chapter_text("slides/01-test.md", text, Path::new("/nonexistent"))
@@ -1229,14 +1229,11 @@ mod tests {
             .starts_with("slides/01-test.md:5: image `https://example.com/x.png` is remote"));
     }
 
-    fn deck_with_scenario() -> PathBuf {
-        // One folder per call: tests run in parallel and would rewrite each other's files.
-        static CALLS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!(
-            "raftdeck-deck-widget-{}-{call}",
-            std::process::id()
-        ));
+    /// A deck folder with scenarios, removed when the returned guard drops (one per
+    /// call: tests run in parallel and would rewrite each other's files).
+    fn deck_with_scenario() -> tempfile::TempDir {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path();
         std::fs::create_dir_all(dir.join("static")).unwrap();
         std::fs::create_dir_all(dir.join("slides/scenarios")).unwrap();
         std::fs::write(
@@ -1259,12 +1256,13 @@ mod tests {
             r#"{"system":"kafka","cluster":{"brokers":{"A":["b1"]},"replication_factor":3}}"#,
         )
         .unwrap();
-        dir
+        temp
     }
 
     #[test]
     fn system_widget_blocks_take_their_own_scenarios() {
-        let dir = deck_with_scenario();
+        let temp = deck_with_scenario();
+        let dir = temp.path();
         let slides = compile_chapter_text(
             "slides/01-test.md",
             "# T
@@ -1290,7 +1288,8 @@ speed: 2
 
     #[test]
     fn system_widget_errors_name_the_line_and_the_reason() {
-        let dir = deck_with_scenario();
+        let temp = deck_with_scenario();
+        let dir = temp.path();
         let text = "# T
 
 ```elastic
@@ -1352,7 +1351,8 @@ checkpoints: 40000
 
     #[test]
     fn widget_blocks_become_slots_with_checked_parameters() {
-        let dir = deck_with_scenario();
+        let temp = deck_with_scenario();
+        let dir = temp.path();
         let slides = compile_chapter_text(
             "slides/01-test.md",
             "# T\n\n<!-- steps -->\n- a\n\n```raft\nscenario: ok.json\nheight: 400\ncheckpoints: 1000, 2500ms\ncontrols: crash, restart\ntoggles: pre_vote\n```\n",
@@ -1378,7 +1378,8 @@ checkpoints: 40000
 
     #[test]
     fn widget_errors_name_the_parameter_line() {
-        let dir = deck_with_scenario();
+        let temp = deck_with_scenario();
+        let dir = temp.path();
         let text = "# T\n\n```raft\nscenario: bad.json\nheight: 9000\nfoo: bar\ncontrols: explode\n```\n---\n# U\n\n```raft\nscenario: absent.json\n```\n---\n# V\n\n```raft\nheight: 300\n```\n---\n# W\n\n```raft\nscenario: ok.json\ncheckpoints: 5000, 20000\n```\n";
         let errors = compile_chapter_text("slides/01-test.md", text, &dir.join("static"))
             .unwrap_err()
@@ -1446,7 +1447,8 @@ checkpoints: 40000
 
     #[test]
     fn coverage_rows_name_existing_slides() {
-        let dir = std::env::temp_dir().join(format!("raftdeck-coverage-{}", std::process::id()));
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path();
         std::fs::create_dir_all(dir.join("slides")).unwrap();
         std::fs::create_dir_all(dir.join("static")).unwrap();
         std::fs::write(
@@ -1460,7 +1462,7 @@ checkpoints: 40000
             "# Carte\n\n| remarque | slide-id |\n| :-- | :-- |\n| « a » | `un` |\n| « b `code` » | `deux` |\n",
         )
         .unwrap();
-        let errors = compile_deck(&dir).unwrap_err().0;
+        let errors = compile_deck(dir).unwrap_err().0;
         let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
         assert!(
             messages.contains(
@@ -1474,7 +1476,8 @@ checkpoints: 40000
 
     #[test]
     fn the_end_slide_must_exist_and_leaves_appendices_out() {
-        let dir = std::env::temp_dir().join(format!("raftdeck-end-slide-{}", std::process::id()));
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path();
         std::fs::create_dir_all(dir.join("slides")).unwrap();
         std::fs::create_dir_all(dir.join("static")).unwrap();
         let meta = |end: &str| {
@@ -1486,18 +1489,17 @@ checkpoints: 40000
         )
         .unwrap();
         std::fs::write(dir.join("slides/deck.toml"), meta("fin")).unwrap();
-        let deck = compile_deck(&dir).expect("compiles");
+        let deck = compile_deck(dir).expect("compiles");
         assert_eq!(deck.meta.end_slide.as_deref(), Some("fin"));
         assert_eq!(deck.talk_slide_count(), 2);
         assert_eq!(deck.appendix_slides().len(), 1);
         std::fs::write(dir.join("slides/deck.toml"), meta("merci")).unwrap();
-        let errors = compile_deck(&dir).unwrap_err().0;
+        let errors = compile_deck(dir).unwrap_err().0;
         let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
         assert_eq!(
             messages,
             ["slides/deck.toml:6: `end_slide` names no slide: there is no slide `merci`"]
         );
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -288,26 +288,22 @@ mod tests {
         }
     }
 
-    fn deck_dir(notes: &str) -> std::path::PathBuf {
-        use std::sync::atomic::{AtomicU32, Ordering};
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "raftdeck-notes-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(dir.join(NOTES_DIR)).unwrap();
-        std::fs::write(dir.join(NOTES_DIR).join("01-a.md"), notes).unwrap();
-        dir
+    /// A deck folder holding `notes`, removed when the returned guard drops.
+    fn deck_dir(notes: &str) -> tempfile::TempDir {
+        let temp = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(temp.path().join(NOTES_DIR)).unwrap();
+        std::fs::write(temp.path().join(NOTES_DIR).join("01-a.md"), notes).unwrap();
+        temp
     }
 
     #[test]
     fn sections_become_html_keyed_by_id() {
-        let dir = deck_dir(
+        let temp = deck_dir(
             "# Chapitre\n\n## un\n\nDire **bonjour**.\n\n```\n## pas un titre\n```\n## deux\n- a\n",
         );
+        let dir = temp.path();
         let mut errors = Vec::new();
-        let notes = compile_notes(&dir, &[slide("un"), slide("deux")], &mut errors);
+        let notes = compile_notes(dir, &[slide("un"), slide("deux")], &mut errors);
         assert_eq!(errors, vec![]);
         assert!(notes["un"].contains("<strong>bonjour</strong>"));
         assert!(notes["un"].contains("## pas un titre"));
@@ -316,9 +312,10 @@ mod tests {
 
     #[test]
     fn unknown_ids_duplicates_and_stray_text_are_errors_with_lines() {
-        let dir = deck_dir("texte perdu\n## un\nx\n## inconnu\ny\n## un\nz\n");
+        let temp = deck_dir("texte perdu\n## un\nx\n## inconnu\ny\n## un\nz\n");
+        let dir = temp.path();
         let mut errors = Vec::new();
-        compile_notes(&dir, &[slide("un")], &mut errors);
+        compile_notes(dir, &[slide("un")], &mut errors);
         let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
         assert_eq!(messages.len(), 3, "{messages:#?}");
         assert!(messages[0].starts_with("speaker-notes/01-a.md:1: text before"));
@@ -331,7 +328,8 @@ mod tests {
 
     #[test]
     fn warns_about_missing_notes_and_minutes() {
-        let dir = deck_dir("## un\nx\n");
+        let temp = deck_dir("## un\nx\n");
+        let dir = temp.path();
         std::fs::create_dir_all(dir.join("slides")).unwrap();
         std::fs::write(
             dir.join(crate::compiler::META_FILE),
@@ -340,7 +338,7 @@ mod tests {
         .unwrap();
         let mut errors = Vec::new();
         let slides = vec![slide("un"), slide("deux")];
-        let notes = compile_notes(&dir, &slides, &mut errors);
+        let notes = compile_notes(dir, &slides, &mut errors);
         let deck = Deck {
             meta: crate::DeckMeta {
                 title: "t".into(),
@@ -354,7 +352,7 @@ mod tests {
             slides,
             notes,
         };
-        let messages: Vec<String> = warnings(&dir, &deck)
+        let messages: Vec<String> = warnings(dir, &deck)
             .iter()
             .map(ToString::to_string)
             .collect();
@@ -369,7 +367,8 @@ mod tests {
 
     #[test]
     fn warns_about_slides_over_their_slot_or_too_wordy_and_a_talk_over_its_time() {
-        let dir = deck_dir("## un\nx\n## deux\ny\n");
+        let temp = deck_dir("## un\nx\n## deux\ny\n");
+        let dir = temp.path();
         std::fs::create_dir_all(dir.join("slides")).unwrap();
         std::fs::write(
             dir.join(crate::compiler::META_FILE),
@@ -382,7 +381,7 @@ mod tests {
         wordy.estimated_seconds = 60.0;
         wordy.html = format!("<h1>Titre</h1><p>{}</p>", "mot ".repeat(45));
         let mut errors = Vec::new();
-        let notes = compile_notes(&dir, &[slow.clone(), wordy.clone()], &mut errors);
+        let notes = compile_notes(dir, &[slow.clone(), wordy.clone()], &mut errors);
         let deck = Deck {
             meta: crate::DeckMeta {
                 title: "t".into(),
@@ -396,7 +395,7 @@ mod tests {
             slides: vec![slow, wordy],
             notes,
         };
-        let messages: Vec<String> = warnings(&dir, &deck)
+        let messages: Vec<String> = warnings(dir, &deck)
             .iter()
             .map(ToString::to_string)
             .collect();

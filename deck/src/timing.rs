@@ -344,7 +344,8 @@ mod tests {
 
     #[test]
     fn visible_words_count_text_tables_and_svg_diagrams_but_not_tags() {
-        let dir = std::env::temp_dir().join(format!("raftdeck-timing-{}", std::process::id()));
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path();
         std::fs::create_dir_all(dir.join("diagrams")).unwrap();
         std::fs::write(
             dir.join("diagrams/d.svg"),
@@ -357,6 +358,6 @@ mod tests {
                     <p><img src=\"static/diagrams/d.svg\" alt=\"un texte alternatif long\" /></p>\
                     <div class=\"widget-slot\" data-widget-slot=\"0\"></div>";
         // Le quorum N/2 1 membres 3 | Site A cp1 leader.
-        assert_eq!(visible_words(html, &dir), 10);
+        assert_eq!(visible_words(html, dir), 10);
     }
 }

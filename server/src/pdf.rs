@@ -433,12 +433,9 @@ mod tests {
 
     #[test]
     fn a_missing_chromium_names_the_package() {
-        let empty = std::env::temp_dir().join(format!(
-            "raftdeck-pdf-test-no-chromium-{}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&empty).expect("a folder");
-        let error = find_chromium(None, Some(empty.clone().into_os_string()))
+        let temp = tempfile::tempdir().expect("a folder");
+        let empty = temp.path();
+        let error = find_chromium(None, Some(empty.as_os_str().to_owned()))
             .expect_err("no chromium in an empty folder")
             .to_string();
         assert!(error.contains("Debian package `chromium`"), "{error}");
@@ -446,16 +443,14 @@ mod tests {
             .expect_err("no such file")
             .to_string();
         assert!(error.contains("--chromium"), "{error}");
-        let _ = std::fs::remove_dir_all(&empty);
     }
 
     #[test]
     fn chromium_is_found_on_the_path() {
-        let dir = std::env::temp_dir().join(format!("raftdeck-pdf-test-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("a folder");
+        let temp = tempfile::tempdir().expect("a folder");
+        let dir = temp.path();
         std::fs::write(dir.join("chromium-browser"), b"").expect("a file");
-        let found = find_chromium(None, Some(dir.clone().into_os_string())).expect("found");
+        let found = find_chromium(None, Some(dir.as_os_str().to_owned())).expect("found");
         assert_eq!(found, dir.join("chromium-browser"));
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -283,7 +283,8 @@ mod tests {
 
     #[test]
     fn images_become_data_uris() {
-        let dir = std::env::temp_dir().join(format!("raftdeck-single-{}", std::process::id()));
+        let temp = tempfile::tempdir().expect("a folder");
+        let dir = temp.path();
         std::fs::create_dir_all(dir.join("diagrams")).expect("a folder");
         std::fs::write(dir.join("diagrams/a.svg"), "<svg/>").expect("a file");
         let mut deck: Deck = serde_json::from_value(serde_json::json!({
@@ -295,7 +296,7 @@ mod tests {
                          "html": "<p><img src=\"static/diagrams/a.svg\" alt=\"a\"> <img src=\"static/diagrams/a.svg\"></p>" }]
         }))
         .expect("a deck");
-        assert_eq!(inline_slide_images(&mut deck, &dir).expect("inlined"), 2);
+        assert_eq!(inline_slide_images(&mut deck, dir).expect("inlined"), 2);
         assert!(!deck.slides[0].html.contains("static/"));
         assert!(deck.slides[0]
             .html
@@ -303,9 +304,8 @@ mod tests {
         deck.slides[0].html = "<img src=\"static/diagrams/missing.svg\">".into();
         let error = format!(
             "{:#}",
-            inline_slide_images(&mut deck, &dir).expect_err("missing")
+            inline_slide_images(&mut deck, dir).expect_err("missing")
         );
         assert!(error.starts_with("slides/01.md:3: image"), "{error}");
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

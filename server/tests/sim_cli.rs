@@ -141,8 +141,8 @@ fn a_reader_that_stops_early_is_not_a_crash() {
 
 #[test]
 fn bad_scenarios_exit_2_with_file_and_json_path() {
-    let dir = std::env::temp_dir().join(format!("raftdeck-sim-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
     let cases = [
         (
             "unknown-node.json",

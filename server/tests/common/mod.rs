@@ -13,10 +13,13 @@ use server::bundle::Bundle;
 /// The presenter token every fixture server uses.
 pub const TOKEN: &str = "secret";
 
-/// A fresh, empty folder under the system temp dir, unique per call.
+/// A fresh, empty folder, unique per call, under Cargo's scratch folder for integration
+/// tests (`target/tmp`), not the system's: the servers started on it run on background
+/// threads until the test process ends, so no guard could remove it in time, and a
+/// folder under `target/` goes with `cargo clean` instead of piling up in `/tmp`.
 pub fn temp_dir(name: &str) -> PathBuf {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let dir = std::env::temp_dir().join(format!(
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
         "raftdeck-test-{}-{}-{name}",
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
