@@ -1078,7 +1078,6 @@ pub fn compile_chapter_text(
 #[cfg(test)]
 mod tests {
     use super::*;
-    
 
     fn compile(text: &str) -> Result<Vec<Slide>, DeckErrors> {
         compile_chapter_text("slides/01-test.md", text, Path::new("/nonexistent"))

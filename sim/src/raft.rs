@@ -70,6 +70,17 @@ impl Default for RaftConfig {
     }
 }
 
+/// Why a node campaigns (etcd-io/raft's `CampaignType`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CampaignKind {
+    /// A pre-vote round first (`--pre-vote`): the term moves only if it would win.
+    PreElection,
+    /// A real election: the term moves at once.
+    Election,
+    /// An election ordered by the leader (`TimeoutNow`): voters skip their lease check.
+    Transfer,
+}
+
 /// The role of a running node.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -335,7 +346,12 @@ impl Raft {
         if self.promotable() && self.election_elapsed >= self.randomized_election_ticks {
             self.election_elapsed = 0;
             ctx.notes.push(Note::Timer(TimerKind::Election));
-            self.campaign(ctx, self.config.pre_vote, false);
+            let kind = if self.config.pre_vote {
+                CampaignKind::PreElection
+            } else {
+                CampaignKind::Election
+            };
+            self.campaign(ctx, kind);
         }
     }
 
@@ -567,8 +583,9 @@ impl Raft {
         });
     }
 
-    /// Starts a campaign: a pre-vote round first when enabled, unless `transfer`.
-    fn campaign(&mut self, ctx: &mut Ctx<'_>, pre_vote: bool, transfer: bool) {
+    /// Starts a campaign of the given kind.
+    fn campaign(&mut self, ctx: &mut Ctx<'_>, kind: CampaignKind) {
+        let pre_vote = kind == CampaignKind::PreElection;
         if pre_vote {
             self.become_pre_candidate(ctx);
         } else {
@@ -600,7 +617,7 @@ impl Raft {
                 Body::Vote {
                     last_index,
                     last_term,
-                    transfer,
+                    transfer: kind == CampaignKind::Transfer,
                 }
             };
             self.send(ctx, voter, term, body);
@@ -616,7 +633,7 @@ impl Raft {
         ) {
             VoteResult::Won => {
                 if self.role == RaftRole::PreCandidate {
-                    self.campaign(ctx, false, false);
+                    self.campaign(ctx, CampaignKind::Election);
                 } else {
                     self.become_leader(ctx);
                 }
@@ -874,7 +891,7 @@ impl Raft {
                 self.commit_to(ctx, commit);
                 self.send(ctx, message.from, self.term, Body::HeartbeatResp);
             }
-            Body::TimeoutNow if self.promotable() => self.campaign(ctx, false, true),
+            Body::TimeoutNow if self.promotable() => self.campaign(ctx, CampaignKind::Transfer),
             _ => {}
         }
     }
