@@ -49,9 +49,11 @@ pub fn run_target(name: &str, data: &[u8]) -> bool {
 pub fn workspace_root() -> &'static Path {
     static ROOT: OnceLock<PathBuf> = OnceLock::new();
     ROOT.get_or_init(|| {
+        // This crate sits at `fuzz/harness/`.
         let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         manifest
-            .parent()
+            .ancestors()
+            .nth(2)
             .map_or(manifest.clone(), Path::to_path_buf)
     })
 }
