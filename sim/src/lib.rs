@@ -24,7 +24,9 @@
 //! - `invariants`: the Raft safety properties, checked after every event.
 //! - `trace`, `view`, `result`: what callers read.
 //! - `soak`: seeded random fault schedules (the randomized test, `cargo xtask soak`).
-//! - `workload`: benchmark workloads (RaftScope's) and a checkpointed timeline for seeking.
+//! - `timeline`: checkpoints of a deterministic run, for seeking and forking (both widget
+//!   players and the seek benchmark).
+//! - `workload`: benchmark workloads (RaftScope's) and their recorded timeline.
 //! - `models`: the other systems of the talk (Kubernetes, Kafka, Elasticsearch, two
 //!   clusters active/passive), the `system` dispatcher [`run_any`], and computed tables
 //!   (`models::matrix`).
@@ -57,6 +59,7 @@ pub mod rng;
 pub mod scenario;
 pub mod simulation;
 pub mod soak;
+pub mod timeline;
 pub mod trace;
 pub mod view;
 pub mod workload;

@@ -7,6 +7,7 @@
 
 use crate::scenario::{Action, ClusterSpec, LatencySpec, NodeSelector, Scenario, Step};
 use crate::simulation::Simulation;
+use crate::timeline::Timeline;
 
 /// What a workload run did, for throughput figures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,54 +75,18 @@ pub fn run(scenario: &Scenario) -> WorkloadStats {
     }
 }
 
-/// A simulation with a checkpoint (a clone) every `interval_ms`, for seeking: reaching
-/// any instant costs one clone plus at most `interval_ms` of replay.
-#[derive(Clone, Debug)]
-pub struct Checkpointed {
-    interval_ms: u64,
-    checkpoints: Vec<Simulation>,
+/// Records `scenario` to its end with tracing off, keeping a checkpoint every
+/// `interval_ms`: the timeline the seek benchmark times.
+pub fn record(scenario: &Scenario, interval_ms: u64) -> Timeline<Simulation> {
+    let mut simulation = Simulation::new(scenario);
+    simulation.set_tracing(false);
+    let end = simulation.end_ms();
+    Timeline::record(simulation, interval_ms, end, Simulation::run_until)
 }
 
-impl Checkpointed {
-    /// Runs `scenario` to its end, keeping a checkpoint every `interval_ms` (≥ 1).
-    pub fn record(scenario: &Scenario, interval_ms: u64) -> Checkpointed {
-        let interval_ms = interval_ms.max(1);
-        let mut simulation = Simulation::new(scenario);
-        simulation.set_tracing(false);
-        let end = simulation.end_ms();
-        let mut checkpoints = vec![simulation.clone()];
-        let mut next = interval_ms;
-        while next <= end {
-            simulation.run_until(next);
-            checkpoints.push(simulation.clone());
-            next += interval_ms;
-        }
-        Checkpointed {
-            interval_ms,
-            checkpoints,
-        }
-    }
-
-    /// How many checkpoints are kept.
-    pub fn len(&self) -> usize {
-        self.checkpoints.len()
-    }
-
-    /// Whether no checkpoint is kept (never: the start is always one).
-    pub fn is_empty(&self) -> bool {
-        self.checkpoints.is_empty()
-    }
-
-    /// The simulation as it was at `at_ms`: the checkpoint at or before it, replayed.
-    pub fn seek(&self, at_ms: u64) -> Option<Simulation> {
-        let slot = usize::try_from(at_ms / self.interval_ms).ok()?;
-        let mut simulation = self
-            .checkpoints
-            .get(slot.min(self.checkpoints.len().saturating_sub(1)))?
-            .clone();
-        simulation.run_until(at_ms);
-        Some(simulation)
-    }
+/// The simulation at `at_ms` of a recorded timeline: its checkpoint before, replayed.
+pub fn seek(timeline: &Timeline<Simulation>, at_ms: u64) -> Simulation {
+    timeline.seek(at_ms, Simulation::run_until)
 }
 
 #[cfg(test)]
@@ -142,13 +107,13 @@ mod tests {
     #[test]
     fn seeking_equals_running_straight_there() {
         let scenario = raftscope(3);
-        let timeline = Checkpointed::record(&scenario, 500);
+        let timeline = record(&scenario, 500);
         assert_eq!(timeline.len(), 7);
         for at_ms in [0, 1, 499, 500, 1234, 2999, 3000] {
             let mut straight = Simulation::new(&scenario);
             straight.set_tracing(false);
             straight.run_until(at_ms);
-            let sought = timeline.seek(at_ms).expect("within the run");
+            let sought = seek(&timeline, at_ms);
             assert_eq!(sought.now_ms(), at_ms);
             assert_eq!(
                 sought.result().to_json(),

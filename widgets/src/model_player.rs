@@ -16,6 +16,7 @@
 
 use sim::models::common::SystemAction;
 use sim::models::live::{scripted_steps, LiveModel, LiveView};
+use sim::timeline::Timeline;
 use sim::{Action, AnyScenario, NodeSelector};
 
 use super::model_narration::{action_text, event_text};
@@ -46,10 +47,10 @@ struct Item {
     label: Option<String>,
 }
 
+/// The player's state at a checkpoint instant, taken before the items of that instant.
 #[derive(Clone, Debug)]
 struct Checkpoint {
-    at: u64,
-    /// Timeline items applied (every item before `at`).
+    /// Timeline items applied (every item before the checkpoint's instant).
     cursor: usize,
     model: LiveModel,
 }
@@ -136,7 +137,7 @@ pub struct ModelPlayer {
     end: u64,
     limit: u64,
     every: u64,
-    checkpoints: Vec<Checkpoint>,
+    checkpoints: Timeline<Checkpoint>,
 }
 
 impl ModelPlayer {
@@ -167,11 +168,13 @@ impl ModelPlayer {
             timeline: scripted.clone(),
             scripted,
             inputs: Vec::new(),
-            checkpoints: vec![Checkpoint {
-                at: 0,
-                cursor: 0,
-                model: model.clone(),
-            }],
+            checkpoints: Timeline::new(
+                Checkpoint {
+                    cursor: 0,
+                    model: model.clone(),
+                },
+                every,
+            ),
             model,
             cursor: 0,
             now: 0,
@@ -290,12 +293,14 @@ impl ModelPlayer {
             self.apply_items(next, false);
             self.model.run_until(next);
             self.now = next;
-            if self.checkpoints.last().is_none_or(|last| last.at < next) {
-                self.checkpoints.push(Checkpoint {
-                    at: next,
-                    cursor: self.cursor,
-                    model: self.model.clone(),
-                });
+            if self.checkpoints.next_checkpoint_ms() == next {
+                self.checkpoints.save(
+                    next,
+                    &Checkpoint {
+                        cursor: self.cursor,
+                        model: self.model.clone(),
+                    },
+                );
             }
         }
         self.apply_items(target, true);
@@ -309,15 +314,10 @@ impl ModelPlayer {
     pub fn seek(&mut self, target: u64) {
         let target = target.min(self.limit);
         if target < self.now {
-            let position = self
-                .checkpoints
-                .iter()
-                .rposition(|checkpoint| checkpoint.at <= target)
-                .unwrap_or(0);
-            let checkpoint = &self.checkpoints[position];
-            self.model = checkpoint.model.clone();
+            let (at, checkpoint) = self.checkpoints.restore_with_instant(target);
+            self.model = checkpoint.model;
             self.cursor = checkpoint.cursor;
-            self.now = checkpoint.at;
+            self.now = at;
         }
         self.advance_to(target);
     }
@@ -375,7 +375,7 @@ impl ModelPlayer {
         let now = self.now;
         self.inputs.retain(|existing| existing.at <= now);
         self.inputs.push(TimedInput { at: now, input });
-        self.checkpoints.retain(|checkpoint| checkpoint.at <= now);
+        self.checkpoints.forget_after(now);
         self.rebuild_timeline();
         self.frontier = now;
         // Every item at or before now was applied; the new one is the next.
@@ -390,8 +390,8 @@ impl ModelPlayer {
     }
 
     fn restart(&mut self) {
-        self.checkpoints.truncate(1);
-        self.model = self.checkpoints[0].model.clone();
+        self.checkpoints.forget_from(0);
+        self.model = self.checkpoints.latest().model;
         self.cursor = 0;
         self.now = 0;
         self.frontier = 0;

@@ -10,6 +10,7 @@
 //! an instant run first, then the inputs made at that instant, then the scenario labels
 //! due, then the availability sample. That order is what makes a replay exact.
 
+use sim::timeline::Timeline;
 use sim::trace::TraceKind;
 use sim::{Scenario, Simulation, TraceEvent};
 
@@ -102,8 +103,8 @@ pub struct Player {
     pre_vote: Option<bool>,
     check_quorum: Option<bool>,
     run: Run,
-    /// `saved[k]` is the run at `k * CHECKPOINT_EVERY_MS`.
-    saved: Vec<Run>,
+    /// The run every [`CHECKPOINT_EVERY_MS`], each holding what happened at its instant.
+    saved: Timeline<Run>,
     /// The furthest instant simulated with the current inputs (the scrubber's end).
     frontier_ms: u64,
     /// Trace events for the animation since the last [`Player::take_trace`].
@@ -128,14 +129,14 @@ impl Player {
             inputs: Vec::new(),
             pre_vote: None,
             check_quorum: None,
-            saved: vec![run.clone()],
+            saved: Timeline::new(run.clone(), CHECKPOINT_EVERY_MS),
             run,
             frontier_ms: 0,
             trace: Vec::new(),
             seeked: true,
         };
         player.sample_availability();
-        player.saved[0] = player.run.clone();
+        player.saved = Timeline::new(player.run.clone(), CHECKPOINT_EVERY_MS);
         player
     }
 
@@ -156,7 +157,7 @@ impl Player {
         let scenario = self.effective_scenario();
         self.run = Run::new(&scenario);
         self.sample_availability();
-        self.saved = vec![self.run.clone()];
+        self.saved = Timeline::new(self.run.clone(), CHECKPOINT_EVERY_MS);
         self.frontier_ms = 0;
         self.seeked = true;
         self.trace.clear();
@@ -267,12 +268,12 @@ impl Player {
     /// Saves the run at every checkpoint instant before `instant` it is about to pass.
     fn save_checkpoints_before(&mut self, instant: u64) {
         loop {
-            let boundary = self.saved.len() as u64 * CHECKPOINT_EVERY_MS;
+            let boundary = self.saved.next_checkpoint_ms();
             if boundary >= instant || boundary < self.now_ms() {
                 return;
             }
             self.run.simulation.run_until(boundary);
-            self.saved.push(self.run.clone());
+            self.saved.save(boundary, &self.run);
         }
     }
 
@@ -343,8 +344,7 @@ impl Player {
         self.seeked = true;
         self.trace.clear();
         if target < self.now_ms() {
-            let slot = ((target / CHECKPOINT_EVERY_MS) as usize).min(self.saved.len() - 1);
-            self.run = self.saved[slot].clone();
+            self.run = self.saved.restore(target);
         }
         self.advance(target, false);
     }
@@ -394,11 +394,9 @@ impl Player {
 
     /// Forgets everything computed at or after `at` and replays back to `at`.
     fn fork_at(&mut self, at: u64) {
-        let keep = (at.div_ceil(CHECKPOINT_EVERY_MS) as usize).max(1);
-        self.saved.truncate(keep);
+        self.saved.forget_from(at);
         self.frontier_ms = 0;
-        let slot = self.saved.len() - 1;
-        self.run = self.saved[slot].clone();
+        self.run = self.saved.latest();
         self.seeked = true;
         self.trace.clear();
         self.advance(at, false);

@@ -41,7 +41,7 @@ pub fn probe_bench_throughput(simulated_seconds: u32) -> String {
 pub fn probe_bench_seek(simulated_seconds: u32, seeks: u32) -> String {
     let scenario = sim::workload::raftscope(u64::from(simulated_seconds));
     let started = now_ms();
-    let timeline = sim::workload::Checkpointed::record(&scenario, 1000);
+    let timeline = sim::workload::record(&scenario, 1000);
     let record_ms = now_ms() - started;
     let span = u64::from(simulated_seconds).max(1) * 1000;
     let mut instant: u64 = 12_345;
@@ -49,7 +49,7 @@ pub fn probe_bench_seek(simulated_seconds: u32, seeks: u32) -> String {
     for _ in 0..seeks {
         instant = (instant * 7_919 + 104_729) % span;
         let started = now_ms();
-        let reached = timeline.seek(instant).map(|simulation| simulation.now_ms());
+        let reached = Some(sim::workload::seek(&timeline, instant).now_ms());
         let elapsed = now_ms() - started;
         if reached != Some(instant) {
             return format!("{{\"error\":\"seek to {instant} reached {reached:?}\"}}");

@@ -476,7 +476,7 @@ fn render(native: &Value, browser: &Value, machine: &str, date: &str) -> String 
         verdict(wasm_mps >= 30.0 * RAFTSCOPE_MESSAGES_PER_SECOND),
     ));
     out.push_str("## Seeking in a 10-minute run\n\n");
-    out.push_str("The same workload over 600 simulated seconds, recorded with a checkpoint (a clone of the whole simulation) every simulated second (`sim::workload::Checkpointed`); a seek clones the checkpoint before the instant and replays up to it. Fixed pseudo-random instants (200 natively, 100 in WASM).\n\n");
+    out.push_str("The same workload over 600 simulated seconds, recorded with a checkpoint (a clone of the whole simulation) every simulated second (`sim::timeline::Timeline`, the engine both widget players seek with, here without their narration and at a second instead of the raft widget's quarter second, which would hold four times the memory on this 5-node workload); a seek clones the checkpoint before the instant and replays up to it. Fixed pseudo-random instants (200 natively, 100 in WASM).\n\n");
     out.push_str("| where | recording | seek p50 | seek p99 | seek max | target (WASM) |\n| --- | --- | --- | --- | --- | --- |\n");
     out.push_str(&format!(
         "| native (release) | {:.0} ms | {:.2} ms | {:.2} ms | {:.2} ms | |\n",
