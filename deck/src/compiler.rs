@@ -18,6 +18,7 @@ use std::path::Path;
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
 use serde::Deserialize;
 
+use crate::params::{block_params, comment_params, Param};
 use crate::{Deck, DeckMeta, Layout, Slide, SourceRef, WidgetKind, WidgetSpec};
 
 /// One problem in the deck sources, located by file and line.
@@ -347,19 +348,17 @@ fn parse_attributes<'a>(
         return (attributes, "", 0);
     };
     let inner = &body[4..end];
-    for pair in inner.split([';', '\n']) {
-        let pair = pair.trim();
-        if pair.is_empty() {
-            continue;
-        }
-        let Some((key, value)) = pair.split_once(':') else {
-            errors.push(context.error(
-                comment_line,
-                format!("slide attribute `{pair}` is not `key: value`"),
-            ));
-            continue;
+    for param in comment_params(inner, comment_line) {
+        let (key, value) = match param {
+            Param::Pair { key, value, .. } => (key, value),
+            Param::Malformed { text, .. } => {
+                errors.push(context.error(
+                    comment_line,
+                    format!("slide attribute `{text}` is not `key: value`"),
+                ));
+                continue;
+            }
         };
-        let (key, value) = (key.trim(), value.trim());
         match key {
             "id" => {
                 if is_valid_id(value) {
@@ -791,20 +790,17 @@ fn parse_widget(
             .filter(|item| !item.is_empty())
             .collect()
     };
-    for (offset, line) in body.lines().enumerate() {
-        let line_number = fence_line + 1 + u32::try_from(offset).unwrap_or(0);
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let Some((key, value)) = line.split_once(':') else {
-            errors.push(context.error(
-                line_number,
-                format!("widget parameter `{line}` is not `key: value`"),
-            ));
-            continue;
+    for param in block_params(body, fence_line + 1) {
+        let (line_number, key, value) = match param {
+            Param::Pair { line, key, value } => (line, key, value),
+            Param::Malformed { line, text } => {
+                errors.push(context.error(
+                    line,
+                    format!("widget parameter `{text}` is not `key: value`"),
+                ));
+                continue;
+            }
         };
-        let (key, value) = (key.trim(), value.trim());
         match key {
             "scenario" => {
                 let safe = !value.is_empty()

@@ -30,6 +30,8 @@ pub mod compiler;
 mod highlight;
 #[cfg(feature = "compiler")]
 pub mod notes;
+#[cfg(feature = "compiler")]
+mod params;
 pub mod sync;
 #[cfg(feature = "compiler")]
 pub mod tables;

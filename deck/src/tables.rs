@@ -34,6 +34,7 @@
 //!
 //! Both tables are computed once per process and cached: live reload stays fast.
 
+use crate::params::{block_params, Param};
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
@@ -113,20 +114,17 @@ fn system(key: &str) -> Option<System> {
 pub fn render_table(fence_line: u32, body: &str) -> Result<String, Vec<TableError>> {
     let mut errors = Vec::new();
     let mut params: Vec<(&str, &str, u32)> = Vec::new();
-    for (index, raw) in body.lines().enumerate() {
-        let line = fence_line + 1 + u32::try_from(index).unwrap_or(0);
-        let text = raw.trim();
-        if text.is_empty() || text.starts_with('#') {
-            continue;
-        }
-        let Some((key, value)) = text.split_once(':') else {
-            errors.push(error(
-                line,
-                format!("expected `key: value` in a table block, found `{text}`"),
-            ));
-            continue;
+    for param in block_params(body, fence_line + 1) {
+        let (line, key, value) = match param {
+            Param::Pair { line, key, value } => (line, key, value),
+            Param::Malformed { line, text } => {
+                errors.push(error(
+                    line,
+                    format!("expected `key: value` in a table block, found `{text}`"),
+                ));
+                continue;
+            }
         };
-        let key = key.trim();
         if !KEYS.split(", ").any(|known| known == key) {
             errors.push(error(
                 line,
@@ -135,7 +133,7 @@ pub fn render_table(fence_line: u32, body: &str) -> Result<String, Vec<TableErro
         } else if params.iter().any(|(seen, _, _)| *seen == key) {
             errors.push(error(line, format!("table parameter `{key}` given twice")));
         } else {
-            params.push((key, value.trim(), line));
+            params.push((key, value, line));
         }
     }
     let get = |key: &str| {
