@@ -6,6 +6,7 @@
 //! - `json`: JSON through the browser's `JSON.parse`/`stringify` (no parser in the WASM);
 //! - `dom`: the few direct DOM calls (fetch, listeners, hash) behind small functions;
 //! - `keys`: which key does what (reveal.js conventions), pure and tested natively;
+//! - `model`: the app's state and its reducer (no DOM), tested natively;
 //! - `app`: the root component wiring them together; `slide`: one slide on the canvas;
 //!   `scaled`: a slide scaled to a box; `overview`, `help` (and the go-to prompt),
 //!   `presenter`, `remote`: the overlays and views; `sync`: the presenter → audience
@@ -17,6 +18,7 @@
 //! Everything the audience reads is French; errors the app shows are state, never panics.
 
 pub mod keys;
+pub mod model;
 pub mod navigation;
 pub mod print;
 pub mod route;
@@ -62,8 +64,8 @@ pub fn start() {
         .unwrap_or_else(|| "api/deck".to_owned());
     // `served` when `raftdeck serve` wrote the page; anything else is the static site.
     let sync_mode = match root.get_attribute("data-sync").as_deref() {
-        Some("served") => sync::SyncMode::Served,
-        _ => sync::SyncMode::Static,
+        Some("served") => model::SyncMode::Served,
+        _ => model::SyncMode::Static,
     };
     let query = route::PageQuery::parse(&dom::location_search());
     root.set_inner_html("");

@@ -6,6 +6,7 @@
 //! `BroadcastChannel`; a window that opens asks with a `hello` and the publishers answer
 //! with their current state, so a late joiner catches up at once.
 
+use crate::model::{Incoming, SyncMode};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -19,23 +20,6 @@ use crate::json;
 
 /// What a static-mode window sends to ask the publishers for their state.
 const HELLO: &str = "hello";
-
-/// How this page syncs, from `#app[data-sync]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SyncMode {
-    /// `raftdeck serve`: SSE and POST.
-    Served,
-    /// The static site: BroadcastChannel between windows of one browser.
-    Static,
-}
-
-/// What arrives on a sync link.
-pub enum Incoming {
-    /// A presenter's state.
-    State(SyncMessage),
-    /// Another window asks for the current state (static mode).
-    Hello,
-}
 
 /// A connected sync link; disconnects when dropped.
 pub struct SyncLink {
