@@ -28,9 +28,9 @@ use std::time::Duration;
 
 use askama::Template;
 use axum::body::{Body, Bytes};
-use axum::extract::{Query, State};
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -38,7 +38,7 @@ use deck::sync::{LiveStatus, SyncState, MAX_MESSAGE_BYTES};
 use deck::Deck;
 use serde::Deserialize;
 use tokio::sync::watch;
-use tokio_stream::wrappers::WatchStream;
+use tokio_stream::wrappers::{IntervalStream, WatchStream};
 use tokio_stream::{Stream, StreamExt};
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
@@ -46,7 +46,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::bundle::Bundle;
 use crate::pages::{IndexPage, NotesPage};
-use crate::sync::SyncHub;
+use crate::sync::{sse_frame, Frame, SyncHub};
 
 /// `Cache-Control` for content-hashed files: their name changes whenever they do.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -67,41 +67,11 @@ object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'";
 /// from a slide must not send it to another site.
 pub const REFERRER_POLICY: &str = "no-referrer";
 
-/// A live-reload status, numbered, with its JSON and SSE frame serialized once.
-#[derive(Debug)]
-pub struct LiveFrame {
-    /// Increases with every change (a new deck or new errors).
-    pub seq: u64,
-    /// The status.
-    pub status: LiveStatus,
-    /// `status` as JSON.
-    pub json: String,
-    /// The whole Server-Sent Event: `event: live`, `data: <json>`.
-    pub frame: Bytes,
-}
+/// A live-reload status as its event stream sends it.
+pub type LiveFrame = Frame<LiveStatus>;
 
-impl LiveFrame {
-    fn new(seq: u64, status: LiveStatus) -> Arc<LiveFrame> {
-        // Plain data with string keys: serializing cannot fail; never panic anyway.
-        let json = serde_json::to_string(&status).unwrap_or_else(|_| "{}".to_owned());
-        let frame = Bytes::from(format!("event: live\ndata: {json}\n\n"));
-        Arc::new(LiveFrame {
-            seq,
-            status,
-            json,
-            frame,
-        })
-    }
-}
-
-impl crate::sync::Framed for LiveFrame {
-    fn seq(&self) -> u64 {
-        self.seq
-    }
-
-    fn frame(&self) -> &Bytes {
-        &self.frame
-    }
+fn live_frame(seq: u64, status: LiveStatus) -> Arc<LiveFrame> {
+    Frame::new("live", seq, status, false)
 }
 
 /// What every request handler can reach.
@@ -151,7 +121,7 @@ impl AppState {
                 deck_dir,
                 token,
                 sync: SyncHub::new(&first_slide),
-                live: watch::Sender::new(LiveFrame::new(0, LiveStatus::default())),
+                live: watch::Sender::new(live_frame(0, LiveStatus::default())),
                 stopping: watch::Sender::new(false),
                 stage: std::sync::OnceLock::new(),
             }),
@@ -189,10 +159,10 @@ impl AppState {
         }
         self.inner.live.send_modify(|live| {
             let status = LiveStatus {
-                version: live.status.version + 1,
+                version: live.value.version + 1,
                 errors: Vec::new(),
             };
-            *live = LiveFrame::new(live.seq + 1, status);
+            *live = live_frame(live.seq + 1, status);
         });
     }
 
@@ -200,10 +170,10 @@ impl AppState {
     pub fn report_errors(&self, errors: Vec<String>) {
         self.inner.live.send_modify(|live| {
             let status = LiveStatus {
-                version: live.status.version,
+                version: live.value.version,
                 errors,
             };
-            *live = LiveFrame::new(live.seq + 1, status);
+            *live = live_frame(live.seq + 1, status);
         });
     }
 
@@ -233,10 +203,10 @@ impl AppState {
     }
 
     /// `events` until the server stops.
-    fn until_stopping(
+    fn until_stopping<T>(
         &self,
-        events: impl Stream<Item = Event>,
-    ) -> impl Stream<Item = Result<Event, Infallible>> {
+        events: impl Stream<Item = T>,
+    ) -> impl Stream<Item = Result<T, Infallible>> {
         let stop = WatchStream::new(self.inner.stopping.subscribe())
             .filter(|stopping| *stopping)
             .map(|_| None);
@@ -255,19 +225,6 @@ impl AppState {
     /// A receiver of the live-reload status and every change it keeps up with.
     pub fn live_subscribe(&self) -> watch::Receiver<Arc<LiveFrame>> {
         self.inner.live.subscribe()
-    }
-
-    /// Whether the request carries the presenter token, in its `Authorization: Bearer`
-    /// header or (for pages opened by a link) `?token=`.
-    fn authorized(&self, headers: &HeaderMap, query_token: Option<&str>) -> bool {
-        let bearer = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "));
-        match bearer.or(query_token) {
-            Some(given) => crate::token::matches(&self.inner.token, given.trim()),
-            None => false,
-        }
     }
 }
 
@@ -414,25 +371,20 @@ fn stage_cluster(
 async fn etcd_events(
     State(state): State<AppState>,
     axum::extract::Path(scenario): axum::extract::Path<String>,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+) -> Result<Response, AppError> {
     let cluster = stage_cluster(&state, &scenario)?;
-    let frames = WatchStream::new(cluster.subscribe()).map(|frame| {
-        Event::default()
-            .event("etcd")
-            .data(&*String::from_utf8_lossy(&frame))
-    });
-    Ok(Sse::new(state.until_stopping(frames)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
+    // The cluster's frames are one-line JSON (`serde_json::to_vec`).
+    let events = WatchStream::new(cluster.subscribe())
+        .map(|json| sse_frame("etcd", None, &String::from_utf8_lossy(&json)));
+    Ok(event_stream(&state, events))
 }
 
 async fn etcd_act(
     State(state): State<AppState>,
     axum::extract::Path(scenario): axum::extract::Path<String>,
-    headers: HeaderMap,
+    _presenter: Presenter,
     body: Body,
 ) -> Result<Response, AppError> {
-    if !state.authorized(&headers, None) {
-        return Err(AppError::Unauthorized);
-    }
     let cluster = stage_cluster(&state, &scenario)?;
     let bytes = axum::body::to_bytes(body, 4096)
         .await
@@ -448,12 +400,8 @@ async fn etcd_act(
 async fn etcd_diagnostics(
     State(state): State<AppState>,
     axum::extract::Path(scenario): axum::extract::Path<String>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
+    _presenter: PresenterLink,
 ) -> Result<Response, AppError> {
-    if !state.authorized(&headers, query.token.as_deref()) {
-        return Err(AppError::Unauthorized);
-    }
     let cluster = stage_cluster(&state, &scenario)?;
     Ok((
         [(header::CACHE_CONTROL, "no-store")],
@@ -465,11 +413,8 @@ async fn etcd_diagnostics(
 async fn etcd_record(
     State(state): State<AppState>,
     axum::extract::Path(scenario): axum::extract::Path<String>,
-    headers: HeaderMap,
+    _presenter: Presenter,
 ) -> Result<Response, AppError> {
-    if !state.authorized(&headers, None) {
-        return Err(AppError::Unauthorized);
-    }
     stage_cluster(&state, &scenario)?;
     let stage = state
         .stage()
@@ -491,13 +436,55 @@ struct TokenQuery {
     token: Option<String>,
 }
 
+/// A request from the presenter's app: its `Authorization: Bearer` header carries the
+/// token. API calls take only the header, so the token never sits in a URL a proxy logs.
+/// Checked before the handler runs, so before any body is read: a stranger cannot make
+/// the server buffer anything.
+pub struct Presenter;
+
+/// A page the presenter opens by a link (notes, remote QR code, diagnostics): the token
+/// may also come as `?token=`.
+pub struct PresenterLink;
+
+/// The token a request carries in its `Authorization: Bearer` header.
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+}
+
+fn check(state: &AppState, given: Option<&str>) -> Result<(), AppError> {
+    match given {
+        Some(given) if crate::token::matches(&state.inner.token, given.trim()) => Ok(()),
+        _ => Err(AppError::Unauthorized),
+    }
+}
+
+impl FromRequestParts<AppState> for Presenter {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        check(state, bearer(parts)).map(|()| Presenter)
+    }
+}
+
+impl FromRequestParts<AppState> for PresenterLink {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let query = Query::<TokenQuery>::try_from_uri(&parts.uri)
+            .map(|Query(query)| query.token)
+            .unwrap_or_default();
+        check(state, bearer(parts).or(query.as_deref())).map(|()| PresenterLink)
+    }
+}
+
 async fn notes_json(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _presenter: Presenter,
 ) -> Result<Response, AppError> {
-    if !state.authorized(&headers, None) {
-        return Err(AppError::Unauthorized);
-    }
     let deck = state.deck();
     let notes: &BTreeMap<String, String> = &deck.notes;
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(notes.clone())).into_response())
@@ -505,12 +492,8 @@ async fn notes_json(
 
 async fn notes_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
+    _presenter: PresenterLink,
 ) -> Result<Response, AppError> {
-    if !state.authorized(&headers, query.token.as_deref()) {
-        return Err(AppError::Unauthorized);
-    }
     let deck = state.deck();
     let html = NotesPage::new(&deck)
         .render()
@@ -518,28 +501,16 @@ async fn notes_page(
     Ok(([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response())
 }
 
-async fn sync_events(
-    State(state): State<AppState>,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let events = WatchStream::new(state.inner.sync.subscribe()).map(|published| {
-        Event::default()
-            .event("state")
-            .id(published.message.seq.to_string())
-            .data(published.json.clone())
-    });
-    Sse::new(state.until_stopping(events)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+async fn sync_events(State(state): State<AppState>) -> Response {
+    let frames = state.inner.sync.subscribe();
+    event_stream(&state, frames_of(frames))
 }
 
 async fn sync_publish(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    _presenter: Presenter,
     body: Body,
 ) -> Result<Response, AppError> {
-    // The token is checked before the body is read: a stranger cannot make the server
-    // buffer anything.
-    if !state.authorized(&headers, None) {
-        return Err(AppError::Unauthorized);
-    }
     let bytes = axum::body::to_bytes(body, MAX_MESSAGE_BYTES)
         .await
         .map_err(|_| AppError::TooLarge)?;
@@ -554,22 +525,40 @@ async fn sync_publish(
     Ok(Json(serde_json::json!({ "seq": seq })).into_response())
 }
 
-async fn live_events(
-    State(state): State<AppState>,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let events = WatchStream::new(state.inner.live.subscribe())
-        .map(|live| Event::default().event("live").data(live.json.clone()));
-    Sse::new(state.until_stopping(events)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+async fn live_events(State(state): State<AppState>) -> Response {
+    let frames = state.inner.live.subscribe();
+    event_stream(&state, frames_of(frames))
+}
+
+/// Each frame's event bytes, the very ones the fan-out writes (current one first).
+fn frames_of<T: Send + Sync + 'static>(
+    frames: watch::Receiver<Arc<Frame<T>>>,
+) -> impl Stream<Item = Bytes> {
+    WatchStream::new(frames).map(|frame| frame.bytes.clone())
+}
+
+/// An event-stream response carrying `events` (whole Server-Sent Events), with a
+/// keep-alive comment every [`KEEP_ALIVE`], ended when the server stops.
+fn event_stream(state: &AppState, events: impl Stream<Item = Bytes> + Send + 'static) -> Response {
+    let mut keep_alive = tokio::time::interval(KEEP_ALIVE);
+    keep_alive.reset();
+    let keep_alive = IntervalStream::new(keep_alive).map(|_| Bytes::from_static(b":\n\n"));
+    let body = Body::from_stream(state.until_stopping(events.merge(keep_alive)));
+    (
+        [
+            (header::CONTENT_TYPE, "text/event-stream"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 async fn remote_qr(
     State(state): State<AppState>,
+    _presenter: PresenterLink,
     headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
 ) -> Result<Response, AppError> {
-    if !state.authorized(&headers, query.token.as_deref()) {
-        return Err(AppError::Unauthorized);
-    }
     let host = headers
         .get(header::HOST)
         .and_then(|value| value.to_str().ok())

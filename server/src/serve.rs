@@ -322,15 +322,11 @@ async fn start_follower(
     let (frame, seq, fan_out) = match which {
         EventStream::Sync => {
             let published = state.sync_hub().latest();
-            (
-                published.frame.clone(),
-                published.message.seq,
-                &fan_outs.sync,
-            )
+            (published.bytes.clone(), published.seq, &fan_outs.sync)
         }
         EventStream::Live => {
             let live = state.live_status();
-            (live.frame.clone(), live.seq, &fan_outs.live)
+            (live.bytes.clone(), live.seq, &fan_outs.live)
         }
     };
     let mut response = format!(

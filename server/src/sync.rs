@@ -6,7 +6,7 @@
 //! Publishing never waits on any reader.
 //!
 //! Every message is serialized once, into the exact Server-Sent Events frame followers
-//! receive ([`Published::frame`], shared `Bytes`). `raftdeck serve` hands each follower's
+//! receive ([`Frame::bytes`], shared `Bytes`). `raftdeck serve` hands each follower's
 //! socket to a [`FanOut`] shard: a few tasks that write that one frame to every socket
 //! with non-blocking writes, instead of one HTTP connection task, buffer set and JSON
 //! encoding per follower. A follower is a socket, a sequence number and at most one
@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use deck::sync::{SyncMessage, SyncState};
+use serde::Serialize;
 use tokio::sync::{mpsc, watch};
 
 /// How often an idle follower gets an SSE comment, so proxies keep the stream open and
@@ -30,51 +31,51 @@ const RETRY: Duration = Duration::from_millis(250);
 /// The SSE comment sent as keep-alive.
 const KEEP_ALIVE_FRAME: &[u8] = b":\n\n";
 
-/// A published message, its JSON and its SSE frame, serialized once for every follower.
-#[derive(Debug)]
-pub struct Published {
-    /// The message.
-    pub message: SyncMessage,
-    /// `message` as JSON (one line: JSON strings escape newlines).
-    pub json: String,
-    /// The whole Server-Sent Event: `event: state`, `id: <seq>`, `data: <json>`.
-    pub frame: Bytes,
+/// One Server-Sent Event: `event: <event>`, `id: <id>` when given, `data: <json>` (JSON
+/// is one line: its strings escape newlines). The one framing every event stream of the
+/// server uses.
+pub fn sse_frame(event: &str, id: Option<u64>, json: &str) -> Bytes {
+    let id = id.map_or(String::new(), |id| format!("id: {id}\n"));
+    Bytes::from(format!("event: {event}\n{id}data: {json}\n\n"))
 }
 
-impl Published {
-    fn new(message: SyncMessage) -> Arc<Published> {
-        // Serializing plain data with string keys cannot fail; fall back to an empty
-        // object rather than panicking anyway.
-        let json = serde_json::to_string(&message).unwrap_or_else(|_| "{}".to_owned());
-        let frame = Bytes::from(format!(
-            "event: state\nid: {}\ndata: {json}\n\n",
-            message.seq
-        ));
-        Arc::new(Published {
-            message,
+/// A value every reader of one event stream receives, serialized once: its JSON and its
+/// whole Server-Sent Event, numbered so that a reader knows whether it has it. Sync
+/// messages and live-reload statuses are both sent as frames, over the fan-out and over
+/// the router alike.
+#[derive(Debug)]
+pub struct Frame<T> {
+    /// Increases with every new value of the stream.
+    pub seq: u64,
+    /// The value.
+    pub value: T,
+    /// `value` as JSON.
+    pub json: String,
+    /// The whole event ([`sse_frame`]).
+    pub bytes: Bytes,
+}
+
+impl<T: Serialize> Frame<T> {
+    /// The frame of `value`, number `seq`, as event `event`; `seq` is also the event's
+    /// `id` when `with_id` (a reconnecting reader's `Last-Event-ID`).
+    pub fn new(event: &str, seq: u64, value: T, with_id: bool) -> Arc<Frame<T>> {
+        // Plain data with string keys: serializing cannot fail; never panic anyway.
+        let json = serde_json::to_string(&value).unwrap_or_else(|_| "{}".to_owned());
+        let bytes = sse_frame(event, with_id.then_some(seq), &json);
+        Arc::new(Frame {
+            seq,
+            value,
             json,
-            frame,
+            bytes,
         })
     }
 }
 
-/// A value followers receive as one pre-serialized SSE frame, numbered so a shard knows
-/// which followers already have it.
-pub trait Framed: Send + Sync + 'static {
-    /// Increases with every new value.
-    fn seq(&self) -> u64;
-    /// The whole Server-Sent Event for this value.
-    fn frame(&self) -> &Bytes;
-}
+/// A published sync message.
+pub type Published = Frame<SyncMessage>;
 
-impl Framed for Published {
-    fn seq(&self) -> u64 {
-        self.message.seq
-    }
-
-    fn frame(&self) -> &Bytes {
-        &self.frame
-    }
+fn published(message: SyncMessage) -> Arc<Published> {
+    Frame::new("state", message.seq, message, true)
 }
 
 /// The sync hub.
@@ -94,7 +95,7 @@ impl SyncHub {
             },
         };
         SyncHub {
-            latest: watch::Sender::new(Published::new(message)),
+            latest: watch::Sender::new(published(message)),
         }
     }
 
@@ -102,8 +103,8 @@ impl SyncHub {
     pub fn publish(&self, state: SyncState) -> u64 {
         let mut seq = 0;
         self.latest.send_modify(|latest| {
-            seq = latest.message.seq + 1;
-            *latest = Published::new(SyncMessage { seq, state });
+            seq = latest.seq + 1;
+            *latest = published(SyncMessage { seq, state });
         });
         seq
     }
@@ -131,8 +132,8 @@ pub struct FanOut {
 impl FanOut {
     /// Starts `shards` shard tasks (at least one) on the current tokio runtime, following
     /// `source`; they end, closing every follower's stream, when `stopping` turns true.
-    pub fn start<T: Framed>(
-        source: &watch::Receiver<Arc<T>>,
+    pub fn start<T: Send + Sync + 'static>(
+        source: &watch::Receiver<Arc<Frame<T>>>,
         stopping: &watch::Receiver<bool>,
         shards: usize,
     ) -> FanOut {
@@ -159,9 +160,9 @@ impl FanOut {
 }
 
 /// One shard: its followers, written to whenever the hub changes.
-async fn shard<T: Framed>(
+async fn shard<T>(
     mut joining: mpsc::UnboundedReceiver<(TcpStream, u64)>,
-    mut latest: watch::Receiver<Arc<T>>,
+    mut latest: watch::Receiver<Arc<Frame<T>>>,
     mut stopping: watch::Receiver<bool>,
 ) {
     let mut followers: Vec<Follower> = Vec::new();
@@ -170,7 +171,7 @@ async fn shard<T: Framed>(
     let mut retry = tokio::time::interval(RETRY);
     retry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        let newest = latest.borrow().seq();
+        let newest = latest.borrow().seq;
         let behind = followers.iter().any(|follower| follower.is_behind(newest));
         tokio::select! {
             joined = joining.recv() => {
@@ -232,14 +233,14 @@ impl Follower {
 
     /// Finishes a pending frame, then writes `published` if it is newer than what the
     /// follower has. False when the follower is gone.
-    fn send(&mut self, published: &impl Framed) -> bool {
+    fn send<T>(&mut self, published: &Frame<T>) -> bool {
         if !self.finish_pending() {
             return false;
         }
-        if self.pending.is_some() || published.seq() <= self.sent_seq {
+        if self.pending.is_some() || published.seq <= self.sent_seq {
             return true;
         }
-        self.write_frame(published.frame(), published.seq())
+        self.write_frame(&published.bytes, published.seq)
     }
 
     /// Sends the keep-alive comment unless a frame is still pending. False when gone.

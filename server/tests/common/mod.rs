@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use server::app::{app, AppState};
+use server::app::AppState;
 use server::bundle::Bundle;
 
 /// The presenter token every fixture server uses.
@@ -64,8 +64,9 @@ pub fn app_state(deck_dir: PathBuf, dist_dir: PathBuf) -> AppState {
     AppState::new(deck, bundle, deck_dir, dist_dir, TOKEN.into())
 }
 
-/// Serves the deck and bundle folders (the router alone, no fan-out shards) on a free
-/// loopback port from a background runtime; returns its address.
+/// Serves the deck and bundle folders as `raftdeck serve` does (`serve_on`: the router,
+/// and the fan-out for event streams) on a free loopback port from a background runtime;
+/// returns its address.
 pub fn serve_in_background(deck_dir: PathBuf, dist_dir: PathBuf) -> SocketAddr {
     let state = app_state(deck_dir, dist_dir);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -76,7 +77,10 @@ pub fn serve_in_background(deck_dir: PathBuf, dist_dir: PathBuf) -> SocketAddr {
             .unwrap()
             .block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                axum::serve(listener, app(state)).await.unwrap();
+                // What `raftdeck serve` runs: event streams go through the fan-out.
+                server::serve::serve_on(listener, state, std::future::pending())
+                    .await
+                    .unwrap();
             });
     });
     addr
