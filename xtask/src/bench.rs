@@ -16,8 +16,11 @@ use crate::{run, step, tools, Workspace};
 
 const SOAK_START: &str = "<!-- soak:start -->";
 const SOAK_END: &str = "<!-- soak:end -->";
-/// RaftScope's own model on this workload, on these machines (issue 3's reference).
-const RAFTSCOPE_MESSAGES_PER_SECOND: f64 = 25_000.0;
+/// Throughput goals (messages delivered per second of wall time). Issue 3 set them as
+/// 100× and 30× RaftScope's own model, noted once at about 25,000 messages/s; RaftScope is
+/// not measured here, so BENCHMARKS.md states the goals as numbers, never as a ratio.
+const NATIVE_GOAL_MESSAGES_PER_SECOND: f64 = 2_500_000.0;
+const WASM_GOAL_MESSAGES_PER_SECOND: f64 = 750_000.0;
 
 /// Runs every benchmark and rewrites BENCHMARKS.md (keeping the soak section);
 /// `--only fanout` runs just the sync fan-out and rewrites just its section.
@@ -455,25 +458,23 @@ fn render(native: &Value, browser: &Value, machine: &str, date: &str) -> String 
         "# Benchmarks\n\nWritten by `cargo xtask bench` on {date}.\nMachine: {machine}. Headless Chromium is Debian's `chromium`; the server runs on loopback.\nTargets are goals for these measurements, never assertions in tests.\n\n"
     ));
     out.push_str("## Simulator throughput (RaftScope's workload)\n\n");
-    out.push_str("Workload (`sim::workload::raftscope`): 5 nodes, heartbeat 50 ms, election 100 ms (randomized 100–200 ms), latency 10 ms + up to 5 ms jitter, one write every 100 ms, 100 simulated seconds, tracing off, invariant checker on. Best of 3 runs. Reference: RaftScope's own model does about 25,000 messages/s on these machines.\n\n");
-    out.push_str("| where | messages delivered | wall time | messages / s | simulated s / s | × RaftScope | target |\n| --- | --- | --- | --- | --- | --- | --- |\n");
+    out.push_str("Workload (`sim::workload::raftscope`): 5 nodes, heartbeat 50 ms, election 100 ms (randomized 100–200 ms), latency 10 ms + up to 5 ms jitter, one write every 100 ms, 100 simulated seconds, tracing off, invariant checker on. Best of 3 runs. The goals are absolute (set once as 100× and 30× a figure noted for RaftScope's own model, which this benchmark does not run, so no ratio is given).\n\n");
+    out.push_str("| where | messages delivered | wall time | messages / s | simulated s / s | goal |\n| --- | --- | --- | --- | --- | --- |\n");
     out.push_str(&format!(
-        "| native (release) | {} | {:.1} ms | {:.0} | {:.0} | {:.0}× | ≥ 100×: {} |\n",
+        "| native (release) | {} | {:.1} ms | {:.0} | {:.0} | ≥ 2,500,000 / s: {} |\n",
         native["messages_delivered"],
         number(&native["wall_seconds"]) * 1000.0,
         native_mps,
         number(&native["simulated_seconds_per_second"]),
-        native_mps / RAFTSCOPE_MESSAGES_PER_SECOND,
-        verdict(native_mps >= 100.0 * RAFTSCOPE_MESSAGES_PER_SECOND),
+        verdict(native_mps >= NATIVE_GOAL_MESSAGES_PER_SECOND),
     ));
     out.push_str(&format!(
-        "| WASM in Chromium | {} | {:.1} ms | {:.0} | {:.0} | {:.0}× | ≥ 30×: {} |\n\n",
+        "| WASM in Chromium | {} | {:.1} ms | {:.0} | {:.0} | ≥ 750,000 / s: {} |\n\n",
         wasm["messages_delivered"],
         number(&wasm["wall_ms"]),
         wasm_mps,
         number(&wasm["simulated_seconds_per_second"]),
-        wasm_mps / RAFTSCOPE_MESSAGES_PER_SECOND,
-        verdict(wasm_mps >= 30.0 * RAFTSCOPE_MESSAGES_PER_SECOND),
+        verdict(wasm_mps >= WASM_GOAL_MESSAGES_PER_SECOND),
     ));
     out.push_str("## Seeking in a 10-minute run\n\n");
     out.push_str("The same workload over 600 simulated seconds, recorded with a checkpoint (a clone of the whole simulation) every simulated second (`sim::timeline::Timeline`, the engine both widget players seek with, here without their narration and at a second instead of the raft widget's quarter second, which would hold four times the memory on this 5-node workload); a seek clones the checkpoint before the instant and replays up to it. Fixed pseudo-random instants (200 natively, 100 in WASM).\n\n");
