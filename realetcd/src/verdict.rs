@@ -390,17 +390,17 @@ pub fn compare(scenario: &Scenario, sim: &RunResult, real: &[RunResult]) -> Vec<
                 tolerance,
             ));
         }
+        // For every write, whatever the seed's outcome: the rows of two seeds must line up
+        // for `settle_races` to compare them.
         let committed = |run: &RunResult| run.commits.iter().any(|c| c.value == proposal.value);
-        if proposal.outcome != "committed" {
-            rows.push(outcome_row(
-                format!("write {}: committed in the end", proposal.value),
-                plain(yes_no(committed(sim))),
-                &real
-                    .iter()
-                    .map(|run| plain(yes_no(committed(run))))
-                    .collect::<Vec<_>>(),
-            ));
-        }
+        rows.push(outcome_row(
+            format!("write {}: committed in the end", proposal.value),
+            plain(yes_no(committed(sim))),
+            &real
+                .iter()
+                .map(|run| plain(yes_no(committed(run))))
+                .collect::<Vec<_>>(),
+        ));
     }
     let skipped = |run: &RunResult| {
         let mut steps: Vec<(String, String)> = run
@@ -814,6 +814,33 @@ mod tests {
                 .map(|r| r.verdict),
             Some(Verdict::Disagree)
         );
+    }
+
+    #[test]
+    fn a_write_left_pending_by_the_seed_is_a_race_when_other_seeds_commit_it() {
+        let with_commit = |outcome: &str| {
+            let mut run = result(400, 4200, outcome);
+            if outcome == "committed" {
+                run.commits.push(crate::result::CommitDoc {
+                    at_ms: 2010,
+                    index: 2,
+                    value: "x=1".into(),
+                    term: 2,
+                });
+            }
+            run
+        };
+        let real = vec![with_commit("committed"), with_commit("committed")];
+        let mut rows = compare(&scenario(), &with_commit("pending"), &real);
+        let others: Vec<Vec<Row>> = (0..4)
+            .map(|_| compare(&scenario(), &with_commit("committed"), &real))
+            .collect();
+        settle_races(&mut rows, &others);
+        let in_the_end = rows
+            .iter()
+            .find(|r| r.quantity == "write x=1: committed in the end")
+            .expect("a row for every write");
+        assert_eq!(in_the_end.verdict, Verdict::Race, "{rows:#?}");
     }
 
     #[test]
