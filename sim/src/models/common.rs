@@ -107,6 +107,47 @@ pub struct SystemStep {
     pub action: SystemAction,
 }
 
+/// What every system model is (Kubernetes, Elasticsearch, Kafka, two sites): built from its
+/// scenario, driven by actions and time, read through its events, a view and a result.
+/// The widgets' [`super::live::LiveModel`] and [`run`] use nothing else, so the system is
+/// chosen once, where a scenario is parsed.
+pub trait SystemModel: Clone + std::fmt::Debug + 'static {
+    /// Its parsed scenario.
+    type Scenario;
+    /// What a widget draws at one instant.
+    type View;
+    /// What a headless run reports.
+    type Result: Serialize;
+    /// Simulated ms per step of its loop.
+    const TICK_MS: u64;
+
+    /// The model at time 0.
+    fn new(scenario: &Self::Scenario) -> Self;
+    /// Current simulated time (a multiple of the tick).
+    fn now_ms(&self) -> u64;
+    /// Applies an action now.
+    fn apply(&mut self, action: &SystemAction);
+    /// Advances to `until_ms` (to the last tick at or before it).
+    fn run_until(&mut self, until_ms: u64);
+    /// The model's timeline so far.
+    fn events(&self) -> &[ModelEvent];
+    /// What to draw now.
+    fn view(&self, header: &Header) -> Self::View;
+    /// What a headless run reports now.
+    fn result(&self, header: &Header) -> Self::Result;
+}
+
+/// Runs a scenario of model `M` to its end: its timed actions in order, then the rest.
+pub fn run<M: SystemModel>(scenario: &M::Scenario, header: &Header) -> M::Result {
+    let mut model = M::new(scenario);
+    for (at, action) in header.expanded() {
+        model.run_until(at);
+        model.apply(&action);
+    }
+    model.run_until(header.until_ms);
+    model.result(header)
+}
+
 /// The fields every system scenario shares, parsed and checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Header {

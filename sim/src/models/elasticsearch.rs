@@ -36,8 +36,8 @@ use serde_json::Value;
 
 use super::common::{
     check_names, fail, last_writes, parse_header, push_event, root_and_cluster, Availability,
-    Header, LinkView, ModelEvent, SiteView, SystemAction, Topology, Window, WriteOutcome,
-    WriteRecord, WriteTally,
+    Header, LinkView, ModelEvent, SiteView, SystemAction, SystemModel, Topology, Window,
+    WriteOutcome, WriteRecord, WriteTally,
 };
 use crate::scenario::ScenarioError;
 
@@ -348,73 +348,6 @@ pub struct EsModel {
 }
 
 impl EsModel {
-    /// The cluster at time 0: formed (bootstrapped with `cluster.initial_master_nodes`),
-    /// every copy allocated.
-    pub fn new(scenario: &EsScenario) -> EsModel {
-        let cluster = scenario.cluster.clone();
-        let topology = Topology::new(sites_of(&cluster));
-        let mut nodes = Vec::new();
-        for (zone, specs) in &cluster.zones {
-            for spec in specs {
-                let voter = spec.roles.contains(&EsRole::Master);
-                nodes.push(Node {
-                    name: spec.name.clone(),
-                    zone: zone.clone(),
-                    electable: voter && !spec.roles.contains(&EsRole::VotingOnly),
-                    voter,
-                    data: spec.roles.contains(&EsRole::Data),
-                    up: true,
-                    copies: 0,
-                    peak: 0,
-                });
-            }
-        }
-        let mut copies = Vec::new();
-        for shard in 0..cluster.shards as usize {
-            for replica in 0..=cluster.replicas {
-                copies.push(Copy {
-                    shard,
-                    primary: replica == 0,
-                    node: None,
-                    last_node: None,
-                    unassigned_since: 0,
-                });
-            }
-        }
-        let mut model = EsModel {
-            cluster,
-            topology,
-            nodes,
-            voting: BTreeSet::new(),
-            master: None,
-            master_lost_at: 0,
-            copies,
-            unreachable_since: Vec::new(),
-            master_trouble_since: None,
-            waiting: Vec::new(),
-            master_up: Availability::new(true),
-            health: "green",
-            health_timeline: Vec::new(),
-            writes: Vec::new(),
-            events: Vec::new(),
-            now: 0,
-        };
-        model.unreachable_since = vec![None; model.nodes.len()];
-        model.voting = model.odd_voting_set(None);
-        model.master = model.electable_master();
-        if let Some(master) = model.master {
-            let name = model.nodes[master].name.clone();
-            push_event(&mut model.events, 0, "master_elected", &name, "");
-        }
-        model.allocate(true);
-        let health = model.compute_health();
-        model.health = health;
-        model
-            .health_timeline
-            .push(HealthChange { at_ms: 0, health });
-        model
-    }
-
     fn alive(&self, node: usize) -> bool {
         self.nodes[node].up && self.topology.site_up(&self.nodes[node].zone)
     }
@@ -454,42 +387,6 @@ impl EsModel {
     fn electable_master(&self) -> Option<usize> {
         (0..self.nodes.len())
             .find(|&n| self.nodes[n].electable && self.alive(n) && self.has_quorum(n))
-    }
-
-    /// Applies an action now.
-    pub fn apply(&mut self, action: &SystemAction) {
-        let now = self.now;
-        self.topology.apply(action);
-        match action {
-            SystemAction::FailSite { site } => {
-                push_event(&mut self.events, now, "zone_failed", site, "")
-            }
-            SystemAction::RestoreSite { site } => {
-                push_event(&mut self.events, now, "zone_restored", site, "")
-            }
-            SystemAction::Crash { node } | SystemAction::Restart { node } => {
-                let up = matches!(action, SystemAction::Restart { .. });
-                for n in self.nodes.iter_mut().filter(|n| &n.name == node) {
-                    n.up = up;
-                }
-            }
-            SystemAction::Write { value } => {
-                // Documents go round-robin over the shards.
-                let shard = self.writes.len() % self.cluster.shards as usize;
-                self.writes.push(WriteRecord::pending(now, value));
-                self.waiting.push((self.writes.len() - 1, shard));
-                self.decide_writes();
-            }
-            _ => {}
-        }
-    }
-
-    /// Advances to `until_ms`, one tick at a time.
-    pub fn run_until(&mut self, until_ms: u64) {
-        while self.now + TICK_MS <= until_ms {
-            self.now += TICK_MS;
-            self.tick();
-        }
     }
 
     /// Whether the loss of `node` (unreachable from the master since `since`) has been
@@ -789,20 +686,130 @@ impl EsModel {
     pub fn writable(&self) -> bool {
         self.master.is_some() && self.health != "red"
     }
+}
+
+impl SystemModel for EsModel {
+    type Scenario = EsScenario;
+    type View = EsView;
+    type Result = EsResult;
+    const TICK_MS: u64 = TICK_MS;
+
+    /// The cluster at time 0: formed (bootstrapped with `cluster.initial_master_nodes`),
+    /// every copy allocated.
+    fn new(scenario: &EsScenario) -> EsModel {
+        let cluster = scenario.cluster.clone();
+        let topology = Topology::new(sites_of(&cluster));
+        let mut nodes = Vec::new();
+        for (zone, specs) in &cluster.zones {
+            for spec in specs {
+                let voter = spec.roles.contains(&EsRole::Master);
+                nodes.push(Node {
+                    name: spec.name.clone(),
+                    zone: zone.clone(),
+                    electable: voter && !spec.roles.contains(&EsRole::VotingOnly),
+                    voter,
+                    data: spec.roles.contains(&EsRole::Data),
+                    up: true,
+                    copies: 0,
+                    peak: 0,
+                });
+            }
+        }
+        let mut copies = Vec::new();
+        for shard in 0..cluster.shards as usize {
+            for replica in 0..=cluster.replicas {
+                copies.push(Copy {
+                    shard,
+                    primary: replica == 0,
+                    node: None,
+                    last_node: None,
+                    unassigned_since: 0,
+                });
+            }
+        }
+        let mut model = EsModel {
+            cluster,
+            topology,
+            nodes,
+            voting: BTreeSet::new(),
+            master: None,
+            master_lost_at: 0,
+            copies,
+            unreachable_since: Vec::new(),
+            master_trouble_since: None,
+            waiting: Vec::new(),
+            master_up: Availability::new(true),
+            health: "green",
+            health_timeline: Vec::new(),
+            writes: Vec::new(),
+            events: Vec::new(),
+            now: 0,
+        };
+        model.unreachable_since = vec![None; model.nodes.len()];
+        model.voting = model.odd_voting_set(None);
+        model.master = model.electable_master();
+        if let Some(master) = model.master {
+            let name = model.nodes[master].name.clone();
+            push_event(&mut model.events, 0, "master_elected", &name, "");
+        }
+        model.allocate(true);
+        let health = model.compute_health();
+        model.health = health;
+        model
+            .health_timeline
+            .push(HealthChange { at_ms: 0, health });
+        model
+    }
 
     /// Current simulated time.
-    pub fn now_ms(&self) -> u64 {
+    fn now_ms(&self) -> u64 {
         self.now
     }
 
+    /// Applies an action now.
+    fn apply(&mut self, action: &SystemAction) {
+        let now = self.now;
+        self.topology.apply(action);
+        match action {
+            SystemAction::FailSite { site } => {
+                push_event(&mut self.events, now, "zone_failed", site, "")
+            }
+            SystemAction::RestoreSite { site } => {
+                push_event(&mut self.events, now, "zone_restored", site, "")
+            }
+            SystemAction::Crash { node } | SystemAction::Restart { node } => {
+                let up = matches!(action, SystemAction::Restart { .. });
+                for n in self.nodes.iter_mut().filter(|n| &n.name == node) {
+                    n.up = up;
+                }
+            }
+            SystemAction::Write { value } => {
+                // Documents go round-robin over the shards.
+                let shard = self.writes.len() % self.cluster.shards as usize;
+                self.writes.push(WriteRecord::pending(now, value));
+                self.waiting.push((self.writes.len() - 1, shard));
+                self.decide_writes();
+            }
+            _ => {}
+        }
+    }
+
+    /// Advances to `until_ms`, one tick at a time.
+    fn run_until(&mut self, until_ms: u64) {
+        while self.now + TICK_MS <= until_ms {
+            self.now += TICK_MS;
+            self.tick();
+        }
+    }
+
     /// Timeline so far.
-    pub fn events(&self) -> &[ModelEvent] {
+    fn events(&self) -> &[ModelEvent] {
         &self.events
     }
 
     /// What a widget draws at the current instant: zones, nodes with their roles and
     /// shard copies, the master, the voting configuration, the health, the writes.
-    pub fn view(&self) -> EsView {
+    fn view(&self, _header: &Header) -> EsView {
         let copies_of = |node: Option<usize>| -> Vec<CopyView> {
             self.copies
                 .iter()
@@ -849,7 +856,7 @@ impl EsModel {
     }
 
     /// The result so far.
-    pub fn result(&self, header: &Header) -> EsResult {
+    fn result(&self, header: &Header) -> EsResult {
         let name_of = |n: Option<usize>| n.map(|n| self.nodes[n].name.clone());
         let shards = (0..self.cluster.shards as usize)
             .map(|shard| {
@@ -898,15 +905,4 @@ impl EsModel {
             events: self.events.clone(),
         }
     }
-}
-
-/// Runs an Elasticsearch scenario to its end.
-pub fn run(scenario: &EsScenario) -> EsResult {
-    let mut model = EsModel::new(scenario);
-    for (at, action) in scenario.header.expanded() {
-        model.run_until(at);
-        model.apply(&action);
-    }
-    model.run_until(scenario.header.until_ms);
-    model.result(&scenario.header)
 }

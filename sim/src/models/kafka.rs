@@ -33,8 +33,8 @@ use serde_json::Value;
 
 use super::common::{
     check_names, fail, last_writes, parse_header, push_event, root_and_cluster, Availability,
-    Header, LinkView, ModelEvent, SiteView, SystemAction, Topology, Window, WriteOutcome,
-    WriteRecord, WriteTally,
+    Header, LinkView, ModelEvent, SiteView, SystemAction, SystemModel, Topology, Window,
+    WriteOutcome, WriteRecord, WriteTally,
 };
 use crate::invariants::Violation;
 use crate::scenario::{LatencySpec, ScenarioError};
@@ -386,84 +386,6 @@ pub struct KafkaModel {
 }
 
 impl KafkaModel {
-    /// Builds the cluster at time 0: every replica in sync, preferred leaders.
-    pub fn new(scenario: &KafkaScenario) -> KafkaModel {
-        let cluster = scenario.cluster.clone();
-        let topology = Topology::new(sites_of(&cluster));
-        let controllers = super::raft_group(
-            &scenario.header.name,
-            scenario.header.seed,
-            cluster.controller_sites(),
-            cluster.latency_ms,
-            (cluster.heartbeat_ms, cluster.election_ms),
-            scenario.header.until_ms,
-        );
-        let mut brokers = Vec::new();
-        for (site, names) in &cluster.brokers {
-            for name in names {
-                brokers.push(Broker {
-                    name: name.clone(),
-                    site: site.clone(),
-                    up: true,
-                    fenced: false,
-                    last_heard: 0,
-                });
-            }
-        }
-        // Rack-aware assignment: brokers interleaved by rack (A1, B1, C1, A2…), each
-        // partition taking RF consecutive ones, so a partition spans min(#racks, RF) racks.
-        let mut by_site: Vec<Vec<usize>> = Vec::new();
-        for site in cluster.brokers.keys() {
-            by_site.push(
-                (0..brokers.len())
-                    .filter(|&b| &brokers[b].site == site)
-                    .collect(),
-            );
-        }
-        let mut interleaved = Vec::new();
-        let deepest = by_site.iter().map(Vec::len).max().unwrap_or(0);
-        for depth in 0..deepest {
-            for site in &by_site {
-                if let Some(&b) = site.get(depth) {
-                    interleaved.push(b);
-                }
-            }
-        }
-        let rf = cluster.replication_factor as usize;
-        let partitions = (0..cluster.partitions as usize)
-            .map(|p| {
-                let replicas: Vec<usize> = (0..rf)
-                    .map(|k| interleaved[(p + k) % interleaved.len()])
-                    .collect();
-                Partition {
-                    logs: vec![Vec::new(); replicas.len()],
-                    isr: (0..replicas.len()).collect(),
-                    last_caught_up: vec![0; replicas.len()],
-                    replicas,
-                    leader: Some(0),
-                    epoch: 0,
-                    offline_reported: false,
-                }
-            })
-            .collect();
-        KafkaModel {
-            cluster,
-            topology,
-            controllers,
-            brokers,
-            partitions,
-            writes: Vec::new(),
-            placed: Vec::new(),
-            pending: Vec::new(),
-            retrying: Vec::new(),
-            // The quorum elects its first leader within a couple of seconds.
-            controller_up: Availability::new(false),
-            writable: Availability::new(true),
-            events: Vec::new(),
-            now: 0,
-        }
-    }
-
     fn alive(&self, broker: usize) -> bool {
         let broker = &self.brokers[broker];
         broker.up && self.topology.site_up(&broker.site)
@@ -474,31 +396,6 @@ impl KafkaModel {
             self.cluster.latency_ms.intra
         } else {
             self.cluster.latency_ms.inter
-        }
-    }
-
-    /// Applies an action now (a scenario step or a click).
-    pub fn apply(&mut self, action: &SystemAction) {
-        let now = self.now;
-        if self.topology.apply(action) {
-            super::mirror_on_raft(&mut self.controllers, &self.topology, action);
-        }
-        match action {
-            SystemAction::FailSite { site } => {
-                push_event(&mut self.events, now, "site_failed", site, "")
-            }
-            SystemAction::RestoreSite { site } => {
-                push_event(&mut self.events, now, "site_restored", site, "")
-            }
-            SystemAction::Crash { node } | SystemAction::Restart { node } => {
-                super::mirror_on_raft(&mut self.controllers, &self.topology, action);
-                let up = matches!(action, SystemAction::Restart { .. });
-                for broker in self.brokers.iter_mut().filter(|b| &b.name == node) {
-                    broker.up = up;
-                }
-            }
-            SystemAction::Write { value } => self.produce(value),
-            _ => {}
         }
     }
 
@@ -573,16 +470,6 @@ impl KafkaModel {
             } else {
                 self.retrying.push((w, next));
             }
-        }
-    }
-
-    /// Advances to `until_ms`, one tick at a time.
-    pub fn run_until(&mut self, until_ms: u64) {
-        while self.now + TICK_MS <= until_ms {
-            let now = self.now + TICK_MS;
-            self.controllers.run_until(now);
-            self.now = now;
-            self.tick();
         }
     }
 
@@ -918,9 +805,213 @@ impl KafkaModel {
         })
     }
 
+    /// Acknowledged messages held by exactly one replica now: one disk away from loss
+    /// (for the producer-settings table).
+    pub fn acknowledged_on_one_replica(&self) -> u64 {
+        let mut count = 0;
+        for (w, record) in self.writes.iter().enumerate() {
+            if record.outcome != WriteOutcome::Acknowledged {
+                continue;
+            }
+            let Some((p, _)) = self.placed[w] else {
+                continue;
+            };
+            let copies = self.partitions[p]
+                .logs
+                .iter()
+                .filter(|log| log.iter().any(|e| e.write == w as u32))
+                .count();
+            if copies == 1 {
+                count += 1;
+            }
+        }
+        count
+    }
+
+    /// Write availability (for the matrix).
+    pub fn write_availability(&self) -> &Availability {
+        &self.writable
+    }
+}
+
+impl SystemModel for KafkaModel {
+    type Scenario = KafkaScenario;
+    type View = KafkaView;
+    type Result = KafkaResult;
+    const TICK_MS: u64 = TICK_MS;
+
+    /// Builds the cluster at time 0: every replica in sync, preferred leaders.
+    fn new(scenario: &KafkaScenario) -> KafkaModel {
+        let cluster = scenario.cluster.clone();
+        let topology = Topology::new(sites_of(&cluster));
+        let controllers = super::raft_group(
+            &scenario.header.name,
+            scenario.header.seed,
+            cluster.controller_sites(),
+            cluster.latency_ms,
+            (cluster.heartbeat_ms, cluster.election_ms),
+            scenario.header.until_ms,
+        );
+        let mut brokers = Vec::new();
+        for (site, names) in &cluster.brokers {
+            for name in names {
+                brokers.push(Broker {
+                    name: name.clone(),
+                    site: site.clone(),
+                    up: true,
+                    fenced: false,
+                    last_heard: 0,
+                });
+            }
+        }
+        // Rack-aware assignment: brokers interleaved by rack (A1, B1, C1, A2…), each
+        // partition taking RF consecutive ones, so a partition spans min(#racks, RF) racks.
+        let mut by_site: Vec<Vec<usize>> = Vec::new();
+        for site in cluster.brokers.keys() {
+            by_site.push(
+                (0..brokers.len())
+                    .filter(|&b| &brokers[b].site == site)
+                    .collect(),
+            );
+        }
+        let mut interleaved = Vec::new();
+        let deepest = by_site.iter().map(Vec::len).max().unwrap_or(0);
+        for depth in 0..deepest {
+            for site in &by_site {
+                if let Some(&b) = site.get(depth) {
+                    interleaved.push(b);
+                }
+            }
+        }
+        let rf = cluster.replication_factor as usize;
+        let partitions = (0..cluster.partitions as usize)
+            .map(|p| {
+                let replicas: Vec<usize> = (0..rf)
+                    .map(|k| interleaved[(p + k) % interleaved.len()])
+                    .collect();
+                Partition {
+                    logs: vec![Vec::new(); replicas.len()],
+                    isr: (0..replicas.len()).collect(),
+                    last_caught_up: vec![0; replicas.len()],
+                    replicas,
+                    leader: Some(0),
+                    epoch: 0,
+                    offline_reported: false,
+                }
+            })
+            .collect();
+        KafkaModel {
+            cluster,
+            topology,
+            controllers,
+            brokers,
+            partitions,
+            writes: Vec::new(),
+            placed: Vec::new(),
+            pending: Vec::new(),
+            retrying: Vec::new(),
+            // The quorum elects its first leader within a couple of seconds.
+            controller_up: Availability::new(false),
+            writable: Availability::new(true),
+            events: Vec::new(),
+            now: 0,
+        }
+    }
+
+    /// Current simulated time.
+    fn now_ms(&self) -> u64 {
+        self.now
+    }
+
+    /// Applies an action now (a scenario step or a click).
+    fn apply(&mut self, action: &SystemAction) {
+        let now = self.now;
+        if self.topology.apply(action) {
+            super::mirror_on_raft(&mut self.controllers, &self.topology, action);
+        }
+        match action {
+            SystemAction::FailSite { site } => {
+                push_event(&mut self.events, now, "site_failed", site, "")
+            }
+            SystemAction::RestoreSite { site } => {
+                push_event(&mut self.events, now, "site_restored", site, "")
+            }
+            SystemAction::Crash { node } | SystemAction::Restart { node } => {
+                super::mirror_on_raft(&mut self.controllers, &self.topology, action);
+                let up = matches!(action, SystemAction::Restart { .. });
+                for broker in self.brokers.iter_mut().filter(|b| &b.name == node) {
+                    broker.up = up;
+                }
+            }
+            SystemAction::Write { value } => self.produce(value),
+            _ => {}
+        }
+    }
+
+    /// Advances to `until_ms`, one tick at a time.
+    fn run_until(&mut self, until_ms: u64) {
+        while self.now + TICK_MS <= until_ms {
+            let now = self.now + TICK_MS;
+            self.controllers.run_until(now);
+            self.now = now;
+            self.tick();
+        }
+    }
+
+    /// Timeline so far.
+    fn events(&self) -> &[ModelEvent] {
+        &self.events
+    }
+
+    /// What a widget draws at the current instant: sites, brokers, the KRaft quorum,
+    /// partitions with leader and ISR, the producer's settings and every acknowledged
+    /// message lost.
+    fn view(&self, header: &Header) -> KafkaView {
+        let result = self.result(header);
+        let brokers = (0..self.brokers.len())
+            .map(|b| BrokerView {
+                name: self.brokers[b].name.clone(),
+                site: self.brokers[b].site.clone(),
+                up: self.alive(b),
+                fenced: self.brokers[b].fenced,
+            })
+            .collect();
+        let controllers = self
+            .controllers
+            .nodes()
+            .into_iter()
+            .map(|node| ControllerView {
+                name: node.id,
+                site: node.site,
+                role: node.role.as_str(),
+            })
+            .collect();
+        KafkaView {
+            now_ms: self.now,
+            sites: self.topology.site_views(),
+            links: self.topology.link_views(),
+            acks: match self.cluster.acks {
+                Acks::Zero => "0",
+                Acks::One => "1",
+                Acks::All => "all",
+            },
+            min_insync_replicas: self.cluster.min_insync_replicas,
+            unclean_leader_election: self.cluster.unclean_leader_election,
+            controller_up: self.controller_up.is_up(),
+            writable: self.writable.is_up(),
+            brokers,
+            controllers,
+            combined: self.cluster.controllers.is_none(),
+            partitions: result.partitions,
+            tally: WriteTally::of(&result.writes),
+            writes: last_writes(&result.writes, 6),
+            lost: result.lost,
+        }
+    }
+
     /// The result so far: an acknowledged message is lost when the current leader's log
     /// does not hold it (or, with no leader, when no replica does).
-    pub fn result(&self, header: &Header) -> KafkaResult {
+    fn result(&self, header: &Header) -> KafkaResult {
         let mut writes = self.writes.clone();
         let mut lost = Vec::new();
         for (w, record) in writes.iter_mut().enumerate() {
@@ -988,90 +1079,6 @@ impl KafkaModel {
             violations: self.controllers.violations(),
         }
     }
-
-    /// Current simulated time.
-    pub fn now_ms(&self) -> u64 {
-        self.now
-    }
-
-    /// Timeline so far.
-    pub fn events(&self) -> &[ModelEvent] {
-        &self.events
-    }
-
-    /// What a widget draws at the current instant: sites, brokers, the KRaft quorum,
-    /// partitions with leader and ISR, the producer's settings and every acknowledged
-    /// message lost.
-    pub fn view(&self, header: &Header) -> KafkaView {
-        let result = self.result(header);
-        let brokers = (0..self.brokers.len())
-            .map(|b| BrokerView {
-                name: self.brokers[b].name.clone(),
-                site: self.brokers[b].site.clone(),
-                up: self.alive(b),
-                fenced: self.brokers[b].fenced,
-            })
-            .collect();
-        let controllers = self
-            .controllers
-            .nodes()
-            .into_iter()
-            .map(|node| ControllerView {
-                name: node.id,
-                site: node.site,
-                role: node.role.as_str(),
-            })
-            .collect();
-        KafkaView {
-            now_ms: self.now,
-            sites: self.topology.site_views(),
-            links: self.topology.link_views(),
-            acks: match self.cluster.acks {
-                Acks::Zero => "0",
-                Acks::One => "1",
-                Acks::All => "all",
-            },
-            min_insync_replicas: self.cluster.min_insync_replicas,
-            unclean_leader_election: self.cluster.unclean_leader_election,
-            controller_up: self.controller_up.is_up(),
-            writable: self.writable.is_up(),
-            brokers,
-            controllers,
-            combined: self.cluster.controllers.is_none(),
-            partitions: result.partitions,
-            tally: WriteTally::of(&result.writes),
-            writes: last_writes(&result.writes, 6),
-            lost: result.lost,
-        }
-    }
-
-    /// Acknowledged messages held by exactly one replica now: one disk away from loss
-    /// (for the producer-settings table).
-    pub fn acknowledged_on_one_replica(&self) -> u64 {
-        let mut count = 0;
-        for (w, record) in self.writes.iter().enumerate() {
-            if record.outcome != WriteOutcome::Acknowledged {
-                continue;
-            }
-            let Some((p, _)) = self.placed[w] else {
-                continue;
-            };
-            let copies = self.partitions[p]
-                .logs
-                .iter()
-                .filter(|log| log.iter().any(|e| e.write == w as u32))
-                .count();
-            if copies == 1 {
-                count += 1;
-            }
-        }
-        count
-    }
-
-    /// Write availability (for the matrix).
-    pub fn write_availability(&self) -> &Availability {
-        &self.writable
-    }
 }
 
 fn high_watermark(partition: &Partition) -> usize {
@@ -1102,15 +1109,4 @@ fn isr_names(partition: &Partition, brokers: &[Broker]) -> String {
         .map(|&r| brokers[partition.replicas[r]].name.as_str())
         .collect::<Vec<_>>()
         .join(",")
-}
-
-/// Runs a Kafka scenario to its end.
-pub fn run(scenario: &KafkaScenario) -> KafkaResult {
-    let mut model = KafkaModel::new(scenario);
-    for (at, action) in scenario.header.expanded() {
-        model.run_until(at);
-        model.apply(&action);
-    }
-    model.run_until(scenario.header.until_ms);
-    model.result(&scenario.header)
 }

@@ -29,8 +29,8 @@ use serde_json::Value;
 
 use super::common::{
     check_names, fail, last_writes, parse_header, push_event, root_and_cluster, Availability,
-    Header, LinkView, ModelEvent, SiteView, SystemAction, Topology, Window, WriteOutcome,
-    WriteRecord, WriteTally,
+    Header, LinkView, ModelEvent, SiteView, SystemAction, SystemModel, Topology, Window,
+    WriteOutcome, WriteRecord, WriteTally,
 };
 use crate::invariants::Violation;
 use crate::result::Outcome;
@@ -354,111 +354,6 @@ pub struct KubeModel {
 }
 
 impl KubeModel {
-    /// Builds the cluster at time 0 (pods already placed).
-    pub fn new(scenario: &KubeScenario) -> KubeModel {
-        let cluster = scenario.cluster.clone();
-        let topology = Topology::new(sites_of(&cluster));
-        let (etcd, vm) = match cluster.mode {
-            ControlPlaneMode::Stacked => (
-                Some(super::raft_group(
-                    &scenario.header.name,
-                    scenario.header.seed,
-                    &cluster.control_plane,
-                    cluster.latency_ms,
-                    (cluster.heartbeat_ms, cluster.election_ms),
-                    scenario.header.until_ms,
-                )),
-                None,
-            ),
-            ControlPlaneMode::Single => {
-                let (site, nodes) = cluster
-                    .control_plane
-                    .iter()
-                    .find(|(_, nodes)| !nodes.is_empty())
-                    .map(|(site, nodes)| (site.clone(), nodes.clone()))
-                    .unwrap_or_default();
-                (
-                    None,
-                    Some(Vm {
-                        name: nodes.first().cloned().unwrap_or_default(),
-                        site,
-                        up: true,
-                        restart_at: None,
-                    }),
-                )
-            }
-        };
-        let mut workers = Vec::new();
-        for (site, names) in &cluster.workers {
-            for name in names {
-                workers.push(Worker {
-                    name: name.clone(),
-                    site: site.clone(),
-                    up: true,
-                    unheard_since: None,
-                    not_ready: false,
-                    evicted: false,
-                });
-            }
-        }
-        let mut pods = Vec::new();
-        let mut next_pod = BTreeMap::new();
-        let mut slot = 0usize;
-        for deployment in &cluster.deployments {
-            for replica in 1..=deployment.replicas {
-                let node = if workers.is_empty() {
-                    None
-                } else {
-                    slot += 1;
-                    Some((slot - 1) % workers.len())
-                };
-                pods.push(Pod {
-                    name: format!("{}-{replica}", deployment.name),
-                    node,
-                    stateful: false,
-                });
-            }
-            next_pod.insert(deployment.name.clone(), deployment.replicas + 1);
-        }
-        for set in &cluster.statefulsets {
-            for ordinal in 0..set.replicas {
-                let node = if workers.is_empty() {
-                    None
-                } else {
-                    slot += 1;
-                    Some((slot - 1) % workers.len())
-                };
-                pods.push(Pod {
-                    name: format!("{}-{ordinal}", set.name),
-                    node,
-                    stateful: true,
-                });
-            }
-        }
-        // The API is up at time 0 in single mode; a stacked cluster has to elect first.
-        let api = Availability::new(cluster.mode == ControlPlaneMode::Single);
-        KubeModel {
-            cluster,
-            topology,
-            etcd,
-            vm,
-            workers,
-            pods,
-            orphans: Vec::new(),
-            next_pod,
-            api,
-            events: Vec::new(),
-            writes: Vec::new(),
-            write_proposals: Vec::new(),
-            now: 0,
-        }
-    }
-
-    /// Current simulated time.
-    pub fn now_ms(&self) -> u64 {
-        self.now
-    }
-
     /// Whether the API accepts writes now.
     pub fn api_available(&self) -> bool {
         match (&self.etcd, &self.vm) {
@@ -474,88 +369,6 @@ impl KubeModel {
             (Some(etcd), _) => super::leader_site(etcd),
             (None, Some(vm)) => Some(vm.site.clone()),
             (None, None) => None,
-        }
-    }
-
-    /// Applies an action now (a scenario step or a click).
-    pub fn apply(&mut self, action: &SystemAction) {
-        let now = self.now;
-        if self.topology.apply(action) {
-            if let Some(etcd) = self.etcd.as_mut() {
-                super::mirror_on_raft(etcd, &self.topology, action);
-            }
-        }
-        match action {
-            SystemAction::FailSite { site } => {
-                push_event(&mut self.events, now, "site_failed", site, "");
-                if let Some(vm) = self.vm.as_mut() {
-                    if &vm.site == site && vm.up {
-                        vm.up = false;
-                        vm.restart_at = self.cluster.hypervisor_ha.map(|ha| now + ha.restart_ms);
-                    }
-                }
-            }
-            SystemAction::RestoreSite { site } => {
-                push_event(&mut self.events, now, "site_restored", site, "");
-                if let Some(vm) = self.vm.as_mut() {
-                    // Without hypervisor HA the VM boots again with its site.
-                    if &vm.site == site && !vm.up && vm.restart_at.is_none() {
-                        vm.up = true;
-                    }
-                }
-            }
-            SystemAction::Crash { node } => {
-                if let Some(etcd) = self.etcd.as_mut() {
-                    super::mirror_on_raft(etcd, &self.topology, action);
-                }
-                if let Some(vm) = self.vm.as_mut().filter(|vm| &vm.name == node) {
-                    vm.up = false;
-                    vm.restart_at = None;
-                }
-                for worker in self.workers.iter_mut().filter(|w| &w.name == node) {
-                    worker.up = false;
-                }
-            }
-            SystemAction::Restart { node } => {
-                if let Some(etcd) = self.etcd.as_mut() {
-                    super::mirror_on_raft(etcd, &self.topology, action);
-                }
-                if let Some(vm) = self.vm.as_mut().filter(|vm| &vm.name == node) {
-                    vm.up = true;
-                }
-                for worker in self.workers.iter_mut().filter(|w| &w.name == node) {
-                    worker.up = true;
-                }
-            }
-            SystemAction::Write { value } => {
-                let mut record = WriteRecord::pending(now, value);
-                let mut proposal = None;
-                if let Some(etcd) = self.etcd.as_mut() {
-                    // The API server turns the object into an etcd write; its fate is
-                    // the proposal's.
-                    proposal = Some(etcd.proposal_count());
-                    etcd.apply(&Action::Propose {
-                        value: value.clone(),
-                        node: NodeSelector::Leader,
-                    });
-                } else if self.api_available() {
-                    record.decide(now, WriteOutcome::Acknowledged, None);
-                } else {
-                    record.decide(now, WriteOutcome::Refused, Some("api_unavailable"));
-                }
-                self.writes.push(record);
-                self.write_proposals.push(proposal);
-            }
-            _ => {}
-        }
-        // Judge the new state at the same instant, so that a loss at t counts from t.
-        self.observe();
-    }
-
-    /// Advances to `until_ms`, one tick at a time.
-    pub fn run_until(&mut self, until_ms: u64) {
-        while self.now + TICK_MS <= until_ms {
-            self.tick(self.now + TICK_MS);
         }
     }
 
@@ -740,94 +553,213 @@ impl KubeModel {
         }
     }
 
-    /// The result so far.
-    pub fn result(&self, header: &Header) -> KubeResult {
-        let mut writes = self.writes.clone();
-        let mut violations = Vec::new();
-        if let Some(etcd) = &self.etcd {
-            let records = etcd.proposals();
-            for (record, proposal) in writes.iter_mut().zip(&self.write_proposals) {
-                let Some(outcome) = proposal.and_then(|p| etcd.proposal_outcome(p)) else {
-                    continue;
+    /// The API's availability record (for the matrix).
+    pub fn availability(&self) -> &Availability {
+        &self.api
+    }
+}
+
+impl SystemModel for KubeModel {
+    type Scenario = KubeScenario;
+    type View = KubeView;
+    type Result = KubeResult;
+    const TICK_MS: u64 = TICK_MS;
+
+    /// Builds the cluster at time 0 (pods already placed).
+    fn new(scenario: &KubeScenario) -> KubeModel {
+        let cluster = scenario.cluster.clone();
+        let topology = Topology::new(sites_of(&cluster));
+        let (etcd, vm) = match cluster.mode {
+            ControlPlaneMode::Stacked => (
+                Some(super::raft_group(
+                    &scenario.header.name,
+                    scenario.header.seed,
+                    &cluster.control_plane,
+                    cluster.latency_ms,
+                    (cluster.heartbeat_ms, cluster.election_ms),
+                    scenario.header.until_ms,
+                )),
+                None,
+            ),
+            ControlPlaneMode::Single => {
+                let (site, nodes) = cluster
+                    .control_plane
+                    .iter()
+                    .find(|(_, nodes)| !nodes.is_empty())
+                    .map(|(site, nodes)| (site.clone(), nodes.clone()))
+                    .unwrap_or_default();
+                (
+                    None,
+                    Some(Vm {
+                        name: nodes.first().cloned().unwrap_or_default(),
+                        site,
+                        up: true,
+                        restart_at: None,
+                    }),
+                )
+            }
+        };
+        let mut workers = Vec::new();
+        for (site, names) in &cluster.workers {
+            for name in names {
+                workers.push(Worker {
+                    name: name.clone(),
+                    site: site.clone(),
+                    up: true,
+                    unheard_since: None,
+                    not_ready: false,
+                    evicted: false,
+                });
+            }
+        }
+        let mut pods = Vec::new();
+        let mut next_pod = BTreeMap::new();
+        let mut slot = 0usize;
+        for deployment in &cluster.deployments {
+            for replica in 1..=deployment.replicas {
+                let node = if workers.is_empty() {
+                    None
+                } else {
+                    slot += 1;
+                    Some((slot - 1) % workers.len())
                 };
-                let decided = records
-                    .get(proposal.unwrap_or(0) as usize)
-                    .and_then(|p| p.decided_at_ms);
-                match outcome {
-                    (Outcome::Committed, _) => record.decide(
-                        decided.unwrap_or(record.at_ms),
-                        WriteOutcome::Acknowledged,
-                        None,
-                    ),
-                    (Outcome::Failed, reason) => record.decide(
-                        decided.unwrap_or(record.at_ms),
-                        WriteOutcome::Refused,
-                        reason,
-                    ),
-                    // The API server's etcd request timed out (or its etcd member went
-                    // down): the client gets an error, the object may still be written.
-                    (Outcome::Unknown, reason) => record.decide(
-                        decided.unwrap_or(record.at_ms),
-                        WriteOutcome::Unconfirmed,
-                        reason,
-                    ),
-                    (Outcome::Pending, _) => {}
+                pods.push(Pod {
+                    name: format!("{}-{replica}", deployment.name),
+                    node,
+                    stateful: false,
+                });
+            }
+            next_pod.insert(deployment.name.clone(), deployment.replicas + 1);
+        }
+        for set in &cluster.statefulsets {
+            for ordinal in 0..set.replicas {
+                let node = if workers.is_empty() {
+                    None
+                } else {
+                    slot += 1;
+                    Some((slot - 1) % workers.len())
+                };
+                pods.push(Pod {
+                    name: format!("{}-{ordinal}", set.name),
+                    node,
+                    stateful: true,
+                });
+            }
+        }
+        // The API is up at time 0 in single mode; a stacked cluster has to elect first.
+        let api = Availability::new(cluster.mode == ControlPlaneMode::Single);
+        KubeModel {
+            cluster,
+            topology,
+            etcd,
+            vm,
+            workers,
+            pods,
+            orphans: Vec::new(),
+            next_pod,
+            api,
+            events: Vec::new(),
+            writes: Vec::new(),
+            write_proposals: Vec::new(),
+            now: 0,
+        }
+    }
+
+    /// Current simulated time.
+    fn now_ms(&self) -> u64 {
+        self.now
+    }
+
+    /// Applies an action now (a scenario step or a click).
+    fn apply(&mut self, action: &SystemAction) {
+        let now = self.now;
+        if self.topology.apply(action) {
+            if let Some(etcd) = self.etcd.as_mut() {
+                super::mirror_on_raft(etcd, &self.topology, action);
+            }
+        }
+        match action {
+            SystemAction::FailSite { site } => {
+                push_event(&mut self.events, now, "site_failed", site, "");
+                if let Some(vm) = self.vm.as_mut() {
+                    if &vm.site == site && vm.up {
+                        vm.up = false;
+                        vm.restart_at = self.cluster.hypervisor_ha.map(|ha| now + ha.restart_ms);
+                    }
                 }
             }
-            violations = etcd.violations();
-        }
-        let pods: Vec<PodResult> = self
-            .pods
-            .iter()
-            .map(|pod| {
-                let worker = pod.node.map(|index| &self.workers[index]);
-                let phase = match worker {
-                    None => "pending",
-                    Some(w) if !(w.up && self.topology.site_up(&w.site)) => "stopped",
-                    Some(w) if w.not_ready => "unreachable",
-                    Some(_) => "running",
-                };
-                PodResult {
-                    name: pod.name.clone(),
-                    node: worker.map(|w| w.name.clone()),
-                    phase,
+            SystemAction::RestoreSite { site } => {
+                push_event(&mut self.events, now, "site_restored", site, "");
+                if let Some(vm) = self.vm.as_mut() {
+                    // Without hypervisor HA the VM boots again with its site.
+                    if &vm.site == site && !vm.up && vm.restart_at.is_none() {
+                        vm.up = true;
+                    }
                 }
-            })
-            .chain(self.orphans.iter().map(|(name, index)| PodResult {
-                name: name.clone(),
-                node: Some(self.workers[*index].name.clone()),
-                phase: "orphaned",
-            }))
-            .collect();
-        let pods_running = pods
-            .iter()
-            .filter(|pod| pod.phase == "running" || pod.phase == "unreachable")
-            .count() as u32;
-        KubeResult {
-            system: "kubernetes",
-            name: header.name.clone(),
-            seed: header.seed,
-            until_ms: self.now,
-            mode: self.cluster.mode,
-            api_outages: self.api.outages().to_vec(),
-            api_available_at_end: self.api.is_up(),
-            writes,
-            pods_orphaned: self.orphans.len() as u32,
-            pods,
-            pods_running,
-            events: self.events.clone(),
-            violations,
+            }
+            SystemAction::Crash { node } => {
+                if let Some(etcd) = self.etcd.as_mut() {
+                    super::mirror_on_raft(etcd, &self.topology, action);
+                }
+                if let Some(vm) = self.vm.as_mut().filter(|vm| &vm.name == node) {
+                    vm.up = false;
+                    vm.restart_at = None;
+                }
+                for worker in self.workers.iter_mut().filter(|w| &w.name == node) {
+                    worker.up = false;
+                }
+            }
+            SystemAction::Restart { node } => {
+                if let Some(etcd) = self.etcd.as_mut() {
+                    super::mirror_on_raft(etcd, &self.topology, action);
+                }
+                if let Some(vm) = self.vm.as_mut().filter(|vm| &vm.name == node) {
+                    vm.up = true;
+                }
+                for worker in self.workers.iter_mut().filter(|w| &w.name == node) {
+                    worker.up = true;
+                }
+            }
+            SystemAction::Write { value } => {
+                let mut record = WriteRecord::pending(now, value);
+                let mut proposal = None;
+                if let Some(etcd) = self.etcd.as_mut() {
+                    // The API server turns the object into an etcd write; its fate is
+                    // the proposal's.
+                    proposal = Some(etcd.proposal_count());
+                    etcd.apply(&Action::Propose {
+                        value: value.clone(),
+                        node: NodeSelector::Leader,
+                    });
+                } else if self.api_available() {
+                    record.decide(now, WriteOutcome::Acknowledged, None);
+                } else {
+                    record.decide(now, WriteOutcome::Refused, Some("api_unavailable"));
+                }
+                self.writes.push(record);
+                self.write_proposals.push(proposal);
+            }
+            _ => {}
+        }
+        // Judge the new state at the same instant, so that a loss at t counts from t.
+        self.observe();
+    }
+
+    /// Advances to `until_ms`, one tick at a time.
+    fn run_until(&mut self, until_ms: u64) {
+        while self.now + TICK_MS <= until_ms {
+            self.tick(self.now + TICK_MS);
         }
     }
 
     /// Timeline so far.
-    pub fn events(&self) -> &[ModelEvent] {
+    fn events(&self) -> &[ModelEvent] {
         &self.events
     }
 
     /// What a widget draws at the current instant: sites, control-plane members and their
     /// roles, the API, workers with their NotReady/eviction countdowns, pods, writes.
-    pub fn view(&self, header: &Header) -> KubeView {
+    fn view(&self, header: &Header) -> KubeView {
         let result = self.result(header);
         let control_plane = match (&self.etcd, &self.vm) {
             (Some(etcd), _) => etcd
@@ -909,19 +841,83 @@ impl KubeModel {
         }
     }
 
-    /// The API's availability record (for the matrix).
-    pub fn availability(&self) -> &Availability {
-        &self.api
+    /// The result so far.
+    fn result(&self, header: &Header) -> KubeResult {
+        let mut writes = self.writes.clone();
+        let mut violations = Vec::new();
+        if let Some(etcd) = &self.etcd {
+            let records = etcd.proposals();
+            for (record, proposal) in writes.iter_mut().zip(&self.write_proposals) {
+                let Some(outcome) = proposal.and_then(|p| etcd.proposal_outcome(p)) else {
+                    continue;
+                };
+                let decided = records
+                    .get(proposal.unwrap_or(0) as usize)
+                    .and_then(|p| p.decided_at_ms);
+                match outcome {
+                    (Outcome::Committed, _) => record.decide(
+                        decided.unwrap_or(record.at_ms),
+                        WriteOutcome::Acknowledged,
+                        None,
+                    ),
+                    (Outcome::Failed, reason) => record.decide(
+                        decided.unwrap_or(record.at_ms),
+                        WriteOutcome::Refused,
+                        reason,
+                    ),
+                    // The API server's etcd request timed out (or its etcd member went
+                    // down): the client gets an error, the object may still be written.
+                    (Outcome::Unknown, reason) => record.decide(
+                        decided.unwrap_or(record.at_ms),
+                        WriteOutcome::Unconfirmed,
+                        reason,
+                    ),
+                    (Outcome::Pending, _) => {}
+                }
+            }
+            violations = etcd.violations();
+        }
+        let pods: Vec<PodResult> = self
+            .pods
+            .iter()
+            .map(|pod| {
+                let worker = pod.node.map(|index| &self.workers[index]);
+                let phase = match worker {
+                    None => "pending",
+                    Some(w) if !(w.up && self.topology.site_up(&w.site)) => "stopped",
+                    Some(w) if w.not_ready => "unreachable",
+                    Some(_) => "running",
+                };
+                PodResult {
+                    name: pod.name.clone(),
+                    node: worker.map(|w| w.name.clone()),
+                    phase,
+                }
+            })
+            .chain(self.orphans.iter().map(|(name, index)| PodResult {
+                name: name.clone(),
+                node: Some(self.workers[*index].name.clone()),
+                phase: "orphaned",
+            }))
+            .collect();
+        let pods_running = pods
+            .iter()
+            .filter(|pod| pod.phase == "running" || pod.phase == "unreachable")
+            .count() as u32;
+        KubeResult {
+            system: "kubernetes",
+            name: header.name.clone(),
+            seed: header.seed,
+            until_ms: self.now,
+            mode: self.cluster.mode,
+            api_outages: self.api.outages().to_vec(),
+            api_available_at_end: self.api.is_up(),
+            writes,
+            pods_orphaned: self.orphans.len() as u32,
+            pods,
+            pods_running,
+            events: self.events.clone(),
+            violations,
+        }
     }
-}
-
-/// Runs a Kubernetes scenario to its end.
-pub fn run(scenario: &KubeScenario) -> KubeResult {
-    let mut model = KubeModel::new(scenario);
-    for (at, action) in scenario.header.expanded() {
-        model.run_until(at);
-        model.apply(&action);
-    }
-    model.run_until(scenario.header.until_ms);
-    model.result(&scenario.header)
 }

@@ -1,6 +1,6 @@
-//! A steppable model of any non-etcd system, for the widgets: [`LiveModel`] wraps the
-//! four models behind one interface (apply an action, run to an instant, read the
-//! events and the [`LiveView`] of the current instant) and [`scripted_steps`] lists a
+//! A steppable model of any non-etcd system, for the widgets: [`LiveModel`] boxes any
+//! [`SystemModel`] once (apply an action, run to an instant, read the events and the
+//! [`LiveView`] of the current instant) and [`scripted_steps`] lists a
 //! scenario's timed actions with their French labels.
 //!
 //! Like every model it is pure and `Clone`, which is what lets a widget keep checkpoints
@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use super::common::{Header, ModelEvent, SystemAction};
+use super::common::{Header, ModelEvent, SystemAction, SystemModel};
 use super::elasticsearch::{EsModel, EsView};
 use super::kafka::{KafkaModel, KafkaView};
 use super::kubernetes::{KubeModel, KubeView};
@@ -16,19 +16,66 @@ use super::multisite::{MultisiteModel, MultisiteView};
 use super::AnyScenario;
 
 /// One of the four system models, with its scenario's header.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct LiveModel {
     header: Header,
-    system: LiveSystem,
+    // Boxed behind one interface: the system is chosen once, in `new`; the models also
+    // differ a lot in size and a checkpoint list holds many of them.
+    system: Box<dyn AnyModel>,
 }
 
-// Boxed: the models differ a lot in size and a checkpoint list holds many of them.
-#[derive(Clone, Debug)]
-enum LiveSystem {
-    Kubernetes(Box<KubeModel>),
-    Elasticsearch(Box<EsModel>),
-    Kafka(Box<KafkaModel>),
-    Multisite(Box<MultisiteModel>),
+impl Clone for LiveModel {
+    fn clone(&self) -> LiveModel {
+        LiveModel {
+            header: self.header.clone(),
+            system: self.system.clone_box(),
+        }
+    }
+}
+
+/// A [`SystemModel`] whose view is a [`LiveView`]: what `LiveModel` holds.
+trait AnyModel: std::fmt::Debug {
+    fn clone_box(&self) -> Box<dyn AnyModel>;
+    fn tick_ms(&self) -> u64;
+    fn now_ms(&self) -> u64;
+    fn apply(&mut self, action: &SystemAction);
+    fn run_until(&mut self, until_ms: u64);
+    fn events(&self) -> &[ModelEvent];
+    fn view(&self, header: &Header) -> LiveView;
+}
+
+impl<M> AnyModel for M
+where
+    M: SystemModel,
+    M::View: Into<LiveView>,
+{
+    fn clone_box(&self) -> Box<dyn AnyModel> {
+        Box::new(self.clone())
+    }
+
+    fn tick_ms(&self) -> u64 {
+        M::TICK_MS
+    }
+
+    fn now_ms(&self) -> u64 {
+        SystemModel::now_ms(self)
+    }
+
+    fn apply(&mut self, action: &SystemAction) {
+        SystemModel::apply(self, action);
+    }
+
+    fn run_until(&mut self, until_ms: u64) {
+        SystemModel::run_until(self, until_ms);
+    }
+
+    fn events(&self) -> &[ModelEvent] {
+        SystemModel::events(self)
+    }
+
+    fn view(&self, header: &Header) -> LiveView {
+        SystemModel::view(self, header).into()
+    }
 }
 
 /// What a widget draws at one instant, per system.
@@ -43,6 +90,30 @@ pub enum LiveView {
     Kafka(KafkaView),
     /// Two clusters active/passive.
     Multisite(MultisiteView),
+}
+
+impl From<KubeView> for LiveView {
+    fn from(view: KubeView) -> LiveView {
+        LiveView::Kubernetes(view)
+    }
+}
+
+impl From<EsView> for LiveView {
+    fn from(view: EsView) -> LiveView {
+        LiveView::Elasticsearch(view)
+    }
+}
+
+impl From<KafkaView> for LiveView {
+    fn from(view: KafkaView) -> LiveView {
+        LiveView::Kafka(view)
+    }
+}
+
+impl From<MultisiteView> for LiveView {
+    fn from(view: MultisiteView) -> LiveView {
+        LiveView::Multisite(view)
+    }
 }
 
 /// A scripted action of the scenario, `every_ms` expanded, with its label (on the first
@@ -100,26 +171,23 @@ pub fn scripted_steps(header: &Header) -> Vec<ScriptedStep> {
 impl LiveModel {
     /// The model at time 0; none for an etcd scenario (the raft widget's business).
     pub fn new(scenario: &AnyScenario) -> Option<LiveModel> {
+        fn boxed<M: SystemModel>(scenario: &M::Scenario) -> Box<dyn AnyModel>
+        where
+            M::View: Into<LiveView>,
+        {
+            Box::new(M::new(scenario))
+        }
         let (header, system) = match scenario {
             AnyScenario::Etcd(_) => return None,
-            AnyScenario::Kubernetes(s) => (
-                s.header.clone(),
-                LiveSystem::Kubernetes(Box::new(KubeModel::new(s))),
-            ),
-            AnyScenario::Elasticsearch(s) => (
-                s.header.clone(),
-                LiveSystem::Elasticsearch(Box::new(EsModel::new(s))),
-            ),
-            AnyScenario::Kafka(s) => (
-                s.header.clone(),
-                LiveSystem::Kafka(Box::new(KafkaModel::new(s))),
-            ),
-            AnyScenario::Multisite(s) => (
-                s.header.clone(),
-                LiveSystem::Multisite(Box::new(MultisiteModel::new(s))),
-            ),
+            AnyScenario::Kubernetes(s) => (&s.header, boxed::<KubeModel>(s)),
+            AnyScenario::Elasticsearch(s) => (&s.header, boxed::<EsModel>(s)),
+            AnyScenario::Kafka(s) => (&s.header, boxed::<KafkaModel>(s)),
+            AnyScenario::Multisite(s) => (&s.header, boxed::<MultisiteModel>(s)),
         };
-        Some(LiveModel { header, system })
+        Some(LiveModel {
+            header: header.clone(),
+            system,
+        })
     }
 
     /// The scenario's shared fields.
@@ -129,62 +197,32 @@ impl LiveModel {
 
     /// The model's tick (simulated ms per step of its loop).
     pub fn tick_ms(&self) -> u64 {
-        match self.system {
-            LiveSystem::Kubernetes(_) => super::kubernetes::TICK_MS,
-            LiveSystem::Elasticsearch(_) => super::elasticsearch::TICK_MS,
-            LiveSystem::Kafka(_) => super::kafka::TICK_MS,
-            LiveSystem::Multisite(_) => super::multisite::TICK_MS,
-        }
+        self.system.tick_ms()
     }
 
     /// Current simulated time (a multiple of the tick).
     pub fn now_ms(&self) -> u64 {
-        match &self.system {
-            LiveSystem::Kubernetes(m) => m.now_ms(),
-            LiveSystem::Elasticsearch(m) => m.now_ms(),
-            LiveSystem::Kafka(m) => m.now_ms(),
-            LiveSystem::Multisite(m) => m.now_ms(),
-        }
+        self.system.now_ms()
     }
 
     /// Applies an action now.
     pub fn apply(&mut self, action: &SystemAction) {
-        match &mut self.system {
-            LiveSystem::Kubernetes(m) => m.apply(action),
-            LiveSystem::Elasticsearch(m) => m.apply(action),
-            LiveSystem::Kafka(m) => m.apply(action),
-            LiveSystem::Multisite(m) => m.apply(action),
-        }
+        self.system.apply(action);
     }
 
     /// Advances to `until_ms` (to the last tick at or before it).
     pub fn run_until(&mut self, until_ms: u64) {
-        match &mut self.system {
-            LiveSystem::Kubernetes(m) => m.run_until(until_ms),
-            LiveSystem::Elasticsearch(m) => m.run_until(until_ms),
-            LiveSystem::Kafka(m) => m.run_until(until_ms),
-            LiveSystem::Multisite(m) => m.run_until(until_ms),
-        }
+        self.system.run_until(until_ms);
     }
 
     /// The model's timeline so far.
     pub fn events(&self) -> &[ModelEvent] {
-        match &self.system {
-            LiveSystem::Kubernetes(m) => m.events(),
-            LiveSystem::Elasticsearch(m) => m.events(),
-            LiveSystem::Kafka(m) => m.events(),
-            LiveSystem::Multisite(m) => m.events(),
-        }
+        self.system.events()
     }
 
     /// What to draw now.
     pub fn view(&self) -> LiveView {
-        match &self.system {
-            LiveSystem::Kubernetes(m) => LiveView::Kubernetes(m.view(&self.header)),
-            LiveSystem::Elasticsearch(m) => LiveView::Elasticsearch(m.view()),
-            LiveSystem::Kafka(m) => LiveView::Kafka(m.view(&self.header)),
-            LiveSystem::Multisite(m) => LiveView::Multisite(m.view(&self.header)),
-        }
+        self.system.view(&self.header)
     }
 }
 

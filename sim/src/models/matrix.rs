@@ -7,7 +7,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{elasticsearch, kafka, kubernetes};
+use super::common::{run, SystemModel};
+use super::elasticsearch::EsModel;
+use super::kafka::{self, KafkaModel};
+use super::kubernetes::KubeModel;
 use crate::result::Outcome;
 use crate::scenario::{Action, ClusterSpec, LatencySpec, NodeSelector, Scenario, Step};
 
@@ -284,7 +287,9 @@ fn kubernetes_row(placement: &[u32], failure: Failure) -> MatrixRow {
     );
     let text = scenario_text("kubernetes", &cluster, failure);
     let (writes_accepted, recovery_ms, acknowledged_lost) = match super::parse_any(&text) {
-        Ok(super::AnyScenario::Kubernetes(scenario)) => measure(&kubernetes::run(&scenario).writes),
+        Ok(super::AnyScenario::Kubernetes(scenario)) => {
+            measure(&run::<KubeModel>(&scenario, &scenario.header).writes)
+        }
         _ => (false, None, 0),
     };
     MatrixRow {
@@ -316,7 +321,7 @@ fn elasticsearch_row(placement: &[u32], tiebreaker: bool, failure: Failure) -> M
     let text = scenario_text("elasticsearch", &cluster, failure);
     let (writes_accepted, recovery_ms, acknowledged_lost) = match super::parse_any(&text) {
         Ok(super::AnyScenario::Elasticsearch(scenario)) => {
-            measure(&elasticsearch::run(&scenario).writes)
+            measure(&run::<EsModel>(&scenario, &scenario.header).writes)
         }
         _ => (false, None, 0),
     };
@@ -342,7 +347,9 @@ fn kafka_row(placement: &[u32], failure: Failure) -> MatrixRow {
     );
     let text = scenario_text("kafka", &cluster, failure);
     let (writes_accepted, recovery_ms, acknowledged_lost) = match super::parse_any(&text) {
-        Ok(super::AnyScenario::Kafka(scenario)) => measure(&kafka::run(&scenario).writes),
+        Ok(super::AnyScenario::Kafka(scenario)) => {
+            measure(&run::<KafkaModel>(&scenario, &scenario.header).writes)
+        }
         _ => (false, None, 0),
     };
     MatrixRow {
@@ -476,7 +483,7 @@ pub fn kafka_settings_table() -> Vec<KafkaSettingsRow> {
                 r#"{"at_ms":20005,"do":"fail_site","site":"A"}"#,
             );
             let (site_lost, site_refused) = match super::parse_any(&site) {
-                Ok(super::AnyScenario::Kafka(scenario)) => count(&kafka::run(&scenario).writes),
+                Ok(super::AnyScenario::Kafka(scenario)) => count(&run::<KafkaModel>(&scenario, &scenario.header).writes),
                 _ => (0, 0),
             };
             let alone = kafka_settings_scenario(

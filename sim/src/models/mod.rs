@@ -32,6 +32,11 @@ use serde_json::Value;
 use crate::result::SimResult;
 use crate::scenario::{ClusterSpec, LatencySpec, Scenario, ScenarioError};
 use crate::simulation::Simulation;
+use common::run;
+use elasticsearch::EsModel;
+use kafka::KafkaModel;
+use kubernetes::KubeModel;
+use multisite::MultisiteModel;
 
 /// The systems a scenario can describe.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -188,12 +193,10 @@ pub fn parse_any_value(value: &Value) -> Result<AnyScenario, ScenarioError> {
 pub fn run_parsed(scenario: &AnyScenario) -> AnyResult {
     match scenario {
         AnyScenario::Etcd(scenario) => AnyResult::Etcd(crate::run_scenario(scenario)),
-        AnyScenario::Kubernetes(scenario) => AnyResult::Kubernetes(kubernetes::run(scenario)),
-        AnyScenario::Elasticsearch(scenario) => {
-            AnyResult::Elasticsearch(elasticsearch::run(scenario))
-        }
-        AnyScenario::Kafka(scenario) => AnyResult::Kafka(kafka::run(scenario)),
-        AnyScenario::Multisite(scenario) => AnyResult::Multisite(multisite::run(scenario)),
+        AnyScenario::Kubernetes(s) => AnyResult::Kubernetes(run::<KubeModel>(s, &s.header)),
+        AnyScenario::Elasticsearch(s) => AnyResult::Elasticsearch(run::<EsModel>(s, &s.header)),
+        AnyScenario::Kafka(s) => AnyResult::Kafka(run::<KafkaModel>(s, &s.header)),
+        AnyScenario::Multisite(s) => AnyResult::Multisite(run::<MultisiteModel>(s, &s.header)),
     }
 }
 

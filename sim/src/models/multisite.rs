@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use super::common::{
     fail, parse_header, push_event, root_and_cluster, Availability, Header, LinkView, ModelEvent,
-    SiteView, SystemAction, Topology, Window, WriteOutcome, WriteRecord, WriteTally,
+    SiteView, SystemAction, SystemModel, Topology, Window, WriteOutcome, WriteRecord, WriteTally,
 };
 use crate::scenario::ScenarioError;
 
@@ -288,33 +288,6 @@ pub struct MultisiteModel {
 }
 
 impl MultisiteModel {
-    /// Site A active and serving, B's replica in sync.
-    pub fn new(scenario: &MultisiteScenario) -> MultisiteModel {
-        let cluster = scenario.cluster.clone();
-        MultisiteModel {
-            topology: Topology::new([cluster.active.clone(), cluster.passive.clone()]),
-            dns_site: cluster.active.clone(),
-            primary: cluster.active.clone(),
-            cluster,
-            failed_at: None,
-            failing_checks: 0,
-            detected_at: None,
-            runbook: Vec::new(),
-            aborted: false,
-            applied_steps: 0,
-            replication_cursor: 0,
-            dns_changed_at: 0,
-            promoted: false,
-            gitops_synced: false,
-            replicated: Vec::new(),
-            service: Availability::new(true),
-            served_again: None,
-            writes: Vec::new(),
-            events: Vec::new(),
-            now: 0,
-        }
-    }
-
     /// The site a user's request reaches now: clients cache the DNS answer for the TTL.
     fn user_site(&self) -> &str {
         if self.dns_site != self.cluster.active
@@ -340,41 +313,6 @@ impl MultisiteModel {
             Some("fenced")
         } else {
             None
-        }
-    }
-
-    /// Applies an action now.
-    pub fn apply(&mut self, action: &SystemAction) {
-        let now = self.now;
-        self.topology.apply(action);
-        match action {
-            SystemAction::FailSite { site } => {
-                push_event(&mut self.events, now, "site_failed", site, "");
-                if site == &self.cluster.active && self.failed_at.is_none() {
-                    self.failed_at = Some(now);
-                }
-            }
-            SystemAction::RestoreSite { site } => {
-                push_event(&mut self.events, now, "site_restored", site, "")
-            }
-            SystemAction::Write { value } => {
-                let mut record = WriteRecord::pending(now, value);
-                match self.refusal() {
-                    Some(reason) => record.decide(now, WriteOutcome::Refused, Some(reason)),
-                    None => record.decide(now, WriteOutcome::Acknowledged, None),
-                }
-                self.writes.push(record);
-                self.replicated.push(self.primary == self.cluster.passive);
-            }
-            _ => {}
-        }
-    }
-
-    /// Advances to `until_ms`, one tick at a time.
-    pub fn run_until(&mut self, until_ms: u64) {
-        while self.now + TICK_MS <= until_ms {
-            self.now += TICK_MS;
-            self.tick();
         }
     }
 
@@ -480,21 +418,90 @@ impl MultisiteModel {
             push_event(&mut self.events, now, step, &passive, "");
         }
     }
+}
+
+impl SystemModel for MultisiteModel {
+    type Scenario = MultisiteScenario;
+    type View = MultisiteView;
+    type Result = MultisiteResult;
+    const TICK_MS: u64 = TICK_MS;
+
+    /// Site A active and serving, B's replica in sync.
+    fn new(scenario: &MultisiteScenario) -> MultisiteModel {
+        let cluster = scenario.cluster.clone();
+        MultisiteModel {
+            topology: Topology::new([cluster.active.clone(), cluster.passive.clone()]),
+            dns_site: cluster.active.clone(),
+            primary: cluster.active.clone(),
+            cluster,
+            failed_at: None,
+            failing_checks: 0,
+            detected_at: None,
+            runbook: Vec::new(),
+            aborted: false,
+            applied_steps: 0,
+            replication_cursor: 0,
+            dns_changed_at: 0,
+            promoted: false,
+            gitops_synced: false,
+            replicated: Vec::new(),
+            service: Availability::new(true),
+            served_again: None,
+            writes: Vec::new(),
+            events: Vec::new(),
+            now: 0,
+        }
+    }
 
     /// Current simulated time.
-    pub fn now_ms(&self) -> u64 {
+    fn now_ms(&self) -> u64 {
         self.now
     }
 
+    /// Applies an action now.
+    fn apply(&mut self, action: &SystemAction) {
+        let now = self.now;
+        self.topology.apply(action);
+        match action {
+            SystemAction::FailSite { site } => {
+                push_event(&mut self.events, now, "site_failed", site, "");
+                if site == &self.cluster.active && self.failed_at.is_none() {
+                    self.failed_at = Some(now);
+                }
+            }
+            SystemAction::RestoreSite { site } => {
+                push_event(&mut self.events, now, "site_restored", site, "")
+            }
+            SystemAction::Write { value } => {
+                let mut record = WriteRecord::pending(now, value);
+                match self.refusal() {
+                    Some(reason) => record.decide(now, WriteOutcome::Refused, Some(reason)),
+                    None => record.decide(now, WriteOutcome::Acknowledged, None),
+                }
+                self.writes.push(record);
+                self.replicated.push(self.primary == self.cluster.passive);
+            }
+            _ => {}
+        }
+    }
+
+    /// Advances to `until_ms`, one tick at a time.
+    fn run_until(&mut self, until_ms: u64) {
+        while self.now + TICK_MS <= until_ms {
+            self.now += TICK_MS;
+            self.tick();
+        }
+    }
+
     /// Timeline so far.
-    pub fn events(&self) -> &[ModelEvent] {
+    fn events(&self) -> &[ModelEvent] {
         &self.events
     }
 
     /// What a widget draws at the current instant: where DNS points and where users
     /// land, the database primary and the replication backlog, the runbook step in
     /// progress, the recovery time and the data lost.
-    pub fn view(&self, header: &Header) -> MultisiteView {
+    fn view(&self, header: &Header) -> MultisiteView {
         let result = self.result(header);
         let backlog = self
             .writes
@@ -544,7 +551,7 @@ impl MultisiteModel {
     }
 
     /// The result so far.
-    pub fn result(&self, header: &Header) -> MultisiteResult {
+    fn result(&self, header: &Header) -> MultisiteResult {
         let mut writes = self.writes.clone();
         let mut lost = Vec::new();
         if self.promoted {
@@ -584,15 +591,4 @@ impl MultisiteModel {
             events: self.events.clone(),
         }
     }
-}
-
-/// Runs a multisite scenario to its end.
-pub fn run(scenario: &MultisiteScenario) -> MultisiteResult {
-    let mut model = MultisiteModel::new(scenario);
-    for (at, action) in scenario.header.expanded() {
-        model.run_until(at);
-        model.apply(&action);
-    }
-    model.run_until(scenario.header.until_ms);
-    model.result(&scenario.header)
 }
