@@ -317,10 +317,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             matrix,
         } => match scenario {
             Some(scenario) if !matrix => Ok(run_sim(&scenario, trace, hash)),
-            _ => {
-                print_matrix();
-                Ok(ExitCode::SUCCESS)
-            }
+            _ => print_matrix().map(|()| ExitCode::SUCCESS),
         },
         Command::Real {
             scenario,
@@ -407,15 +404,20 @@ fn print_timing(deck: &deck::Deck) {
 
 /// `raftdeck sim --matrix`: the computed tables, as Markdown (headers in French, like
 /// the slides that embed them).
-fn print_matrix() {
+fn print_matrix() -> anyhow::Result<()> {
     use sim::models::matrix;
-    println!("## Failure matrix (failure at 10 s, a write every second, 2 min observed)\n");
-    println!("{}", matrix::matrix_markdown(&matrix::failure_matrix()));
-    println!("## etcd fault tolerance (cluster size → majority → failures tolerated)\n");
-    print!(
-        "{}",
+    let rows = matrix::failure_matrix()
+        .map_err(|error| anyhow::anyhow!("the matrix scenarios did not build: {error}"))?;
+    // A closed stdout (`| head`) ends the output quietly, as for any Unix filter.
+    print_lines([
+        "## Failure matrix (failure at 10 s, a write every second, 2 min observed)\n".to_owned(),
+        matrix::matrix_markdown(&rows),
+        "## etcd fault tolerance (cluster size → majority → failures tolerated)\n".to_owned(),
         matrix::fault_tolerance_markdown(&matrix::fault_tolerance_table(9))
-    );
+            .trim_end()
+            .to_owned(),
+    ]);
+    Ok(())
 }
 
 /// `raftdeck sim`: exit 0 with the result, 2 when the scenario is unreadable or invalid

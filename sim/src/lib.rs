@@ -1,6 +1,6 @@
 //! Pure, deterministic simulations of an etcd cluster spread over sites.
 //!
-//! A [`Scenario`](scenario::Scenario) (JSON, see DESIGN.md) describes sites, nodes,
+//! A [`Scenario`] (JSON, see DESIGN.md) describes sites, nodes,
 //! timing and timed actions. [`Simulation::new`] builds the cluster; [`Simulation::step`]
 //! or [`Simulation::run_until`] advance simulated time event by event; actions can be
 //! injected at any instant with [`Simulation::apply`]; views ([`Simulation::nodes`],

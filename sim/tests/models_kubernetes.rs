@@ -191,7 +191,7 @@ fn the_same_kubernetes_scenario_gives_identical_output() {
 #[test]
 fn the_failure_matrix_agrees_with_quorum_arithmetic() {
     use sim::models::matrix::{failure_matrix, matrix_markdown, Failure};
-    let rows = failure_matrix();
+    let rows = failure_matrix().expect("the matrix scenarios build");
     assert_eq!(rows.len(), 5 * 5 + 5 * 5 + 3 * 5);
     let find = |system: &str, placement: &str, failure: Failure| {
         rows.iter()

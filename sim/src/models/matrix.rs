@@ -6,13 +6,17 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use serde_json::{json, Map, Value};
 
 use super::common::{run, SystemModel};
 use super::elasticsearch::EsModel;
-use super::kafka::{self, KafkaModel};
+use super::kafka::{KafkaModel, KafkaScenario};
 use super::kubernetes::KubeModel;
+use super::{parse_any_value, AnyScenario};
 use crate::result::Outcome;
-use crate::scenario::{Action, ClusterSpec, LatencySpec, NodeSelector, Scenario, Step};
+use crate::scenario::{
+    Action, ClusterSpec, LatencySpec, NodeSelector, Scenario, ScenarioError, Step,
+};
 
 /// One row of etcd's fault-tolerance table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -150,14 +154,16 @@ impl Failure {
         Failure::CutAll,
     ];
 
-    /// The step that causes it (JSON).
-    fn step(self) -> &'static str {
+    /// The step that causes it.
+    fn step(self) -> Value {
         match self {
-            Failure::LoseA => r#"{"at_ms":10000,"do":"fail_site","site":"A"}"#,
-            Failure::LoseB => r#"{"at_ms":10000,"do":"fail_site","site":"B"}"#,
-            Failure::LoseC => r#"{"at_ms":10000,"do":"fail_site","site":"C"}"#,
-            Failure::CutAB => r#"{"at_ms":10000,"do":"cut_link","from":"A","to":"B"}"#,
-            Failure::CutAll => r#"{"at_ms":10000,"do":"cut_all"}"#,
+            Failure::LoseA => json!({"at_ms": FAILURE_AT_MS, "do": "fail_site", "site": "A"}),
+            Failure::LoseB => json!({"at_ms": FAILURE_AT_MS, "do": "fail_site", "site": "B"}),
+            Failure::LoseC => json!({"at_ms": FAILURE_AT_MS, "do": "fail_site", "site": "C"}),
+            Failure::CutAB => {
+                json!({"at_ms": FAILURE_AT_MS, "do": "cut_link", "from": "A", "to": "B"})
+            }
+            Failure::CutAll => json!({"at_ms": FAILURE_AT_MS, "do": "cut_all"}),
         }
     }
 
@@ -194,7 +200,6 @@ pub struct MatrixRow {
 /// Failure at 10 s, a write every second from 5 s; the verdict reads the writes up to
 /// 130 s (later ones may still be pending at the end, 140 s).
 const FAILURE_AT_MS: u64 = 10_000;
-const WRITES: &str = r#"{"at_ms":5000,"do":"write","value":"w{n}","every_ms":1000}"#;
 const UNTIL_MS: u64 = 140_000;
 const LAST_WRITE_MS: u64 = 130_000;
 
@@ -213,16 +218,17 @@ fn names(prefix: &str, placement: &[u32]) -> Vec<Vec<String>> {
         .collect()
 }
 
-fn site_map(groups: &[Vec<String>], render: impl Fn(&str) -> String) -> String {
-    ["A", "B", "C"]
+/// Sites A, B and C (as many as `groups`) → their members, each rendered by `render`.
+fn site_map(groups: &[Vec<String>], render: impl Fn(&str) -> Value) -> Value {
+    let sites: Map<String, Value> = ["A", "B", "C"]
         .iter()
         .zip(groups)
         .map(|(site, nodes)| {
-            let items: Vec<String> = nodes.iter().map(|n| render(n)).collect();
-            format!("\"{site}\":[{}]", items.join(","))
+            let members = nodes.iter().map(|n| render(n)).collect();
+            ((*site).to_owned(), Value::Array(members))
         })
-        .collect::<Vec<_>>()
-        .join(",")
+        .collect();
+    Value::Object(sites)
 }
 
 fn label(placement: &[u32]) -> String {
@@ -272,60 +278,82 @@ fn measure(writes: &[super::common::WriteRecord]) -> (bool, Option<u64>, u64) {
     (true, Some(recovery), lost)
 }
 
-fn scenario_text(system: &str, cluster: &str, failure: Failure) -> String {
-    format!(
-        r#"{{"system":"{system}","seed":1,"cluster":{cluster},"steps":[{WRITES},{}],"until_ms":{UNTIL_MS}}}"#,
-        failure.step()
-    )
+/// A matrix scenario of `system`: a write every second from 5 s, `failure` at 10 s.
+fn matrix_scenario(
+    system: &str,
+    cluster: Value,
+    failure: Failure,
+) -> Result<AnyScenario, ScenarioError> {
+    let writes = json!({"at_ms": 5000, "do": "write", "value": "w{n}", "every_ms": 1000});
+    parse_any_value(&json!({
+        "system": system,
+        "seed": 1,
+        "cluster": cluster,
+        "steps": [writes, failure.step()],
+        "until_ms": UNTIL_MS,
+    }))
 }
 
-fn kubernetes_row(placement: &[u32], failure: Failure) -> MatrixRow {
+/// The error for a scenario built for one system that parsed as another (a bug here).
+fn wrong_system(expected: &str) -> ScenarioError {
+    ScenarioError {
+        path: "$.system".to_owned(),
+        message: format!("the matrix built a `{expected}` scenario that parsed as another system"),
+    }
+}
+
+fn kubernetes_row(placement: &[u32], failure: Failure) -> Result<MatrixRow, ScenarioError> {
     let groups = names("cp", placement);
-    let cluster = format!(
-        r#"{{"control_plane":{{{}}},"extra_sites":["A","B","C"]}}"#,
-        site_map(&groups, |n| format!("\"{n}\""))
-    );
-    let text = scenario_text("kubernetes", &cluster, failure);
-    let (writes_accepted, recovery_ms, acknowledged_lost) = match super::parse_any(&text) {
-        Ok(super::AnyScenario::Kubernetes(scenario)) => {
-            measure(&run::<KubeModel>(&scenario, &scenario.header).writes)
-        }
-        _ => (false, None, 0),
+    let cluster = json!({
+        "control_plane": site_map(&groups, |n| json!(n)),
+        "extra_sites": ["A", "B", "C"],
+    });
+    let AnyScenario::Kubernetes(scenario) = matrix_scenario("kubernetes", cluster, failure)? else {
+        return Err(wrong_system("kubernetes"));
     };
-    MatrixRow {
+    let (writes_accepted, recovery_ms, acknowledged_lost) =
+        measure(&run::<KubeModel>(&scenario, &scenario.header).writes);
+    Ok(MatrixRow {
         system: "etcd / Kubernetes",
         placement: label(placement),
         failure,
         writes_accepted,
         recovery_ms,
         acknowledged_lost,
-    }
+    })
 }
 
-fn elasticsearch_row(placement: &[u32], tiebreaker: bool, failure: Failure) -> MatrixRow {
+fn elasticsearch_row(
+    placement: &[u32],
+    tiebreaker: bool,
+    failure: Failure,
+) -> Result<MatrixRow, ScenarioError> {
     let mut groups = names("es", placement);
     if tiebreaker {
         groups[2] = vec!["tiebreaker".to_string()];
     }
-    let cluster = format!(
-        r#"{{"zones":{{{}}},"extra_sites":["A","B","C"],"shards":2,"replicas":1,"awareness":"zone"}}"#,
-        site_map(&groups, |n| {
-            let roles = if n == "tiebreaker" {
-                r#"["master","voting_only"]"#
-            } else {
-                r#"["master","data"]"#
-            };
-            format!(r#"{{"name":"{n}","roles":{roles}}}"#)
-        })
-    );
-    let text = scenario_text("elasticsearch", &cluster, failure);
-    let (writes_accepted, recovery_ms, acknowledged_lost) = match super::parse_any(&text) {
-        Ok(super::AnyScenario::Elasticsearch(scenario)) => {
-            measure(&run::<EsModel>(&scenario, &scenario.header).writes)
-        }
-        _ => (false, None, 0),
+    let zones = site_map(&groups, |n| {
+        let roles = if n == "tiebreaker" {
+            json!(["master", "voting_only"])
+        } else {
+            json!(["master", "data"])
+        };
+        json!({"name": n, "roles": roles})
+    });
+    let cluster = json!({
+        "zones": zones,
+        "extra_sites": ["A", "B", "C"],
+        "shards": 2,
+        "replicas": 1,
+        "awareness": "zone",
+    });
+    let AnyScenario::Elasticsearch(scenario) = matrix_scenario("elasticsearch", cluster, failure)?
+    else {
+        return Err(wrong_system("elasticsearch"));
     };
-    MatrixRow {
+    let (writes_accepted, recovery_ms, acknowledged_lost) =
+        measure(&run::<EsModel>(&scenario, &scenario.header).writes);
+    Ok(MatrixRow {
         system: "Elasticsearch",
         placement: if tiebreaker {
             format!("{}+t", label(&placement[..2]))
@@ -336,41 +364,43 @@ fn elasticsearch_row(placement: &[u32], tiebreaker: bool, failure: Failure) -> M
         writes_accepted,
         recovery_ms,
         acknowledged_lost,
-    }
+    })
 }
 
-fn kafka_row(placement: &[u32], failure: Failure) -> MatrixRow {
+fn kafka_row(placement: &[u32], failure: Failure) -> Result<MatrixRow, ScenarioError> {
     let groups = names("k", placement);
-    let cluster = format!(
-        r#"{{"brokers":{{{}}},"extra_sites":["A","B","C"],"partitions":3,"replication_factor":3,"min_insync_replicas":2,"acks":"all"}}"#,
-        site_map(&groups, |n| format!("\"{n}\""))
-    );
-    let text = scenario_text("kafka", &cluster, failure);
-    let (writes_accepted, recovery_ms, acknowledged_lost) = match super::parse_any(&text) {
-        Ok(super::AnyScenario::Kafka(scenario)) => {
-            measure(&run::<KafkaModel>(&scenario, &scenario.header).writes)
-        }
-        _ => (false, None, 0),
+    let cluster = json!({
+        "brokers": site_map(&groups, |n| json!(n)),
+        "extra_sites": ["A", "B", "C"],
+        "partitions": 3,
+        "replication_factor": 3,
+        "min_insync_replicas": 2,
+        "acks": "all",
+    });
+    let AnyScenario::Kafka(scenario) = matrix_scenario("kafka", cluster, failure)? else {
+        return Err(wrong_system("kafka"));
     };
-    MatrixRow {
+    let (writes_accepted, recovery_ms, acknowledged_lost) =
+        measure(&run::<KafkaModel>(&scenario, &scenario.header).writes);
+    Ok(MatrixRow {
         system: "Kafka (KRaft combiné, RF=3, min.insync=2, acks=all)",
         placement: label(placement),
         failure,
         writes_accepted,
         recovery_ms,
         acknowledged_lost,
-    }
+    })
 }
 
 /// Every placement against every failure, for etcd/Kubernetes (stacked etcd: the API
 /// accepts writes exactly when etcd does), Elasticsearch (master-eligible data nodes,
 /// zone awareness) and Kafka (combined broker+controller nodes).
-pub fn failure_matrix() -> Vec<MatrixRow> {
+pub fn failure_matrix() -> Result<Vec<MatrixRow>, ScenarioError> {
     let placements: [&[u32]; 5] = [&[3, 0, 0], &[2, 1, 0], &[2, 2, 0], &[1, 1, 1], &[2, 2, 1]];
     let mut rows = Vec::new();
     for placement in placements {
         for failure in Failure::ALL {
-            rows.push(kubernetes_row(placement, failure));
+            rows.push(kubernetes_row(placement, failure)?);
         }
     }
     let es_placements: [(&[u32], bool); 5] = [
@@ -382,16 +412,16 @@ pub fn failure_matrix() -> Vec<MatrixRow> {
     ];
     for (placement, tiebreaker) in es_placements {
         for failure in Failure::ALL {
-            rows.push(elasticsearch_row(placement, tiebreaker, failure));
+            rows.push(elasticsearch_row(placement, tiebreaker, failure)?);
         }
     }
     let kafka_placements: [&[u32]; 3] = [&[2, 1, 0], &[1, 1, 1], &[2, 2, 1]];
     for placement in kafka_placements {
         for failure in Failure::ALL {
-            rows.push(kafka_row(placement, failure));
+            rows.push(kafka_row(placement, failure)?);
         }
     }
-    rows
+    Ok(rows)
 }
 
 /// A duration for the table: `0 s`, `12,3 s`, `jamais`.
@@ -456,14 +486,38 @@ pub const KAFKA_SETTINGS: [(&str, u32, bool); 4] = [
     ("1", 1, true),
 ];
 
-fn kafka_settings_scenario(acks: &str, min_insync: u32, unclean: bool, steps: &str) -> String {
-    format!(
-        r#"{{"system":"kafka","name":"kafka-settings","cluster":{{"brokers":{{"A":["b1"],"B":["b2"],"C":["b3"]}},"controllers":{{"A":["c1"],"B":["c2"],"C":["c3"]}},"replication_factor":3,"acks":"{acks}","min_insync_replicas":{min_insync},"unclean_leader_election":{unclean}}},"steps":[{{"at_ms":1000,"do":"write","value":"m{{n}}","every_ms":1000}},{steps}],"until_ms":90000}}"#
-    )
+/// The Kafka settings scenario: three brokers and controllers on A, B, C, a write every
+/// second from 1 s, then `failure`.
+fn kafka_settings_scenario(
+    acks: &str,
+    min_insync: u32,
+    unclean: bool,
+    failure: &[Value],
+) -> Result<KafkaScenario, ScenarioError> {
+    let mut steps = vec![json!({"at_ms": 1000, "do": "write", "value": "m{n}", "every_ms": 1000})];
+    steps.extend_from_slice(failure);
+    let scenario = parse_any_value(&json!({
+        "system": "kafka",
+        "name": "kafka-settings",
+        "cluster": {
+            "brokers": {"A": ["b1"], "B": ["b2"], "C": ["b3"]},
+            "controllers": {"A": ["c1"], "B": ["c2"], "C": ["c3"]},
+            "replication_factor": 3,
+            "acks": acks,
+            "min_insync_replicas": min_insync,
+            "unclean_leader_election": unclean,
+        },
+        "steps": steps,
+        "until_ms": 90_000,
+    }))?;
+    match scenario {
+        AnyScenario::Kafka(scenario) => Ok(scenario),
+        _ => Err(wrong_system("kafka")),
+    }
 }
 
 /// Runs both failures for each of [`KAFKA_SETTINGS`] (see [`KafkaSettingsRow`]).
-pub fn kafka_settings_table() -> Vec<KafkaSettingsRow> {
+pub fn kafka_settings_table() -> Result<Vec<KafkaSettingsRow>, ScenarioError> {
     KAFKA_SETTINGS
         .iter()
         .map(|&(acks, min_insync, unclean)| {
@@ -480,36 +534,32 @@ pub fn kafka_settings_table() -> Vec<KafkaSettingsRow> {
                 acks,
                 min_insync,
                 unclean,
-                r#"{"at_ms":20005,"do":"fail_site","site":"A"}"#,
-            );
-            let (site_lost, site_refused) = match super::parse_any(&site) {
-                Ok(super::AnyScenario::Kafka(scenario)) => count(&run::<KafkaModel>(&scenario, &scenario.header).writes),
-                _ => (0, 0),
-            };
+                &[json!({"at_ms": 20_005, "do": "fail_site", "site": "A"})],
+            )?;
+            let (site_lost, site_refused) = count(&run::<KafkaModel>(&site, &site.header).writes);
             let alone = kafka_settings_scenario(
                 acks,
                 min_insync,
                 unclean,
-                r#"{"at_ms":5000,"do":"crash","node":"b2"},{"at_ms":5000,"do":"crash","node":"b3"},{"at_ms":60000,"do":"crash","node":"b1"},{"at_ms":60000,"do":"restart","node":"b2"}"#,
-            );
-            let (alone_lost, alone_refused, alone_single_copy) = match super::parse_any(&alone) {
-                Ok(super::AnyScenario::Kafka(scenario)) => {
-                    let mut model = kafka::KafkaModel::new(&scenario);
-                    let mut single = 0;
-                    for (at, action) in scenario.header.expanded() {
-                        model.run_until(at);
-                        if at == 60_000 && single == 0 {
-                            single = model.acknowledged_on_one_replica();
-                        }
-                        model.apply(&action);
-                    }
-                    model.run_until(scenario.header.until_ms);
-                    let (lost, refused) = count(&model.result(&scenario.header).writes);
-                    (lost, refused, single)
+                &[
+                    json!({"at_ms": 5000, "do": "crash", "node": "b2"}),
+                    json!({"at_ms": 5000, "do": "crash", "node": "b3"}),
+                    json!({"at_ms": 60_000, "do": "crash", "node": "b1"}),
+                    json!({"at_ms": 60_000, "do": "restart", "node": "b2"}),
+                ],
+            )?;
+            let mut model = KafkaModel::new(&alone);
+            let mut alone_single_copy = 0;
+            for (at, action) in alone.header.expanded() {
+                model.run_until(at);
+                if at == 60_000 && alone_single_copy == 0 {
+                    alone_single_copy = model.acknowledged_on_one_replica();
                 }
-                _ => (0, 0, 0),
-            };
-            KafkaSettingsRow {
+                model.apply(&action);
+            }
+            model.run_until(alone.header.until_ms);
+            let (alone_lost, alone_refused) = count(&model.result(&alone.header).writes);
+            Ok(KafkaSettingsRow {
                 acks,
                 min_insync,
                 unclean,
@@ -518,7 +568,7 @@ pub fn kafka_settings_table() -> Vec<KafkaSettingsRow> {
                 alone_lost,
                 alone_single_copy,
                 alone_refused,
-            }
+            })
         })
         .collect()
 }
@@ -528,10 +578,21 @@ mod kafka_settings_tests {
     use super::*;
 
     #[test]
+    fn a_matrix_scenario_that_does_not_build_is_an_error_not_a_row() {
+        let error = matrix_scenario(
+            "kafka",
+            json!({"brokers": {"A": ["k1"]}, "replication_factor": 3}),
+            Failure::LoseA,
+        )
+        .expect_err("three replicas on one broker");
+        assert!(error.path.starts_with("$.cluster"), "{error}");
+    }
+
+    #[test]
     fn only_safe_settings_never_lose_an_acknowledged_message() {
         // domain-facts.md §5: acks=all + min.insync.replicas=2 never loses an
         // acknowledged message (it refuses instead); unclean election may lose data.
-        let rows = kafka_settings_table();
+        let rows = kafka_settings_table().expect("the settings scenarios build");
         let row = |acks: &str, min: u32, unclean: bool| {
             rows.iter()
                 .find(|r| r.acks == acks && r.min_insync == min && r.unclean == unclean)
