@@ -2,9 +2,9 @@
 //! scenario as a self-contained animated SVG that plays in any browser or slide tool,
 //! and optionally as numbered PNG frames.
 //!
-//! The picture is the live widget's (`frontend/src/widgets/raft.rs`): the same
-//! geometry (`widgets::layout::Geometry`), the same French captions
-//! (`widgets::narration::Narrator` plus the scenario's labels), and the colours and shapes
+//! The picture is the live widget's (`widgets/src/raft.rs`): the same
+//! geometry (`scene::layout::Geometry`), the same French captions
+//! (`scene::narration::Narrator` plus the scenario's labels), and the colours and shapes
 //! of `static/widgets.css`, written as presentation attributes because a standalone SVG
 //! has no stylesheet to lean on (a test checks they still match the CSS).
 //!
@@ -21,12 +21,12 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use sim::{EntryView, MessageKind, NodeView, Role, Scenario, Simulation, TraceKind};
-use widgets::layout::{
+use scene::layout::{
     Geometry, ENTRY_HEIGHT, ENTRY_PITCH, ENTRY_WIDTH, MAX_FLIGHT_STRETCH_MS, MIN_FLIGHT_REAL_MS,
     TERM_COLOURS, VIEW_WIDTH,
 };
-use widgets::narration::{role_text, Narrator};
+use scene::narration::{role_text, Narrator};
+use sim::{EntryView, MessageKind, NodeView, Role, Scenario, Simulation, TraceKind};
 
 /// The state is sampled this often (simulated ms): finer than any visible change.
 pub const SAMPLE_MS: u64 = 10;
@@ -644,7 +644,7 @@ fn fixed_markup(geometry: &Geometry, stage_height: f64) -> String {
     out
 }
 
-fn link_markup(link: &widgets::layout::LinkSpot, up: bool, latency: u64) -> String {
+fn link_markup(link: &scene::layout::LinkSpot, up: bool, latency: u64) -> String {
     let (lx, ly) = link.label;
     let line = |d: &str, colour: &str, dash: &str| {
         format!("<path d=\"{d}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"4\" stroke-linecap=\"round\"{dash}/>")
@@ -670,7 +670,7 @@ fn link_markup(link: &widgets::layout::LinkSpot, up: bool, latency: u64) -> Stri
 
 /// One node as the widget draws it: shape by role, name, role line, log and commit bar
 /// (the election timer, which moves every frame, is left out).
-fn node_markup(node: &NodeView, spot: &widgets::layout::NodeSpot) -> String {
+fn node_markup(node: &NodeView, spot: &scene::layout::NodeSpot) -> String {
     let (cx, cy, r) = (spot.cx, spot.cy, spot.r);
     let role = node.role;
     let (fill, stroke, dash) = role_style(role);

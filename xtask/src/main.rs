@@ -200,6 +200,8 @@ fn test(workspace: &Workspace) -> anyhow::Result<()> {
         "-p",
         "widgets",
         "-p",
+        "scene",
+        "-p",
         "sim",
         "-p",
         "deck",
