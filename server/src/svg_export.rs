@@ -14,7 +14,7 @@
 //! from its sender to its receiver. The animated SVG shows each interval with a discrete
 //! SMIL `<animate>` of `visibility` and moves each message with `<animateTransform>`,
 //! all on one looping timeline; a PNG frame is the same [`Picture`] cut at one instant
-//! and rasterized by resvg.
+//! and rasterized by resvg (the `png` feature, on by default).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -118,6 +118,10 @@ pub fn export(config: &ExportConfig) -> anyhow::Result<ExportReport> {
     if config.fps == 0 || config.fps > 120 {
         bail!("--fps must be between 1 and 120, not {}", config.fps);
     }
+    // Said before the scenario runs, so nothing is half-written.
+    if cfg!(not(feature = "png")) && config.png_frames.is_some() {
+        bail!("this raftdeck was built without PNG support (the `png` feature of the `server` crate): --png-frames is not available, --svg is");
+    }
     let scenario = load_scenario(&config.scenario)?;
     let picture = Picture::record(&scenario);
     let duration_ms = config
@@ -129,10 +133,14 @@ pub fn export(config: &ExportConfig) -> anyhow::Result<ExportReport> {
         std::fs::write(svg, picture.animated_svg(duration_ms))
             .with_context(|| format!("cannot write {}", svg.display()))?;
     }
-    let mut frames = 0;
-    if let Some(dir) = &config.png_frames {
-        frames = write_png_frames(&picture, dir, config.fps, duration_ms)?;
-    }
+    #[cfg(feature = "png")]
+    let frames = match &config.png_frames {
+        Some(dir) => write_png_frames(&picture, dir, config.fps, duration_ms)?,
+        None => 0,
+    };
+    // Refused above: without resvg there is nothing to rasterize with.
+    #[cfg(not(feature = "png"))]
+    let frames = 0;
     Ok(ExportReport {
         nodes: picture.node_names.len(),
         messages: picture.flights.len(),
@@ -147,6 +155,9 @@ pub fn frame_count(fps: u32, duration_ms: u64) -> usize {
     (duration_ms * u64::from(fps) / 1000) as usize + 1
 }
 
+/// Writes `frame-0000.png`… into `dir`: the picture cut every 1/`fps` s of the
+/// animation, rasterized by resvg.
+#[cfg(feature = "png")]
 fn write_png_frames(
     picture: &Picture,
     dir: &Path,
@@ -476,6 +487,7 @@ impl Picture {
     }
 
     /// A still SVG of the instant `at_ms` (simulated): what the animation shows then.
+    #[cfg(feature = "png")]
     fn frame_svg(&self, at_ms: f64) -> String {
         let mut out = String::new();
         self.open_svg(&mut out);
