@@ -104,7 +104,8 @@ enum Command {
         /// The animated SVG to write (SMIL, self-contained).
         #[arg(long, required_unless_present = "png_frames")]
         svg: Option<PathBuf>,
-        /// A folder to write numbered PNG frames into.
+        /// A folder to write numbered PNG frames into (needs the `png` feature, on by
+        /// default).
         #[arg(long, value_name = "DIR")]
         png_frames: Option<PathBuf>,
         /// Frames per second of the PNG frames.

@@ -2,9 +2,9 @@
 //! scenario as a self-contained animated SVG that plays in any browser or slide tool,
 //! and optionally as numbered PNG frames.
 //!
-//! The picture is the live widget's (`frontend/src/widgets/raft.rs`): the same
-//! geometry (`widgets::layout::Geometry`), the same French captions
-//! (`widgets::narration::Narrator` plus the scenario's labels), and the colours and shapes
+//! The picture is the live widget's (`widgets/src/raft.rs`): the same
+//! geometry (`scene::layout::Geometry`), the same French captions
+//! (`scene::narration::Narrator` plus the scenario's labels), and the colours and shapes
 //! of `static/widgets.css`, written as presentation attributes because a standalone SVG
 //! has no stylesheet to lean on (a test checks they still match the CSS).
 //!
@@ -14,19 +14,19 @@
 //! from its sender to its receiver. The animated SVG shows each interval with a discrete
 //! SMIL `<animate>` of `visibility` and moves each message with `<animateTransform>`,
 //! all on one looping timeline; a PNG frame is the same [`Picture`] cut at one instant
-//! and rasterized by resvg.
+//! and rasterized by resvg (the `png` feature, on by default).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use sim::{EntryView, MessageKind, NodeView, Role, Scenario, Simulation, TraceKind};
-use widgets::layout::{
+use scene::layout::{
     Geometry, ENTRY_HEIGHT, ENTRY_PITCH, ENTRY_WIDTH, MAX_FLIGHT_STRETCH_MS, MIN_FLIGHT_REAL_MS,
     TERM_COLOURS, VIEW_WIDTH,
 };
-use widgets::narration::{role_text, Narrator};
+use scene::narration::{role_text, Narrator};
+use sim::{EntryView, MessageKind, NodeView, Role, Scenario, Simulation, TraceKind};
 
 /// The state is sampled this often (simulated ms): finer than any visible change.
 pub const SAMPLE_MS: u64 = 10;
@@ -118,6 +118,10 @@ pub fn export(config: &ExportConfig) -> anyhow::Result<ExportReport> {
     if config.fps == 0 || config.fps > 120 {
         bail!("--fps must be between 1 and 120, not {}", config.fps);
     }
+    // Said before the scenario runs, so nothing is half-written.
+    if cfg!(not(feature = "png")) && config.png_frames.is_some() {
+        bail!("this raftdeck was built without PNG support (the `png` feature of the `server` crate): --png-frames is not available, --svg is");
+    }
     let scenario = load_scenario(&config.scenario)?;
     let picture = Picture::record(&scenario);
     let duration_ms = config
@@ -129,10 +133,14 @@ pub fn export(config: &ExportConfig) -> anyhow::Result<ExportReport> {
         std::fs::write(svg, picture.animated_svg(duration_ms))
             .with_context(|| format!("cannot write {}", svg.display()))?;
     }
-    let mut frames = 0;
-    if let Some(dir) = &config.png_frames {
-        frames = write_png_frames(&picture, dir, config.fps, duration_ms)?;
-    }
+    #[cfg(feature = "png")]
+    let frames = match &config.png_frames {
+        Some(dir) => write_png_frames(&picture, dir, config.fps, duration_ms)?,
+        None => 0,
+    };
+    // Refused above: without resvg there is nothing to rasterize with.
+    #[cfg(not(feature = "png"))]
+    let frames = 0;
     Ok(ExportReport {
         nodes: picture.node_names.len(),
         messages: picture.flights.len(),
@@ -147,6 +155,9 @@ pub fn frame_count(fps: u32, duration_ms: u64) -> usize {
     (duration_ms * u64::from(fps) / 1000) as usize + 1
 }
 
+/// Writes `frame-0000.png`… into `dir`: the picture cut every 1/`fps` s of the
+/// animation, rasterized by resvg.
+#[cfg(feature = "png")]
 fn write_png_frames(
     picture: &Picture,
     dir: &Path,
@@ -476,6 +487,7 @@ impl Picture {
     }
 
     /// A still SVG of the instant `at_ms` (simulated): what the animation shows then.
+    #[cfg(feature = "png")]
     fn frame_svg(&self, at_ms: f64) -> String {
         let mut out = String::new();
         self.open_svg(&mut out);
@@ -644,7 +656,7 @@ fn fixed_markup(geometry: &Geometry, stage_height: f64) -> String {
     out
 }
 
-fn link_markup(link: &widgets::layout::LinkSpot, up: bool, latency: u64) -> String {
+fn link_markup(link: &scene::layout::LinkSpot, up: bool, latency: u64) -> String {
     let (lx, ly) = link.label;
     let line = |d: &str, colour: &str, dash: &str| {
         format!("<path d=\"{d}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"4\" stroke-linecap=\"round\"{dash}/>")
@@ -670,7 +682,7 @@ fn link_markup(link: &widgets::layout::LinkSpot, up: bool, latency: u64) -> Stri
 
 /// One node as the widget draws it: shape by role, name, role line, log and commit bar
 /// (the election timer, which moves every frame, is left out).
-fn node_markup(node: &NodeView, spot: &widgets::layout::NodeSpot) -> String {
+fn node_markup(node: &NodeView, spot: &scene::layout::NodeSpot) -> String {
     let (cx, cy, r) = (spot.cx, spot.cy, spot.r);
     let role = node.role;
     let (fill, stroke, dash) = role_style(role);

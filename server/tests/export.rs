@@ -109,6 +109,7 @@ fn every_raft_scenario_exports_as_a_valid_animated_svg_with_its_nodes() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+#[cfg(feature = "png")]
 #[test]
 fn png_frames_come_in_the_announced_number() {
     let dir = scratch("png");
@@ -162,6 +163,37 @@ fn png_frames_come_in_the_announced_number() {
             bytes.len()
         );
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A binary built with `--no-default-features` has no rasterizer: it says so, writes
+/// nothing, and still exports the SVG.
+#[cfg(not(feature = "png"))]
+#[test]
+fn without_the_png_feature_png_frames_are_refused_and_the_svg_still_exports() {
+    let dir = scratch("no-png");
+    let frames = dir.join("frames");
+    let svg = dir.join("out.svg");
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../slides/scenarios/election.json");
+    let output = raftdeck(&[
+        scenario.as_os_str(),
+        "--svg".as_ref(),
+        svg.as_os_str(),
+        "--png-frames".as_ref(),
+        frames.as_os_str(),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("without PNG support"), "{stderr}");
+    assert!(!frames.exists() && !svg.exists(), "nothing is half-written");
+    let output = raftdeck(&[scenario.as_os_str(), "--svg".as_ref(), svg.as_os_str()]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(svg.exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -12,8 +12,9 @@
 //! - `state`: [`WidgetState`], the shareable state (input log, switches, instant,
 //!   playback) and its JSON/URL encodings;
 //! - `player`: the engine — simulation, checkpoints, seeking, forking, step binding;
-//! - `narration`: the French caption line told from the sim's trace;
-//! - `layout`: where sites, nodes, logs and links go on the widget's SVG;
+//! - `narration` and `layout`: the French caption line told from the sim's trace, and
+//!   where sites, nodes, logs and links go on the widget's SVG — re-exported from the
+//!   Yew-free `scene` crate, which `raftdeck export` shares;
 //! - `live`: the real etcd cluster of `raftdeck serve --live-etcd` as the raft widget
 //!   draws and tells it (state frames, captions, clicks);
 //! - `raft` (wasm32 only): the Yew component drawing it all and taking the clicks, with
@@ -21,7 +22,7 @@
 //! - `net` (wasm32 only): the real mode's fetches (with a timeout) and event stream;
 //! - `model_player`: the other systems' engine (a `sim::models::live::LiveModel`,
 //!   checkpoints, seeking, forking, the same `WidgetState`);
-//! - `model_narration`: their French captions;
+//! - `model_narration`: their French captions (from `scene` too);
 //! - `model_widget` (wasm32 only): their shared component (controls, keys, playback,
 //!   caption), which draws through `controlplane`, `elastic`, `kafka` and `multisite`
 //!   (wasm32 only), one SVG drawing per system;
@@ -34,13 +35,14 @@
 //!
 //! Everything but the components and drawings is plain Rust, tested natively.
 
-pub mod layout;
 pub mod live;
-pub mod model_narration;
 pub mod model_player;
-pub mod narration;
 pub mod player;
 pub mod state;
+
+/// The picture's geometry and the captions live in `scene`, which the native SVG export
+/// shares without Yew; re-exported so the widgets keep reaching them as their own modules.
+pub use scene::{layout, model_narration, narration};
 
 #[cfg(target_arch = "wasm32")]
 pub mod controlplane;

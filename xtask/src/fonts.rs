@@ -35,11 +35,12 @@ const FEATURES: [&[u8; 4]; 9] = [
 ];
 /// Folders whose text files hold what the screen shows (diagrams are images: they do not
 /// use the page's fonts).
-const TEXT_SOURCES: [&str; 6] = [
+const TEXT_SOURCES: [&str; 7] = [
     "slides",
     "speaker-notes",
     "frontend/src",
     "widgets/src",
+    "scene/src",
     "deck/src",
     "server/templates",
 ];

@@ -190,6 +190,19 @@ fn test(workspace: &Workspace) -> anyhow::Result<()> {
         "-D",
         "warnings",
     ]))?;
+    // The server without its default `png` feature (no resvg) must still build and
+    // lint clean, tests included: nothing else compiles that combination.
+    step("cargo clippy (server, no default features)");
+    run(workspace.cargo().args([
+        "clippy",
+        "-p",
+        "server",
+        "--no-default-features",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     step("cargo clippy (wasm32)");
     run(workspace.cargo().args([
         "clippy",
@@ -199,6 +212,8 @@ fn test(workspace: &Workspace) -> anyhow::Result<()> {
         "frontend",
         "-p",
         "widgets",
+        "-p",
+        "scene",
         "-p",
         "sim",
         "-p",
