@@ -62,7 +62,7 @@ pub struct NodeSpot {
     /// Circle centre.
     pub cy: f64,
     /// Circle radius.
-    pub r: f64,
+    pub radius: f64,
     /// Left of the role line and of the log.
     pub text_x: f64,
     /// How many log boxes fit on the row.
@@ -79,9 +79,9 @@ pub struct NodeSpot {
 #[derive(Clone, Debug, PartialEq)]
 pub struct LinkSpot {
     /// First site (alphabetical).
-    pub a: String,
+    pub first: String,
     /// Second site.
-    pub b: String,
+    pub second: String,
     /// SVG path of the link.
     pub path: String,
     /// The two halves drawn when the link is cut (a gap in the middle).
@@ -159,7 +159,7 @@ impl Geometry {
                     name: member.clone(),
                     cx,
                     cy,
-                    r,
+                    radius: r,
                     text_x,
                     log_slots,
                     text_room: log_width,
@@ -214,8 +214,8 @@ fn link_between(a: &SiteBox, b: &SiteBox, adjacent: bool) -> LinkSpot {
         let (x1, x2) = (a.x + a.width, b.x);
         let mid = (x1 + x2) / 2.0;
         LinkSpot {
-            a: a.name.clone(),
-            b: b.name.clone(),
+            first: a.name.clone(),
+            second: b.name.clone(),
             path: format!("M{x1:.1} {y:.1} H{x2:.1}"),
             broken: (
                 format!("M{x1:.1} {y:.1} H{:.1}", mid - 16.0),
@@ -231,8 +231,8 @@ fn link_between(a: &SiteBox, b: &SiteBox, adjacent: bool) -> LinkSpot {
         let peak = y - ARC_ROOM + 24.0;
         let mid = (x1 + x2) / 2.0;
         LinkSpot {
-            a: a.name.clone(),
-            b: b.name.clone(),
+            first: a.name.clone(),
+            second: b.name.clone(),
             path: format!("M{x1:.1} {y:.1} V{peak:.1} H{x2:.1} V{y:.1}"),
             broken: (
                 format!("M{x1:.1} {y:.1} V{peak:.1} H{:.1}", mid - 16.0),
@@ -276,11 +276,11 @@ mod tests {
                 .iter()
                 .find(|s| spot.cx > s.x && spot.cx < s.x + s.width)
                 .expect("inside a site");
-            assert!(spot.cy - spot.r > site.y && spot.cy + spot.r < site.y + site.height);
+            assert!(spot.cy - spot.radius > site.y && spot.cy + spot.radius < site.y + site.height);
             assert!(spot.log_slots >= 3, "{spot:?}");
         }
         let (n1, n2) = (&geometry.nodes[0], &geometry.nodes[1]);
-        assert!(n2.cy - n1.cy >= 2.0 * n1.r + ENTRY_HEIGHT / 2.0);
+        assert!(n2.cy - n1.cy >= 2.0 * n1.radius + ENTRY_HEIGHT / 2.0);
         assert!(geometry.sites[2].x + geometry.sites[2].width < geometry.panel_x);
     }
 

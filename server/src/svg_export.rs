@@ -333,7 +333,9 @@ impl Picture {
         let mut tracks = Vec::new();
         // Links first (under the nodes), then nodes, then the panel and the caption.
         for (index, link) in geometry.links.iter().enumerate() {
-            let latency = simulation.site_latency_ms(&link.a, &link.b).unwrap_or(0);
+            let latency = simulation
+                .site_latency_ms(&link.first, &link.second)
+                .unwrap_or(0);
             tracks.push(runs(snapshots.iter().map(|(at, _, links)| {
                 let up = links.get(index).copied().unwrap_or(true);
                 (*at, link_markup(link, up, latency))
@@ -533,8 +535,14 @@ impl Picture {
         let length = (dx * dx + dy * dy).sqrt().max(1.0);
         let (ux, uy) = (dx / length, dy / length);
         Some((
-            (from.cx + ux * (from.r + 4.0), from.cy + uy * (from.r + 4.0)),
-            (to.cx - ux * (to.r + 4.0), to.cy - uy * (to.r + 4.0)),
+            (
+                from.cx + ux * (from.radius + 4.0),
+                from.cy + uy * (from.radius + 4.0),
+            ),
+            (
+                to.cx - ux * (to.radius + 4.0),
+                to.cy - uy * (to.radius + 4.0),
+            ),
         ))
     }
 }
@@ -661,7 +669,7 @@ fn link_markup(link: &scene::layout::LinkSpot, up: bool, latency: u64) -> String
     let line = |d: &str, colour: &str, dash: &str| {
         format!("<path d=\"{d}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"4\" stroke-linecap=\"round\"{dash}/>")
     };
-    let name = format!("{}-{}", escape(&link.a), escape(&link.b));
+    let name = format!("{}-{}", escape(&link.first), escape(&link.second));
     if up {
         format!(
             "<g data-link=\"{name}\" data-state=\"up\">{}<text x=\"{lx:.1}\" y=\"{:.1}\" font-size=\"16\" font-weight=\"600\" fill=\"{MUTED}\" text-anchor=\"middle\">{latency} ms</text></g>",
@@ -683,7 +691,7 @@ fn link_markup(link: &scene::layout::LinkSpot, up: bool, latency: u64) -> String
 /// One node as the widget draws it: shape by role, name, role line, log and commit bar
 /// (the election timer, which moves every frame, is left out).
 fn node_markup(node: &NodeView, spot: &scene::layout::NodeSpot) -> String {
-    let (cx, cy, r) = (spot.cx, spot.cy, spot.r);
+    let (cx, cy, r) = (spot.cx, spot.cy, spot.radius);
     let role = node.role;
     let (fill, stroke, dash) = role_style(role);
     let dash = dash.map_or(String::new(), |dash| {

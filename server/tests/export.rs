@@ -14,11 +14,12 @@ fn raftdeck(args: &[&std::ffi::OsStr]) -> Output {
         .expect("raftdeck runs")
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("raftdeck-export-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a scratch folder");
-    dir
+/// A scratch folder removed when the returned guard drops, whatever the test's outcome.
+fn scratch(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("raftdeck-export-{name}-"))
+        .tempdir()
+        .expect("a scratch folder")
 }
 
 /// The talk's scenarios that run on the Raft core (no `"system"`, or `"etcd"`), with
@@ -61,7 +62,8 @@ fn etcd_scenarios() -> Vec<(PathBuf, BTreeSet<String>)> {
 fn every_raft_scenario_exports_as_a_valid_animated_svg_with_its_nodes() {
     let scenarios = etcd_scenarios();
     assert!(scenarios.len() >= 5, "{scenarios:?}");
-    let dir = scratch("svg");
+    let scratch = scratch("svg");
+    let dir = scratch.path();
     for (scenario, nodes) in scenarios {
         let svg = dir.join("out.svg");
         let output = raftdeck(&[scenario.as_os_str(), "--svg".as_ref(), svg.as_os_str()]);
@@ -106,13 +108,13 @@ fn every_raft_scenario_exports_as_a_valid_animated_svg_with_its_nodes() {
         // Captions are the widget's French ones.
         assert!(text.contains("terme"), "{}", scenario.display());
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[cfg(feature = "png")]
 #[test]
 fn png_frames_come_in_the_announced_number() {
-    let dir = scratch("png");
+    let scratch = scratch("png");
+    let dir = scratch.path();
     let frames = dir.join("frames");
     let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../slides/scenarios/election.json");
     let output = raftdeck(&[
@@ -163,7 +165,6 @@ fn png_frames_come_in_the_announced_number() {
             bytes.len()
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A binary built with `--no-default-features` has no rasterizer: it says so, writes
@@ -171,7 +172,8 @@ fn png_frames_come_in_the_announced_number() {
 #[cfg(not(feature = "png"))]
 #[test]
 fn without_the_png_feature_png_frames_are_refused_and_the_svg_still_exports() {
-    let dir = scratch("no-png");
+    let scratch = scratch("no-png");
+    let dir = scratch.path();
     let frames = dir.join("frames");
     let svg = dir.join("out.svg");
     let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../slides/scenarios/election.json");
@@ -194,12 +196,12 @@ fn without_the_png_feature_png_frames_are_refused_and_the_svg_still_exports() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(svg.exists());
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn bad_scenarios_exit_2_naming_the_file_and_the_reason() {
-    let dir = scratch("bad");
+    let scratch = scratch("bad");
+    let dir = scratch.path();
     let broken = dir.join("broken.json");
     std::fs::write(
         &broken,
@@ -227,5 +229,4 @@ fn bad_scenarios_exit_2_naming_the_file_and_the_reason() {
         assert!(stderr.contains(reason), "{stderr}");
         assert!(!svg.exists(), "nothing is written for a bad scenario");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }

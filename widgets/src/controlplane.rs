@@ -7,7 +7,7 @@ use yew::prelude::*;
 
 use super::layout::VIEW_WIDTH;
 use super::model_widget::{
-    draw_client, draw_sites, draw_writes, duration_text, n, site_geometry, Hooks,
+    draw_client, draw_sites, draw_writes, duration_text, site_geometry, svg_number, Hooks,
 };
 
 /// The root's data attributes: `api` (`up|down`), `pods-running`.
@@ -73,12 +73,12 @@ pub fn draw(view: &KubeView, hooks: &Hooks, height: f64) -> Html {
                 <g key={member.name.clone()} class="model-node model-cp" data-node={member.name.clone()}
                    data-state={member.state} role="button" {onclick}>
                     <title>{ format!("{} : {} — cliquer pour l'arrêter ou le redémarrer", label, member_text(member.state)) }</title>
-                    <rect class={classes!("raft-node-shape", role_class)} x={n(x)} y={n(cp_y)} width={n(card_width)} height="52" rx="10" data-box="" />
+                    <rect class={classes!("raft-node-shape", role_class)} x={svg_number(x)} y={svg_number(cp_y)} width={svg_number(card_width)} height="52" rx="10" data-box="" />
                     if member.state == "leader" {
-                        <text class="raft-leader-mark" x={n(x + card_width - 10.0)} y={n(cp_y + 18.0)}>{ "★" }</text>
+                        <text class="raft-leader-mark" x={svg_number(x + card_width - 10.0)} y={svg_number(cp_y + 18.0)}>{ "★" }</text>
                     }
-                    <text class="model-node-name" x={n(x + card_width / 2.0)} y={n(cp_y + 22.0)} data-fit={n(card_width - 16.0)}>{ label }</text>
-                    <text class="model-node-role" x={n(x + card_width / 2.0)} y={n(cp_y + 43.0)} data-fit={n(card_width - 12.0)}>{ member_text(member.state) }</text>
+                    <text class="model-node-name" x={svg_number(x + card_width / 2.0)} y={svg_number(cp_y + 22.0)} data-fit={svg_number(card_width - 16.0)}>{ label }</text>
+                    <text class="model-node-role" x={svg_number(x + card_width / 2.0)} y={svg_number(cp_y + 43.0)} data-fit={svg_number(card_width - 12.0)}>{ member_text(member.state) }</text>
                 </g>
             });
         }
@@ -89,10 +89,10 @@ pub fn draw(view: &KubeView, hooks: &Hooks, height: f64) -> Html {
                 let room = spot.x + spot.width - 14.0 - x;
                 members.push(html! {
                     <g class="model-countdown-lines">
-                        <text class="model-countdown" x={n(x)} y={n(cp_y + 22.0)} data-fit={n(room)}>
+                        <text class="model-countdown" x={svg_number(x)} y={svg_number(cp_y + 22.0)} data-fit={svg_number(room)}>
                             { "l'hyperviseur la relance" }
                         </text>
-                        <text class="model-countdown" x={n(x)} y={n(cp_y + 44.0)} data-fit={n(room)}>
+                        <text class="model-countdown" x={svg_number(x)} y={svg_number(cp_y + 44.0)} data-fit={svg_number(room)}>
                             { format!("ailleurs dans {}", duration_text(restart.saturating_sub(now))) }
                         </text>
                     </g>
@@ -101,7 +101,7 @@ pub fn draw(view: &KubeView, hooks: &Hooks, height: f64) -> Html {
         }
         if here.is_empty() {
             members.push(html! {
-                <text class="model-empty" x={n(spot.x + 14.0)} y={n(cp_y + 32.0)}>{ "pas de plan de contrôle" }</text>
+                <text class="model-empty" x={svg_number(spot.x + 14.0)} y={svg_number(cp_y + 32.0)}>{ "pas de plan de contrôle" }</text>
             });
         }
         let here_workers: Vec<_> = view
@@ -144,15 +144,15 @@ pub fn draw(view: &KubeView, hooks: &Hooks, height: f64) -> Html {
                 <g key={worker.name.clone()} class={classes!("model-node", "model-worker", format!("model-worker-{state}"))}
                    data-node={worker.name.clone()} data-state={state} role="button" {onclick}>
                     <title>{ format!("Nœud {} : {status}", worker.name) }</title>
-                    <rect class="model-card" x={n(spot.x + 14.0)} y={n(y)} width={n(width)} height={n(row - 10.0)} rx="10" data-box="" />
-                    <text class="model-card-title" x={n(spot.x + 26.0)} y={n(y + 22.0)}>{ worker.name.clone() }</text>
-                    <text class="model-card-status" x={n(spot.x + 26.0 + 44.0)} y={n(y + 22.0)} data-fit={n(width - 68.0)}>{ status }</text>
+                    <rect class="model-card" x={svg_number(spot.x + 14.0)} y={svg_number(y)} width={svg_number(width)} height={svg_number(row - 10.0)} rx="10" data-box="" />
+                    <text class="model-card-title" x={svg_number(spot.x + 26.0)} y={svg_number(y + 22.0)}>{ worker.name.clone() }</text>
+                    <text class="model-card-status" x={svg_number(spot.x + 26.0 + 44.0)} y={svg_number(y + 22.0)} data-fit={svg_number(width - 68.0)}>{ status }</text>
                     { for worker.pods.iter().enumerate().map(|(p, pod)| {
                         let px = spot.x + 26.0 + p as f64 * 86.0;
                         html! {
                             <g class="model-pod" data-pod={pod.clone()}>
-                                <rect x={n(px)} y={n(y + 34.0)} width="80" height="30" rx="15" data-box="" />
-                                <text x={n(px + 40.0)} y={n(y + 54.0)}>{ pod.clone() }</text>
+                                <rect x={svg_number(px)} y={svg_number(y + 34.0)} width="80" height="30" rx="15" data-box="" />
+                                <text x={svg_number(px + 40.0)} y={svg_number(y + 54.0)}>{ pod.clone() }</text>
                             </g>
                         }
                     }) }
@@ -162,8 +162,8 @@ pub fn draw(view: &KubeView, hooks: &Hooks, height: f64) -> Html {
                         html! {
                             <g class="model-pod model-pod-orphaned" data-pod={pod.clone()} data-orphaned="true">
                                 <title>{ format!("{pod} : remplacé ailleurs, mais tourne encore ici (doublon)") }</title>
-                                <rect x={n(px)} y={n(y + 34.0)} width="80" height="30" rx="15" style="stroke-dasharray:4 3" />
-                                <text x={n(px + 40.0)} y={n(y + 54.0)}>{ format!("{pod} ⧉") }</text>
+                                <rect x={svg_number(px)} y={svg_number(y + 34.0)} width="80" height="30" rx="15" style="stroke-dasharray:4 3" />
+                                <text x={svg_number(px + 40.0)} y={svg_number(y + 54.0)}>{ format!("{pod} ⧉") }</text>
                             </g>
                         }
                     }) }
@@ -201,21 +201,21 @@ pub fn draw(view: &KubeView, hooks: &Hooks, height: f64) -> Html {
             <g class="model-members">{ for members }</g>
             <g class="model-workers">{ for workers }</g>
             <g class="raft-panel">
-                <rect class="raft-panel-box" x={n(x)} y="6" width={n(width)} height={n(height - 12.0)} rx="12" data-box="" />
+                <rect class="raft-panel-box" x={svg_number(x)} y="6" width={svg_number(width)} height={svg_number(height - 12.0)} rx="12" data-box="" />
                 <g class={classes!("model-badge", if view.api_up { "model-badge-ok" } else { "model-badge-bad" })} data-api-badge="">
-                    <rect x={n(x + 12.0)} y="16" width={n(width - 24.0)} height="40" rx="20" data-box="" />
-                    <text x={n(x + width / 2.0)} y="43">{ if view.api_up { "✔ API disponible" } else { "✘ API indisponible" } }</text>
+                    <rect x={svg_number(x + 12.0)} y="16" width={svg_number(width - 24.0)} height="40" rx="20" data-box="" />
+                    <text x={svg_number(x + width / 2.0)} y="43">{ if view.api_up { "✔ API disponible" } else { "✘ API indisponible" } }</text>
                 </g>
                 { draw_client(x + 12.0, 66.0, width - 24.0, "✎ kubectl apply", hooks,
                     "Cliquer : un opérateur modifie un objet (touche W)") }
                 { draw_writes(x + 16.0, 118.0, width - 32.0, &view.writes, rows) }
-                <text class="model-panel-line" x={n(x + 14.0)} y={n(height - 76.0)}>
+                <text class="model-panel-line" x={svg_number(x + 14.0)} y={svg_number(height - 76.0)}>
                     { format!("Pods en marche : {running}/{total}") }
                 </text>
-                <text class="model-panel-line" x={n(x + 14.0)} y={n(height - 50.0)}>
+                <text class="model-panel-line" x={svg_number(x + 14.0)} y={svg_number(height - 50.0)}>
                     { format!("Pods en attente : {}", view.pending_pods.len()) }
                 </text>
-                <text class={classes!("model-panel-line", (outage > 0).then_some("model-panel-bad"))} x={n(x + 14.0)} y={n(height - 24.0)}>
+                <text class={classes!("model-panel-line", (outage > 0).then_some("model-panel-bad"))} x={svg_number(x + 14.0)} y={svg_number(height - 24.0)}>
                     { format!("API coupée : {}", duration_text(outage)) }
                 </text>
             </g>

@@ -7,7 +7,7 @@ use sim::models::elasticsearch::{Awareness, CopyView, EsView};
 use yew::prelude::*;
 
 use super::layout::VIEW_WIDTH;
-use super::model_widget::{draw_client, draw_sites, draw_writes, n, site_geometry, Hooks};
+use super::model_widget::{draw_client, draw_sites, draw_writes, site_geometry, svg_number, Hooks};
 
 /// Colours of shards (cycled), readable on white.
 const SHARD_COLOURS: [&str; 6] = [
@@ -40,8 +40,8 @@ fn chip(copy: &CopyView, x: f64, y: f64, height: f64) -> Html {
     };
     html! {
         <g class="model-shard" data-shard={copy.shard.to_string()} data-primary={copy.primary.to_string()}>
-            <rect x={n(x)} y={n(y)} width="40" height={n(height)} rx="6" fill={fill} stroke={colour} stroke-width="3" data-box="" />
-            <text x={n(x + 20.0)} y={n(y + height / 2.0 + 6.0)} fill={ink}>{ label }</text>
+            <rect x={svg_number(x)} y={svg_number(y)} width="40" height={svg_number(height)} rx="6" fill={fill} stroke={colour} stroke-width="3" data-box="" />
+            <text x={svg_number(x + 20.0)} y={svg_number(y + height / 2.0 + 6.0)} fill={ink}>{ label }</text>
         </g>
     }
 }
@@ -96,17 +96,17 @@ pub fn draw(view: &EsView, hooks: &Hooks, height: f64) -> Html {
                    data-node={node.name.clone()} data-state={state}
                    data-voter={node.in_voting_configuration.to_string()} role="button" {onclick}>
                     <title>{ format!("{} : {role}, {vote}", node.name) }</title>
-                    <rect class="model-card" x={n(spot.x + 14.0)} y={n(y)} width={n(width)} height={n(card_height)} rx="10" data-box="" />
-                    <text class="model-card-title" x={n(spot.x + 26.0)} y={n(y + 23.0)}>{ node.name.clone() }</text>
+                    <rect class="model-card" x={svg_number(spot.x + 14.0)} y={svg_number(y)} width={svg_number(width)} height={svg_number(card_height)} rx="10" data-box="" />
+                    <text class="model-card-title" x={svg_number(spot.x + 26.0)} y={svg_number(y + 23.0)}>{ node.name.clone() }</text>
                     // A stopped node says so where its role was (the role is in its tooltip):
                     // side by side they ran into each other in a narrow zone.
                     if node.up {
-                        <text class="model-card-status" x={n(spot.x + 26.0)} y={n(y + 46.0)} data-fit={n(width - 24.0)}>{ role }</text>
+                        <text class="model-card-status" x={svg_number(spot.x + 26.0)} y={svg_number(y + 46.0)} data-fit={svg_number(width - 24.0)}>{ role }</text>
                     } else {
-                        <text class="model-down-mark model-down-line" x={n(spot.x + 26.0)} y={n(y + 46.0)} data-fit={n(width - 24.0)}>{ "✕ arrêté" }</text>
+                        <text class="model-down-mark model-down-line" x={svg_number(spot.x + 26.0)} y={svg_number(y + 46.0)} data-fit={svg_number(width - 24.0)}>{ "✕ arrêté" }</text>
                     }
                     <text class={classes!("model-vote", node.in_voting_configuration.then_some("model-vote-in"))}
-                          x={n(spot.x + 14.0 + width - 12.0)} y={n(y + 23.0)}>{ vote }</text>
+                          x={svg_number(spot.x + 14.0 + width - 12.0)} y={svg_number(y + 23.0)}>{ vote }</text>
                     { for node.copies.iter().enumerate().map(|(c, copy)| chip(copy, spot.x + 26.0 + c as f64 * 46.0, chip_y, chip_height)) }
                 </g>
             });
@@ -135,22 +135,22 @@ pub fn draw(view: &EsView, hooks: &Hooks, height: f64) -> Html {
             { draw_sites(&geometry, &view.sites, &view.links, hooks, "Zone") }
             <g class="model-es-nodes">{ for cards }</g>
             <g class="raft-panel">
-                <rect class="raft-panel-box" x={n(x)} y="6" width={n(width)} height={n(height - 12.0)} rx="12" data-box="" />
+                <rect class="raft-panel-box" x={svg_number(x)} y="6" width={svg_number(width)} height={svg_number(height - 12.0)} rx="12" data-box="" />
                 <g class={classes!("model-badge", health_class)} data-health-badge={view.health}>
-                    <rect x={n(x + 12.0)} y="16" width={n(width - 24.0)} height="40" rx="20" data-box="" />
-                    <text x={n(x + width / 2.0)} y="43">{ health_text(view.health) }</text>
+                    <rect x={svg_number(x + 12.0)} y="16" width={svg_number(width - 24.0)} height="40" rx="20" data-box="" />
+                    <text x={svg_number(x + width / 2.0)} y="43">{ health_text(view.health) }</text>
                 </g>
-                <text class="model-panel-line" x={n(x + 14.0)} y="82">
+                <text class="model-panel-line" x={svg_number(x + 14.0)} y="82">
                     { format!("Master : {}", view.master.clone().unwrap_or_else(|| "aucun !".to_string())) }
                 </text>
-                <text class="model-panel-small" x={n(x + 14.0)} y="106">
+                <text class="model-panel-small" x={svg_number(x + 14.0)} y="106">
                     { format!("Votants ({voters}, majorité {}) :", voters / 2 + 1) }
                 </text>
-                <text class="model-panel-small model-mono" x={n(x + 14.0)} y="128" data-fit={n(width - 28.0)}>
+                <text class="model-panel-small model-mono" x={svg_number(x + 14.0)} y="128" data-fit={svg_number(width - 28.0)}>
                     { view.voting_configuration.join(", ") }
                 </text>
-                <text class="model-panel-small" x={n(x + 14.0)} y="152">{ awareness }</text>
-                <text class="model-panel-small" x={n(x + 14.0)} y="176" data-fit={n(width - 28.0)}>
+                <text class="model-panel-small" x={svg_number(x + 14.0)} y="152">{ awareness }</text>
+                <text class="model-panel-small" x={svg_number(x + 14.0)} y="176" data-fit={svg_number(width - 28.0)}>
                     { if view.unassigned.is_empty() {
                         "Toutes les copies sont assignées".to_string()
                     } else {
@@ -163,7 +163,7 @@ pub fn draw(view: &EsView, hooks: &Hooks, height: f64) -> Html {
                     "Cliquer : un client indexe un document (touche W)") }
                 { draw_writes(x + 16.0, 240.0, width - 32.0, &view.writes, rows) }
                 if show_tally {
-                    <text class="model-panel-line" x={n(x + 14.0)} y={n(height - 22.0)}>
+                    <text class="model-panel-line" x={svg_number(x + 14.0)} y={svg_number(height - 22.0)}>
                         { format!("Indexés {} · refusés {}", view.tally.acknowledged, view.tally.refused) }
                     </text>
                 }

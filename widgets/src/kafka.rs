@@ -6,7 +6,7 @@ use sim::models::kafka::KafkaView;
 use yew::prelude::*;
 
 use super::layout::VIEW_WIDTH;
-use super::model_widget::{draw_client, draw_sites, draw_writes, n, site_geometry, Hooks};
+use super::model_widget::{draw_client, draw_sites, draw_writes, site_geometry, svg_number, Hooks};
 
 /// The root's data attributes: `lost` (acknowledged messages lost), `writable`.
 pub fn attributes(view: &KafkaView) -> Vec<(&'static str, String)> {
@@ -84,12 +84,12 @@ pub fn draw(view: &KafkaView, hooks: &Hooks, height: f64) -> Html {
                 <g key={broker.name.clone()} class={classes!("model-node", "model-broker", format!("model-broker-{state}"))}
                    data-node={broker.name.clone()} data-state={state} role="button" {onclick}>
                     <title>{ format!("Broker {} : {status} — cliquer pour l'arrêter ou le redémarrer", broker.name) }</title>
-                    <rect class="model-card" x={n(spot.x + 14.0)} y={n(y)} width={n(width)} height={n(row - 10.0)} rx="10" data-box="" />
-                    <text class="model-card-title" x={n(spot.x + 26.0)} y={n(y + 23.0)}>{ broker.name.clone() }</text>
-                    <text class="model-card-status" x={n(spot.x + 14.0 + width - 12.0)} y={n(y + 23.0)} text-anchor="end"
-                          data-fit={n(width - 70.0)}>{ status }</text>
+                    <rect class="model-card" x={svg_number(spot.x + 14.0)} y={svg_number(y)} width={svg_number(width)} height={svg_number(row - 10.0)} rx="10" data-box="" />
+                    <text class="model-card-title" x={svg_number(spot.x + 26.0)} y={svg_number(y + 23.0)}>{ broker.name.clone() }</text>
+                    <text class="model-card-status" x={svg_number(spot.x + 14.0 + width - 12.0)} y={svg_number(y + 23.0)} text-anchor="end"
+                          data-fit={svg_number(width - 70.0)}>{ status }</text>
                     if let Some(text) = controller {
-                        <text class="model-panel-small" x={n(spot.x + 26.0)} y={n(y + 45.0)} data-fit={n(width - 24.0)}>{ text }</text>
+                        <text class="model-panel-small" x={svg_number(spot.x + 26.0)} y={svg_number(y + 45.0)} data-fit={svg_number(width - 24.0)}>{ text }</text>
                     }
                     { for replicas.iter().enumerate().map(|(r, (partition, leader, in_isr, end))| {
                         // Three chips a row, always inside the card: narrow sites shrink them.
@@ -108,8 +108,8 @@ pub fn draw(view: &KafkaView, hooks: &Hooks, height: f64) -> Html {
                                data-leader={leader.to_string()} data-isr={in_isr.to_string()}>
                                 <title>{ format!("Partition {partition} : {} , {end} messages",
                                     if *leader { "leader" } else if *in_isr { "dans l'ISR" } else { "hors ISR" }) }</title>
-                                <rect x={n(cx)} y={n(cy)} width={n(pitch - 6.0)} height="28" rx="6" data-box="" />
-                                <text x={n(cx + (pitch - 6.0) / 2.0)} y={n(cy + 20.0)} data-fit={n(pitch - 12.0)}>{ format!("{}P{partition}·{end}", if *leader { "★" } else { "" }) }</text>
+                                <rect x={svg_number(cx)} y={svg_number(cy)} width={svg_number(pitch - 6.0)} height="28" rx="6" data-box="" />
+                                <text x={svg_number(cx + (pitch - 6.0) / 2.0)} y={svg_number(cy + 20.0)} data-fit={svg_number(pitch - 12.0)}>{ format!("{}P{partition}·{end}", if *leader { "★" } else { "" }) }</text>
                             </g>
                         }
                     }) }
@@ -130,10 +130,10 @@ pub fn draw(view: &KafkaView, hooks: &Hooks, height: f64) -> Html {
                     <g key={controller.name.clone()} class="model-controller" data-node={controller.name.clone()}
                        data-role={controller.role}>
                         <title>{ format!("Contrôleur KRaft {} : {}", controller.name, role_text(controller.role)) }</title>
-                        <circle class={classes!("raft-node-shape", class)} cx={n(cx)} cy={n(y + 26.0)} r="20" />
-                        <text class="model-node-name" x={n(cx)} y={n(y + 32.0)}>{ controller.name.clone() }</text>
+                        <circle class={classes!("raft-node-shape", class)} cx={svg_number(cx)} cy={svg_number(y + 26.0)} r="20" />
+                        <text class="model-node-name" x={svg_number(cx)} y={svg_number(y + 32.0)}>{ controller.name.clone() }</text>
                         // Under its circle: beside it, « arrêté » ran into the next one.
-                        <text class="model-controller-role" x={n(cx)} y={n(y + 66.0)} text-anchor="middle"
+                        <text class="model-controller-role" x={svg_number(cx)} y={svg_number(y + 66.0)} text-anchor="middle"
                               data-fit="88">{ role_text(controller.role) }</text>
                     </g>
                 });
@@ -162,22 +162,22 @@ pub fn draw(view: &KafkaView, hooks: &Hooks, height: f64) -> Html {
             { draw_sites(&geometry, &view.sites, &view.links, hooks, "Site") }
             <g class="model-brokers">{ for cards }</g>
             <g class="raft-panel">
-                <rect class="raft-panel-box" x={n(x)} y="6" width={n(width)} height={n(height - 12.0)} rx="12" data-box="" />
-                <text class="model-panel-line model-mono" x={n(x + 14.0)} y="34" data-fit={n(width - 28.0)}>
+                <rect class="raft-panel-box" x={svg_number(x)} y="6" width={svg_number(width)} height={svg_number(height - 12.0)} rx="12" data-box="" />
+                <text class="model-panel-line model-mono" x={svg_number(x + 14.0)} y="34" data-fit={svg_number(width - 28.0)}>
                     { format!("acks={} · min.insync={}", view.acks, view.min_insync_replicas) }
                 </text>
-                <text class="model-panel-small model-mono" x={n(x + 14.0)} y="58">
+                <text class="model-panel-small model-mono" x={svg_number(x + 14.0)} y="58">
                     { format!("élection unclean : {}", if view.unclean_leader_election { "oui" } else { "non" }) }
                 </text>
-                <text class={classes!("model-panel-small", (!view.controller_up).then_some("model-panel-bad"))} x={n(x + 14.0)} y="82">
+                <text class={classes!("model-panel-small", (!view.controller_up).then_some("model-panel-bad"))} x={svg_number(x + 14.0)} y="82">
                     { if view.controller_up { "Quorum KRaft : OK" } else { "Quorum KRaft : perdu" } }
                 </text>
                 { draw_client(x + 12.0, 94.0, width - 24.0, "✎ Produire un message", hooks,
                     "Cliquer : le producteur envoie un message (touche W)") }
                 { draw_writes(x + 16.0, 144.0, width - 32.0, &view.writes, rows) }
                 <g class={classes!("model-lost", (lost > 0).then_some("model-lost-some"))} data-lost-box={lost.to_string()}>
-                    <rect x={n(x + 12.0)} y={n(height - 130.0)} width={n(width - 24.0)} height="118" rx="10" data-box="" />
-                    <text class="model-lost-title" x={n(x + 24.0)} y={n(height - 104.0)}>
+                    <rect x={svg_number(x + 12.0)} y={svg_number(height - 130.0)} width={svg_number(width - 24.0)} height="118" rx="10" data-box="" />
+                    <text class="model-lost-title" x={svg_number(x + 24.0)} y={svg_number(height - 104.0)}>
                         { match lost {
                             0 => "✔ Aucun acquitté perdu".to_string(),
                             1 => "⚠ 1 acquitté perdu :".to_string(),
@@ -185,12 +185,12 @@ pub fn draw(view: &KafkaView, hooks: &Hooks, height: f64) -> Html {
                         } }
                     </text>
                     { for view.lost.iter().take(lost_rows).enumerate().map(|(k, message)| html! {
-                        <text class="model-lost-item" x={n(x + 24.0)} y={n(height - 80.0 + k as f64 * 22.0)} data-fit={n(width - 48.0)}>
+                        <text class="model-lost-item" x={svg_number(x + 24.0)} y={svg_number(height - 80.0 + k as f64 * 22.0)} data-fit={svg_number(width - 48.0)}>
                             { format!("{} (P{}, offset {})", message.value, message.partition, message.offset) }
                         </text>
                     }) }
                     if let Some(summary) = summary {
-                        <text class="model-panel-small" x={n(x + 24.0)} y={n(height - 80.0 + lost_rows as f64 * 22.0)}>
+                        <text class="model-panel-small" x={svg_number(x + 24.0)} y={svg_number(height - 80.0 + lost_rows as f64 * 22.0)}>
                             { summary }
                         </text>
                     }

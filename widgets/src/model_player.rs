@@ -74,11 +74,19 @@ pub fn to_action(input: &UserInput) -> Option<SystemAction> {
             value: value.clone(),
         }),
         UserInput::Act(Action::Heal) => Some(SystemAction::Heal),
-        UserInput::Link { a, b, up: false } => Some(SystemAction::CutLink {
+        UserInput::Link {
+            first: a,
+            second: b,
+            up: false,
+        } => Some(SystemAction::CutLink {
             from: a.clone(),
             to: b.clone(),
         }),
-        UserInput::Link { a, b, up: true } => Some(SystemAction::RestoreLink {
+        UserInput::Link {
+            first: a,
+            second: b,
+            up: true,
+        } => Some(SystemAction::RestoreLink {
             from: a.clone(),
             to: b.clone(),
         }),
@@ -108,13 +116,13 @@ pub fn to_input(action: &SystemAction) -> Option<UserInput> {
         }),
         SystemAction::Heal => UserInput::Act(Action::Heal),
         SystemAction::CutLink { from, to } => UserInput::Link {
-            a: from.clone(),
-            b: to.clone(),
+            first: from.clone(),
+            second: to.clone(),
             up: false,
         },
         SystemAction::RestoreLink { from, to } => UserInput::Link {
-            a: from.clone(),
-            b: to.clone(),
+            first: from.clone(),
+            second: to.clone(),
             up: true,
         },
         SystemAction::CutAll => return None,
@@ -526,7 +534,10 @@ mod tests {
         player.advance_to(50_000);
         assert_ne!(player.view(), forked);
         let view = kafka(player.view());
-        assert!(view.links.iter().any(|l| l.a == "B" && l.b == "C" && !l.up));
+        assert!(view
+            .links
+            .iter()
+            .any(|l| l.first == "B" && l.second == "C" && !l.up));
     }
 
     #[test]

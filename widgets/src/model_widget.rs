@@ -114,8 +114,8 @@ pub fn duration_text(ms: u64) -> String {
     }
 }
 
-/// The `x` of a number for SVG attributes.
-pub fn n(value: f64) -> String {
+/// A number as an SVG attribute value (one decimal).
+pub fn svg_number(value: f64) -> String {
     format!("{value:.1}")
 }
 
@@ -144,12 +144,12 @@ pub fn draw_sites(
                            data-site={spot.name.clone()} data-state={if up { "up" } else { "down" }}
                            role="button" aria-label={title.clone()} {onclick}>
                             <title>{ title }</title>
-                            <rect x={n(spot.x)} y={n(spot.y)} width={n(spot.width)} height={n(spot.height)} rx="12" data-box="" />
-                            <text class="raft-site-name" x={n(spot.x + 14.0)} y={n(spot.y + 24.0)}>
+                            <rect x={svg_number(spot.x)} y={svg_number(spot.y)} width={svg_number(spot.width)} height={svg_number(spot.height)} rx="12" data-box="" />
+                            <text class="raft-site-name" x={svg_number(spot.x + 14.0)} y={svg_number(spot.y + 24.0)}>
                                 { format!("{site_word} {}", spot.name) }
                             </text>
                             if !up {
-                                <text class="model-site-down-mark" x={n(spot.x + spot.width - 14.0)} y={n(spot.y + 24.0)}>{ "✕ en panne" }</text>
+                                <text class="model-site-down-mark" x={svg_number(spot.x + spot.width - 14.0)} y={svg_number(spot.y + 24.0)}>{ "✕ en panne" }</text>
                             }
                         </g>
                     }
@@ -157,17 +157,17 @@ pub fn draw_sites(
             </g>
             <g class="raft-links">
                 { for geometry.links.iter().map(|spot| {
-                    let up = links.iter().find(|l| l.a == spot.a && l.b == spot.b).is_none_or(|l| l.up);
-                    let name = format!("{}-{}", spot.a, spot.b);
+                    let up = links.iter().find(|l| l.first == spot.first && l.second == spot.second).is_none_or(|l| l.up);
+                    let name = format!("{}-{}", spot.first, spot.second);
                     let onclick = hooks.link.clone().map(|callback| {
-                        let pair = (spot.a.clone(), spot.b.clone());
+                        let pair = (spot.first.clone(), spot.second.clone());
                         Callback::from(move |_: MouseEvent| callback.emit(pair.clone()))
                     });
                     let (lx, ly) = spot.label;
                     let title = if up {
-                        format!("Lien {}–{} — cliquer pour le couper", spot.a, spot.b)
+                        format!("Lien {}–{} — cliquer pour le couper", spot.first, spot.second)
                     } else {
-                        format!("Lien {}–{} coupé — cliquer pour le rétablir", spot.a, spot.b)
+                        format!("Lien {}–{} coupé — cliquer pour le rétablir", spot.first, spot.second)
                     };
                     html! {
                         <g key={name.clone()} class={classes!("raft-link", (!up).then_some("raft-link-down"))}
@@ -180,8 +180,8 @@ pub fn draw_sites(
                             } else {
                                 <path class="raft-link-line" d={spot.broken.0.clone()} />
                                 <path class="raft-link-line" d={spot.broken.1.clone()} />
-                                <circle class="raft-link-cut-mark" cx={n(lx)} cy={n(ly)} r="14" />
-                                <text class="raft-link-cut" x={n(lx)} y={n(ly + 8.0)}>{ "✕" }</text>
+                                <circle class="raft-link-cut-mark" cx={svg_number(lx)} cy={svg_number(ly)} r="14" />
+                                <text class="raft-link-cut" x={svg_number(lx)} y={svg_number(ly + 8.0)}>{ "✕" }</text>
                             }
                         </g>
                     }
@@ -202,8 +202,8 @@ pub fn draw_client(x: f64, y: f64, width: f64, label: &str, hooks: &Hooks, hint:
         <g class={classes!("raft-client", (!enabled).then_some("raft-client-disabled"))}
            data-action="propose" role="button" aria-label={label.to_string()} {onclick}>
             <title>{ hint.to_string() }</title>
-            <rect x={n(x)} y={n(y)} width={n(width)} height="42" rx="10" data-box="" />
-            <text x={n(x + width / 2.0)} y={n(y + 28.0)} data-fit={n(width - 20.0)}>{ label.to_string() }</text>
+            <rect x={svg_number(x)} y={svg_number(y)} width={svg_number(width)} height="42" rx="10" data-box="" />
+            <text x={svg_number(x + width / 2.0)} y={svg_number(y + 28.0)} data-fit={svg_number(width - 20.0)}>{ label.to_string() }</text>
         </g>
     }
 }
@@ -247,8 +247,8 @@ pub fn draw_writes(x: f64, y: f64, width: f64, writes: &[WriteRecord], rows: usi
                 };
                 html! {
                     <g class={classes!("raft-write", format!("raft-write-{outcome}"))} data-write={k.to_string()} data-outcome={outcome}>
-                        <text class="raft-write-value" x={n(x)} y={n(row_y + 16.0)}>{ short_value(&write.value, value_room(width, &label)) }</text>
-                        <text class="raft-write-outcome" x={n(x + width)} y={n(row_y + 16.0)}>{ label }</text>
+                        <text class="raft-write-value" x={svg_number(x)} y={svg_number(row_y + 16.0)}>{ short_value(&write.value, value_room(width, &label)) }</text>
+                        <text class="raft-write-outcome" x={svg_number(x + width)} y={svg_number(row_y + 16.0)}>{ label }</text>
                     </g>
                 }
             }) }
@@ -480,7 +480,7 @@ impl Component for ModelWidget {
                         LiveView::Kafka(v) => v.links,
                         LiveView::Multisite(v) => v.links,
                     };
-                    let up = links.iter().any(|l| l.a == a && l.b == b && l.up);
+                    let up = links.iter().any(|l| l.first == a && l.second == b && l.up);
                     let action = if up {
                         SystemAction::CutLink { from: a, to: b }
                     } else {

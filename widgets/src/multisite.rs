@@ -9,7 +9,7 @@ use yew::prelude::*;
 
 use super::layout::VIEW_WIDTH;
 use super::model_narration::reason_text;
-use super::model_widget::{draw_client, duration_text, n, Hooks};
+use super::model_widget::{draw_client, duration_text, svg_number, Hooks};
 
 /// Width of the runbook panel on the right.
 const PANEL_WIDTH: f64 = 300.0;
@@ -55,9 +55,9 @@ fn minutes(ms: u64) -> String {
 fn boxed(class: &str, x: f64, y: f64, width: f64, height: f64, lines: &[String]) -> Html {
     html! {
         <g class={classes!("model-box", class.to_string())}>
-            <rect x={n(x)} y={n(y)} width={n(width)} height={n(height)} rx="8" data-box="" />
+            <rect x={svg_number(x)} y={svg_number(y)} width={svg_number(width)} height={svg_number(height)} rx="8" data-box="" />
             { for lines.iter().enumerate().map(|(k, line)| html! {
-                <text x={n(x + width / 2.0)} y={n(y + 22.0 + k as f64 * 21.0)} data-fit={n(width - 16.0)}>{ line.clone() }</text>
+                <text x={svg_number(x + width / 2.0)} y={svg_number(y + 22.0 + k as f64 * 21.0)} data-fit={svg_number(width - 16.0)}>{ line.clone() }</text>
             }) }
         </g>
     }
@@ -109,12 +109,12 @@ pub fn draw(view: &MultisiteView, hooks: &Hooks, height: f64) -> Html {
                data-site={site.name.clone()} data-state={if site.up { "up" } else { "down" }}
                role="button" aria-label={title.clone()} {onclick}>
                 <title>{ title }</title>
-                <rect x={n(x)} y={n(site_top)} width={n(site_width)} height={n(site_height)} rx="12" data-box="" />
-                <text class="raft-site-name" x={n(x + 14.0)} y={n(site_top + 26.0)}>
+                <rect x={svg_number(x)} y={svg_number(site_top)} width={svg_number(site_width)} height={svg_number(site_height)} rx="12" data-box="" />
+                <text class="raft-site-name" x={svg_number(x + 14.0)} y={svg_number(site_top + 26.0)}>
                     { format!("Site {} · {}", site.name, if active { "actif" } else { "passif" }) }
                 </text>
                 if !site.up {
-                    <text class="model-site-down-mark" x={n(x + site_width - 14.0)} y={n(site_top + 26.0)}>{ "✕ en panne" }</text>
+                    <text class="model-site-down-mark" x={svg_number(x + site_width - 14.0)} y={svg_number(site_top + 26.0)}>{ "✕ en panne" }</text>
                 }
                 { boxed(if serving_here { "model-box-live" } else { "model-box-idle" }, inner, site_top + 40.0, inner_width, 34.0,
                     &["LB / Ingress".to_string()]) }
@@ -131,9 +131,12 @@ pub fn draw(view: &MultisiteView, hooks: &Hooks, height: f64) -> Html {
     let dns_x = site_x(&view.dns_site) + site_width / 2.0;
     let link = view.links.first();
     let link_up = link.is_none_or(|l| l.up);
-    let link_name = link.map_or_else(|| "A-B".to_string(), |l| format!("{}-{}", l.a, l.b));
+    let link_name = link.map_or_else(
+        || "A-B".to_string(),
+        |l| format!("{}-{}", l.first, l.second),
+    );
     let link_click = hooks.link.clone().zip(link.cloned()).map(|(callback, l)| {
-        Callback::from(move |_: MouseEvent| callback.emit((l.a.clone(), l.b.clone())))
+        Callback::from(move |_: MouseEvent| callback.emit((l.first.clone(), l.second.clone())))
     });
     let db_y = site_top + 145.0;
     let replication = [
@@ -156,11 +159,11 @@ pub fn draw(view: &MultisiteView, hooks: &Hooks, height: f64) -> Html {
                 { boxed("model-box-users", users_x, 6.0, 220.0, 34.0, &["Utilisateurs".to_string()]) }
                 { boxed("model-box-dns", users_x - 40.0, 66.0, 300.0, 54.0,
                     &["DNS / GSLB (health checks)".to_string(), format!("répond : site {}", view.dns_site)]) }
-                <path class="model-arrow" d={format!("M{} 40 L{} 66", n(users_x + 110.0), n(users_x + 110.0))} />
+                <path class="model-arrow" d={format!("M{} 40 L{} 66", svg_number(users_x + 110.0), svg_number(users_x + 110.0))} />
                 <path class={classes!("model-arrow", "model-arrow-traffic")} data-traffic-arrow={view.traffic_site.clone()}
-                      d={format!("M{} 120 L{} {}", n(users_x + 110.0), n(target_x), n(site_top + 40.0))} />
+                      d={format!("M{} 120 L{} {}", svg_number(users_x + 110.0), svg_number(target_x), svg_number(site_top + 40.0))} />
                 if dns_x != target_x {
-                    <path class="model-arrow model-arrow-dns" d={format!("M{} 120 L{} {}", n(users_x + 110.0), n(dns_x), n(site_top + 40.0))} />
+                    <path class="model-arrow model-arrow-dns" d={format!("M{} 120 L{} {}", svg_number(users_x + 110.0), svg_number(dns_x), svg_number(site_top + 40.0))} />
                 }
                 { boxed("model-box-git", area - 170.0, 6.0, 170.0, 54.0, &["Dépôt Git".to_string(), "→ GitOps A et B".to_string()]) }
             </g>
@@ -168,19 +171,19 @@ pub fn draw(view: &MultisiteView, hooks: &Hooks, height: f64) -> Html {
             <g class={classes!("raft-link", (!link_up).then_some("raft-link-down"))} data-link={link_name}
                data-state={if link_up { "up" } else { "down" }} role="button" onclick={link_click}>
                 <title>{ if link_up { "Lien entre les sites — cliquer pour le couper" } else { "Lien coupé — cliquer pour le rétablir" } }</title>
-                <path class="raft-link-hit" d={format!("M{} {} L{} {}", n(site_width), n(db_y), n(site_width + gap), n(db_y))} />
-                <path class="raft-link-line" d={format!("M{} {} L{} {}", n(site_width - 16.0), n(db_y), n(site_width + gap + 16.0), n(db_y))} />
+                <path class="raft-link-hit" d={format!("M{} {} L{} {}", svg_number(site_width), svg_number(db_y), svg_number(site_width + gap), svg_number(db_y))} />
+                <path class="raft-link-line" d={format!("M{} {} L{} {}", svg_number(site_width - 16.0), svg_number(db_y), svg_number(site_width + gap + 16.0), svg_number(db_y))} />
                 if !link_up {
-                    <text class="raft-link-cut" x={n(site_width + gap / 2.0)} y={n(db_y + 7.0)}>{ "✕" }</text>
+                    <text class="raft-link-cut" x={svg_number(site_width + gap / 2.0)} y={svg_number(db_y + 7.0)}>{ "✕" }</text>
                 }
             </g>
             { for replication.iter().enumerate().map(|(k, line)| html! {
                 <text class={classes!("model-replication", (k == 2 && view.unreplicated > 0).then_some("model-replication-pending"))}
-                      x={n(site_width + gap / 2.0)} y={n(db_y + 34.0 + k as f64 * 20.0)} data-fit={n(gap - 12.0)}>{ line.clone() }</text>
+                      x={svg_number(site_width + gap / 2.0)} y={svg_number(db_y + 34.0 + k as f64 * 20.0)} data-fit={svg_number(gap - 12.0)}>{ line.clone() }</text>
             }) }
             <g class="raft-panel">
-                <rect class="raft-panel-box" x={n(panel_x)} y="6" width={n(PANEL_WIDTH)} height={n(height - 12.0)} rx="12" data-box="" />
-                <text class="model-panel-line" x={n(panel_x + 14.0)} y="32">{ "Runbook de bascule" }</text>
+                <rect class="raft-panel-box" x={svg_number(panel_x)} y="6" width={svg_number(PANEL_WIDTH)} height={svg_number(height - 12.0)} rx="12" data-box="" />
+                <text class="model-panel-line" x={svg_number(panel_x + 14.0)} y="32">{ "Runbook de bascule" }</text>
                 { for ["decision", "traffic_switch", "promotion", "gitops_sync", "smoke_tests", "monitoring"].iter().enumerate().map(|(k, step)| {
                     let planned = view.runbook.iter().find(|s| s.step == *step);
                     let state = match planned {
@@ -194,22 +197,22 @@ pub fn draw(view: &MultisiteView, hooks: &Hooks, height: f64) -> Html {
                     let y = 58.0 + k as f64 * 24.0;
                     html! {
                         <g class={classes!("model-runbook", format!("model-runbook-{state}"))} data-step={*step} data-state={state}>
-                            <text x={n(panel_x + 14.0)} y={n(y)}>{ format!("{mark} {}", step_text(step)) }</text>
-                            <text class="model-runbook-time" x={n(panel_x + PANEL_WIDTH - 14.0)} y={n(y)}>{ when }</text>
+                            <text x={svg_number(panel_x + 14.0)} y={svg_number(y)}>{ format!("{mark} {}", step_text(step)) }</text>
+                            <text class="model-runbook-time" x={svg_number(panel_x + PANEL_WIDTH - 14.0)} y={svg_number(y)}>{ when }</text>
                         </g>
                     }
                 }) }
-                <text class={classes!("model-panel-small", (!view.serving).then_some("model-panel-bad"))} x={n(panel_x + 14.0)} y="214">
+                <text class={classes!("model-panel-small", (!view.serving).then_some("model-panel-bad"))} x={svg_number(panel_x + 14.0)} y="214">
                     { if view.serving { "Service : écritures acceptées".to_string() }
                       else { format!("Service : {}", reason_text(view.refusal.unwrap_or(""))) } }
                 </text>
-                <text class="model-panel-small" x={n(panel_x + 14.0)} y="238">
+                <text class="model-panel-small" x={svg_number(panel_x + 14.0)} y="238">
                     { format!("Interruption : {}", duration_text(outage)) }
                 </text>
-                <text class="model-panel-line" x={n(panel_x + 14.0)} y="266" data-measure="rto">
+                <text class="model-panel-line" x={svg_number(panel_x + 14.0)} y="266" data-measure="rto">
                     { format!("RTO mesuré : {}", view.rto_ms.map_or_else(|| "—".to_string(), duration_text)) }
                 </text>
-                <text class={classes!("model-panel-line", (!view.lost.is_empty()).then_some("model-panel-bad"))} x={n(panel_x + 14.0)} y="292" data-measure="rpo">
+                <text class={classes!("model-panel-line", (!view.lost.is_empty()).then_some("model-panel-bad"))} x={svg_number(panel_x + 14.0)} y="292" data-measure="rpo">
                     { format!("Écritures perdues : {}", view.lost.len()) }
                 </text>
                 { draw_client(panel_x + 12.0, height - 58.0, PANEL_WIDTH - 24.0, "✎ Écriture utilisateur", hooks,

@@ -305,7 +305,11 @@ impl Player {
     fn apply_now(&mut self, input: &UserInput) {
         match input {
             UserInput::Act(action) => self.run.simulation.apply(action),
-            UserInput::Link { a, b, up } => {
+            UserInput::Link {
+                first: a,
+                second: b,
+                up,
+            } => {
                 if self.run.simulation.set_site_link(a, b, *up) {
                     let text = if *up {
                         format!("Le lien {a}–{b} est rétabli")
@@ -566,8 +570,8 @@ mod tests {
         player.seek(1000);
         assert_eq!(player.inputs().len(), 1, "seeking keeps the future");
         player.input(UserInput::Link {
-            a: "A".into(),
-            b: "B".into(),
+            first: "A".into(),
+            second: "B".into(),
             up: false,
         });
         assert_eq!(player.inputs().len(), 1, "acting drops it");

@@ -668,7 +668,11 @@ impl Component for RaftWidget {
                 }
                 if let Some(player) = &mut self.playback.player {
                     let up = !player.simulation().sites_connected(&a, &b);
-                    player.input(UserInput::Link { a, b, up });
+                    player.input(UserInput::Link {
+                        first: a,
+                        second: b,
+                        up,
+                    });
                 }
             }
             Msg::Propose => {
@@ -897,21 +901,21 @@ impl RaftWidget {
         html! {
             <g class="raft-links">
                 { for self.geometry.links.iter().map(|link| {
-                    let LinkLook { up, latency_ms: latency, traffic } = look(&link.a, &link.b);
-                    let name = format!("{}-{}", link.a, link.b);
+                    let LinkLook { up, latency_ms: latency, traffic } = look(&link.first, &link.second);
+                    let name = format!("{}-{}", link.first, link.second);
                     let onclick = (!ctx.props().preview).then(|| {
-                        let (a, b) = (link.a.clone(), link.b.clone());
+                        let (a, b) = (link.first.clone(), link.second.clone());
                         ctx.link().callback(move |_| Msg::Link(a.clone(), b.clone()))
                     });
                     let (lx, ly) = link.label;
                     let carried = traffic.map(|(there, back)| {
-                        format!(", {} de {} vers {}, {} retour", super::live::traffic_text(there), link.a, link.b,
+                        format!(", {} de {} vers {}, {} retour", super::live::traffic_text(there), link.first, link.second,
                             super::live::traffic_text(back))
                     }).unwrap_or_default();
                     let title = if up {
-                        format!("Lien {}–{} : {latency} ms{carried} — cliquer pour le couper", link.a, link.b)
+                        format!("Lien {}–{} : {latency} ms{carried} — cliquer pour le couper", link.first, link.second)
                     } else {
-                        format!("Lien {}–{} coupé — cliquer pour le rétablir", link.a, link.b)
+                        format!("Lien {}–{} coupé — cliquer pour le rétablir", link.first, link.second)
                     };
                     // Real mode: the line widens with the bytes crossing it.
                     let stroke = traffic.map(|(there, back)| {
@@ -952,7 +956,7 @@ impl RaftWidget {
         let Some(spot) = self.geometry.node(&node.id) else {
             return Html::default();
         };
-        let (cx, cy, r) = (spot.cx, spot.cy, spot.r);
+        let (cx, cy, r) = (spot.cx, spot.cy, spot.radius);
         let role = node.role;
         // Real mode: the member as the real cluster reports it.
         let live = self.real.member(&node.id);
@@ -1171,8 +1175,8 @@ impl RaftWidget {
                     let (dx, dy) = (to.cx - from.cx, to.cy - from.cy);
                     let length = (dx * dx + dy * dy).sqrt().max(1.0);
                     let (ux, uy) = (dx / length, dy / length);
-                    let (x0, y0) = (from.cx + ux * (from.r + 4.0), from.cy + uy * (from.r + 4.0));
-                    let (x1, y1) = (to.cx - ux * (to.r + 4.0), to.cy - uy * (to.r + 4.0));
+                    let (x0, y0) = (from.cx + ux * (from.radius + 4.0), from.cy + uy * (from.radius + 4.0));
+                    let (x1, y1) = (to.cx - ux * (to.radius + 4.0), to.cy - uy * (to.radius + 4.0));
                     let x = x0 + (x1 - x0) * progress;
                     let y = y0 + (y1 - y0) * progress;
                     let opacity = if flight.dropped && clock > flight.arrive_ms {

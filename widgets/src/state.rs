@@ -17,9 +17,11 @@ pub enum UserInput {
     /// A click on the link between two sites: cut (`up` false) or restored.
     Link {
         /// One site.
-        a: String,
+        #[serde(rename = "a")]
+        first: String,
         /// The other site.
-        b: String,
+        #[serde(rename = "b")]
+        second: String,
         /// Whether the link is up after the click.
         up: bool,
     },
@@ -153,8 +155,8 @@ mod tests {
                 TimedInput {
                     at: 1500,
                     input: UserInput::Link {
-                        a: "A".into(),
-                        b: "B".into(),
+                        first: "A".into(),
+                        second: "B".into(),
                         up: false,
                     },
                 },

@@ -468,8 +468,8 @@ impl Topology {
         for (position, a) in self.sites.iter().enumerate() {
             for b in &self.sites[position + 1..] {
                 links.push(LinkView {
-                    a: a.clone(),
-                    b: b.clone(),
+                    first: a.clone(),
+                    second: b.clone(),
                     up: self.linked(a, b),
                 });
             }
@@ -519,9 +519,11 @@ pub struct SiteView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LinkView {
     /// First site (alphabetical).
-    pub a: String,
+    #[serde(rename = "a")]
+    pub first: String,
     /// Second site.
-    pub b: String,
+    #[serde(rename = "b")]
+    pub second: String,
     /// Whether it is up.
     pub up: bool,
 }
