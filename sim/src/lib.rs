@@ -57,6 +57,7 @@ pub mod raft;
 pub mod result;
 pub mod rng;
 pub mod scenario;
+pub mod schema;
 pub mod simulation;
 pub mod soak;
 pub mod timeline;

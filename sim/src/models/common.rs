@@ -1,7 +1,7 @@
 //! What every system model shares: sites that fail and links that are cut
 //! ([`Topology`]), the timed steps of a scenario ([`SystemStep`], [`SystemAction`]),
-//! availability windows ([`Availability`]), and parsing helpers that name the JSON path of
-//! a fault, like the etcd parser does.
+//! availability windows ([`Availability`]), and the checks of the fields every model's
+//! scenario shares ([`header_of`]) on top of the one schema (`crate::schema`).
 //!
 //! The models advance in fixed ticks of simulated time (each model picks its tick): the
 //! systems they describe react in seconds, so a tick of 10–100 ms loses nothing the talk
@@ -10,10 +10,13 @@
 use std::collections::BTreeSet;
 
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde::Serialize;
+use serde_json::Value;
 
-use crate::scenario::ScenarioError;
+pub use crate::schema::fail;
+use crate::schema::{
+    check_step_times, parse_document, tagged_actions, Document, ScenarioError, TimedStep,
+};
 
 /// Longest run a system scenario may ask for (two simulated hours): the models step in
 /// ticks, so this bounds the work a typo can cause.
@@ -23,55 +26,56 @@ pub const MAX_EXPANDED_STEPS: u64 = 20_000;
 /// Most named things (nodes, brokers, workers…) a system scenario may declare.
 pub const MAX_SYSTEM_NODES: usize = 64;
 
-/// A timed action of a system scenario. The same vocabulary for every system so that a
-/// widget's clicks ("fail site A", "cut A–B", "send a write") mean the same everywhere.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "do", rename_all = "snake_case", deny_unknown_fields)]
-pub enum SystemAction {
-    /// The whole site goes dark (power, network): every node on it stops.
-    FailSite {
-        /// Site name.
-        site: String,
-    },
-    /// The site comes back; its nodes restart with their disks intact.
-    RestoreSite {
-        /// Site name.
-        site: String,
-    },
-    /// Cut the link between two sites (both directions).
-    CutLink {
-        /// One site.
-        from: String,
-        /// The other site.
-        to: String,
-    },
-    /// Restore the link between two sites.
-    RestoreLink {
-        /// One site.
-        from: String,
-        /// The other site.
-        to: String,
-    },
-    /// Cut every link between sites: each site alone.
-    CutAll,
-    /// Restore every link.
-    Heal,
-    /// Stop one node (a broker, a control-plane VM, a worker…).
-    Crash {
-        /// Node name.
-        node: String,
-    },
-    /// Start a stopped node again.
-    Restart {
-        /// Node name.
-        node: String,
-    },
-    /// A client write: an operator's API update (Kubernetes), a message produced (Kafka),
-    /// a document indexed (Elasticsearch), a user's write (multisite).
-    Write {
-        /// The value written (`{n}` becomes the repetition number with `every_ms`).
-        value: String,
-    },
+tagged_actions! {
+    /// A timed action of a system scenario. The same vocabulary for every system so that a
+    /// widget's clicks ("fail site A", "cut A–B", "send a write") mean the same everywhere.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub enum SystemAction {
+        /// The whole site goes dark (power, network): every node on it stops.
+        FailSite {
+            /// Site name.
+            site: String,
+        },
+        /// The site comes back; its nodes restart with their disks intact.
+        RestoreSite {
+            /// Site name.
+            site: String,
+        },
+        /// Cut the link between two sites (both directions).
+        CutLink {
+            /// One site.
+            from: String,
+            /// The other site.
+            to: String,
+        },
+        /// Restore the link between two sites.
+        RestoreLink {
+            /// One site.
+            from: String,
+            /// The other site.
+            to: String,
+        },
+        /// Cut every link between sites: each site alone.
+        CutAll,
+        /// Restore every link.
+        Heal,
+        /// Stop one node (a broker, a control-plane VM, a worker…).
+        Crash {
+            /// Node name.
+            node: String,
+        },
+        /// Start a stopped node again.
+        Restart {
+            /// Node name.
+            node: String,
+        },
+        /// A client write: an operator's API update (Kubernetes), a message produced (Kafka),
+        /// a document indexed (Elasticsearch), a user's write (multisite).
+        Write {
+            /// The value written (`{n}` becomes the repetition number with `every_ms`).
+            value: String,
+        },
+    }
 }
 
 impl SystemAction {
@@ -91,21 +95,8 @@ impl SystemAction {
     }
 }
 
-/// A step as written in the scenario.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SystemStep {
-    /// When (simulated ms).
-    pub at_ms: u64,
-    /// Repeat every so many ms until `until_ms`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub every_ms: Option<u64>,
-    /// French caption for the audience.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
-    /// What happens.
-    #[serde(flatten)]
-    pub action: SystemAction,
-}
+/// A step of a system scenario.
+pub type SystemStep = TimedStep<SystemAction>;
 
 /// What every system model is (Kubernetes, Elasticsearch, Kafka, two sites): built from its
 /// scenario, driven by actions and time, read through its events, a view and a result.
@@ -192,108 +183,39 @@ impl Header {
     }
 }
 
-/// Builds a [`ScenarioError`].
-pub fn fail<T>(path: &str, message: impl Into<String>) -> Result<T, ScenarioError> {
-    Err(ScenarioError {
-        path: path.to_string(),
-        message: message.into(),
-    })
-}
-
-/// The JSON object at `path`.
-pub fn object<'a>(value: &'a Value, path: &str) -> Result<&'a Map<String, Value>, ScenarioError> {
-    match value {
-        Value::Object(map) => Ok(map),
-        _ => fail(path, "expected an object"),
-    }
-}
-
-/// Deserializes a section with serde (whose messages name the field) at `path`.
-pub fn section<T: DeserializeOwned>(value: &Value, path: &str) -> Result<T, ScenarioError> {
-    serde_json::from_value(value.clone()).map_err(|error| ScenarioError {
-        path: path.to_string(),
-        message: error.to_string(),
-    })
-}
-
-/// The root object of a model's scenario and its `cluster` section, the opening every
-/// model's parser shares.
-pub fn root_and_cluster<T: DeserializeOwned>(
+/// Reads a model's scenario: the shared schema with its `cluster` section `C`.
+pub fn read_document<C: DeserializeOwned>(
     value: &Value,
-) -> Result<(&Map<String, Value>, T), ScenarioError> {
-    let root = object(value, "$")?;
-    let Some(cluster_value) = root.get("cluster") else {
-        return fail("$", "missing field \"cluster\"");
-    };
-    Ok((root, section(cluster_value, "$.cluster")?))
+) -> Result<Document<C, SystemAction>, ScenarioError> {
+    parse_document(value)
 }
 
-/// Parses the shared fields. `sites` and `nodes` are what steps may name.
-pub fn parse_header(
-    root: &Map<String, Value>,
+/// Checks the shared fields of a model's scenario and gives its [`Header`]; `sites` and
+/// `nodes` are what its steps may name.
+pub fn header_of<C>(
+    document: &mut Document<C, SystemAction>,
     sites: &BTreeSet<String>,
     nodes: &BTreeSet<String>,
 ) -> Result<Header, ScenarioError> {
-    let mut keys: Vec<&String> = root.keys().collect();
-    keys.sort();
-    for key in keys {
-        if ![
-            "system", "name", "title", "seed", "cluster", "steps", "until_ms",
-        ]
-        .contains(&key.as_str())
-        {
-            return fail(&format!("$.{key}"), format!("unknown field \"{key}\""));
-        }
-    }
-    let string = |key: &str| -> Result<Option<String>, ScenarioError> {
-        match root.get(key) {
-            None => Ok(None),
-            Some(Value::String(text)) => Ok(Some(text.clone())),
-            Some(_) => fail(&format!("$.{key}"), "expected a string"),
-        }
-    };
-    let number = |key: &str| -> Result<Option<u64>, ScenarioError> {
-        match root.get(key) {
-            None => Ok(None),
-            Some(value) => match value.as_u64() {
-                Some(n) => Ok(Some(n)),
-                None => fail(&format!("$.{key}"), "expected a non-negative integer"),
-            },
-        }
-    };
-    let name = string("name")?.unwrap_or_default();
-    let title = string("title")?;
-    let seed = number("seed")?.unwrap_or(0);
-    let until = number("until_ms")?;
-    let mut steps = Vec::new();
-    if let Some(list) = root.get("steps") {
-        let Value::Array(items) = list else {
-            return fail("$.steps", "expected an array of steps");
-        };
-        let mut last_at = 0;
-        for (position, item) in items.iter().enumerate() {
-            let path = format!("$.steps[{position}]");
-            let step = parse_step(item, &path, sites, nodes)?;
-            if step.at_ms < last_at {
-                return fail(&format!("{path}.at_ms"), "time goes backwards");
-            }
-            last_at = step.at_ms;
-            steps.push(step);
-        }
-    }
-    let until_ms = until.unwrap_or_else(|| steps.last().map_or(0, |s| s.at_ms) + 5000);
+    let steps = std::mem::take(&mut document.steps);
+    let until_ms = document
+        .until_ms
+        .unwrap_or_else(|| steps.last().map_or(0, |step| step.at_ms) + 5000);
     if until_ms > MAX_SYSTEM_UNTIL_MS {
         return fail(
             "$.until_ms",
             format!("at most {MAX_SYSTEM_UNTIL_MS} ms for this system"),
         );
     }
+    check_step_times(&steps, until_ms)?;
     let mut expanded = 0u64;
     for (position, step) in steps.iter().enumerate() {
-        if step.at_ms > until_ms {
+        let path = format!("$.steps[{position}]");
+        check_action(&step.action, &path, sites, nodes)?;
+        if step.every_ms.is_some() && !matches!(step.action, SystemAction::Write { .. }) {
             return fail(
-                &format!("$.steps[{position}].at_ms"),
-                format!("{} ms is after until_ms ({until_ms} ms)", step.at_ms),
+                &format!("{path}.every_ms"),
+                "only a write can repeat (every_ms)",
             );
         }
         expanded += match step.every_ms {
@@ -302,48 +224,27 @@ pub fn parse_header(
         };
         if expanded > MAX_EXPANDED_STEPS {
             return fail(
-                &format!("$.steps[{position}].every_ms"),
+                &format!("{path}.every_ms"),
                 format!("more than {MAX_EXPANDED_STEPS} timed actions"),
             );
         }
     }
     Ok(Header {
-        name,
-        title,
-        seed,
+        name: std::mem::take(&mut document.name),
+        title: document.title.take(),
+        seed: document.seed,
         steps,
         until_ms,
     })
 }
 
-fn parse_step(
-    value: &Value,
+/// Checks that an action names known sites and nodes.
+fn check_action(
+    action: &SystemAction,
     path: &str,
     sites: &BTreeSet<String>,
     nodes: &BTreeSet<String>,
-) -> Result<SystemStep, ScenarioError> {
-    let map = object(value, path)?;
-    let mut rest = map.clone();
-    let at_ms = match rest.remove("at_ms") {
-        Some(value) => match value.as_u64() {
-            Some(n) => n,
-            None => return fail(&format!("{path}.at_ms"), "expected a non-negative integer"),
-        },
-        None => return fail(path, "missing field \"at_ms\""),
-    };
-    let every_ms = match rest.remove("every_ms") {
-        None => None,
-        Some(value) => match value.as_u64() {
-            Some(n) if n > 0 => Some(n),
-            _ => return fail(&format!("{path}.every_ms"), "expected a positive integer"),
-        },
-    };
-    let label = match rest.remove("label") {
-        None => None,
-        Some(Value::String(text)) => Some(text),
-        Some(_) => return fail(&format!("{path}.label"), "expected a string"),
-    };
-    let action: SystemAction = section(&Value::Object(rest), path)?;
+) -> Result<(), ScenarioError> {
     let check_site = |site: &str, key: &str| -> Result<(), ScenarioError> {
         if sites.contains(site) {
             Ok(())
@@ -351,9 +252,9 @@ fn parse_step(
             fail(&format!("{path}.{key}"), format!("unknown site \"{site}\""))
         }
     };
-    match &action {
+    match action {
         SystemAction::FailSite { site } | SystemAction::RestoreSite { site } => {
-            check_site(site, "site")?
+            check_site(site, "site")
         }
         SystemAction::CutLink { from, to } | SystemAction::RestoreLink { from, to } => {
             check_site(from, "from")?;
@@ -361,26 +262,16 @@ fn parse_step(
             if from == to {
                 return fail(&format!("{path}.to"), "a link joins two different sites");
             }
+            Ok(())
         }
         SystemAction::Crash { node } | SystemAction::Restart { node } => {
             if !nodes.contains(node) {
                 return fail(&format!("{path}.node"), format!("unknown node \"{node}\""));
             }
+            Ok(())
         }
-        SystemAction::CutAll | SystemAction::Heal | SystemAction::Write { .. } => {}
+        SystemAction::CutAll | SystemAction::Heal | SystemAction::Write { .. } => Ok(()),
     }
-    if every_ms.is_some() && !matches!(action, SystemAction::Write { .. }) {
-        return fail(
-            &format!("{path}.every_ms"),
-            "only a write can repeat (every_ms)",
-        );
-    }
-    Ok(SystemStep {
-        at_ms,
-        every_ms,
-        label,
-        action,
-    })
 }
 
 /// Checks a list of names: non-empty, unique across `seen`, within the limit.

@@ -39,9 +39,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::common::{
-    check_names, fail, last_writes, parse_header, push_event, root_and_cluster, Availability,
-    Header, LinkView, ModelEvent, SiteView, SystemAction, SystemModel, Topology, Window,
-    WriteOutcome, WriteRecord, WriteTally,
+    check_names, fail, header_of, last_writes, push_event, read_document, Availability, Header,
+    LinkView, ModelEvent, SiteView, SystemAction, SystemModel, Topology, Window, WriteOutcome,
+    WriteRecord, WriteTally,
 };
 use crate::scenario::ScenarioError;
 

@@ -96,7 +96,8 @@ pub struct EsScenario {
 
 /// Parses `$` of an Elasticsearch scenario.
 pub fn from_value(value: &Value) -> Result<EsScenario, ScenarioError> {
-    let (root, cluster): (_, EsCluster) = root_and_cluster(value)?;
+    let mut document = read_document::<EsCluster>(value)?;
+    let cluster = &document.cluster;
     let mut names = BTreeSet::new();
     let mut masters = 0;
     for (zone, nodes) in &cluster.zones {
@@ -123,9 +124,12 @@ pub fn from_value(value: &Value) -> Result<EsScenario, ScenarioError> {
     if cluster.shards == 0 || cluster.shards > 64 || cluster.replicas > 8 {
         return fail("$.cluster.shards", "1 to 64 shards, at most 8 replicas");
     }
-    let sites: BTreeSet<String> = sites_of(&cluster).into_iter().collect();
-    let header = parse_header(root, &sites, &names)?;
-    Ok(EsScenario { header, cluster })
+    let sites: BTreeSet<String> = sites_of(cluster).into_iter().collect();
+    let header = header_of(&mut document, &sites, &names)?;
+    Ok(EsScenario {
+        header,
+        cluster: document.cluster,
+    })
 }
 
 pub(super) fn sites_of(cluster: &EsCluster) -> Vec<String> {

@@ -119,7 +119,8 @@ pub struct KafkaScenario {
 
 /// Parses `$` of a Kafka scenario.
 pub fn from_value(value: &Value) -> Result<KafkaScenario, ScenarioError> {
-    let (root, cluster): (_, KafkaCluster) = root_and_cluster(value)?;
+    let mut document = read_document::<KafkaCluster>(value)?;
+    let cluster = &document.cluster;
     let mut names = BTreeSet::new();
     for (site, brokers) in &cluster.brokers {
         check_names(brokers, &format!("$.cluster.brokers.{site}"), &mut names)?;
@@ -161,9 +162,12 @@ pub fn from_value(value: &Value) -> Result<KafkaScenario, ScenarioError> {
             "heartbeat at least 1 ms, election timeout between the heartbeat and 50000 ms",
         );
     }
-    let sites: BTreeSet<String> = sites_of(&cluster).into_iter().collect();
-    let header = parse_header(root, &sites, &names)?;
-    Ok(KafkaScenario { header, cluster })
+    let sites: BTreeSet<String> = sites_of(cluster).into_iter().collect();
+    let header = header_of(&mut document, &sites, &names)?;
+    Ok(KafkaScenario {
+        header,
+        cluster: document.cluster,
+    })
 }
 
 pub(super) fn sites_of(cluster: &KafkaCluster) -> Vec<String> {

@@ -96,7 +96,8 @@ pub struct KubeScenario {
 
 /// Parses `$` of a Kubernetes scenario.
 pub fn from_value(value: &Value) -> Result<KubeScenario, ScenarioError> {
-    let (root, cluster): (_, KubeCluster) = root_and_cluster(value)?;
+    let mut document = read_document::<KubeCluster>(value)?;
+    let cluster = &document.cluster;
     let mut names = BTreeSet::new();
     for (site, nodes) in &cluster.control_plane {
         check_names(
@@ -149,9 +150,12 @@ pub fn from_value(value: &Value) -> Result<KubeScenario, ScenarioError> {
             }
         }
     }
-    let sites: BTreeSet<String> = sites_of(&cluster).into_iter().collect();
-    let header = parse_header(root, &sites, &names)?;
-    Ok(KubeScenario { header, cluster })
+    let sites: BTreeSet<String> = sites_of(cluster).into_iter().collect();
+    let header = header_of(&mut document, &sites, &names)?;
+    Ok(KubeScenario {
+        header,
+        cluster: document.cluster,
+    })
 }
 
 pub(super) fn sites_of(cluster: &KubeCluster) -> Vec<String> {

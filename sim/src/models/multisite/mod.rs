@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::common::{
-    fail, parse_header, push_event, root_and_cluster, Availability, Header, LinkView, ModelEvent,
+    fail, header_of, push_event, read_document, Availability, Header, LinkView, ModelEvent,
     SiteView, SystemAction, SystemModel, Topology, Window, WriteOutcome, WriteRecord, WriteTally,
 };
 use crate::scenario::ScenarioError;

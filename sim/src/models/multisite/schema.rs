@@ -107,7 +107,8 @@ pub struct MultisiteScenario {
 
 /// Parses `$` of a multisite scenario.
 pub fn from_value(value: &Value) -> Result<MultisiteScenario, ScenarioError> {
-    let (root, cluster): (_, MultisiteCluster) = root_and_cluster(value)?;
+    let mut document = read_document::<MultisiteCluster>(value)?;
+    let cluster = &document.cluster;
     if cluster.active.is_empty() || cluster.active == cluster.passive {
         return fail("$.cluster.passive", "two different, non-empty site names");
     }
@@ -121,6 +122,9 @@ pub fn from_value(value: &Value) -> Result<MultisiteScenario, ScenarioError> {
         );
     }
     let sites: BTreeSet<String> = [cluster.active.clone(), cluster.passive.clone()].into();
-    let header = parse_header(root, &sites, &BTreeSet::new())?;
-    Ok(MultisiteScenario { header, cluster })
+    let header = header_of(&mut document, &sites, &BTreeSet::new())?;
+    Ok(MultisiteScenario {
+        header,
+        cluster: document.cluster,
+    })
 }
