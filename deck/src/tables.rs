@@ -32,7 +32,8 @@
 //! - `form` (failure-matrix): `rows` (default: one row per placement and failure) or
 //!   `grid` (a row per placement, a column per failure).
 //!
-//! Both tables are computed once per process and cached: live reload stays fast.
+//! Both tables are computed once per process and cached: live reload stays fast. A
+//! placement without a zone C shows « — » for the loss of zone C rather than an answer.
 
 use crate::params::{block_params, Param};
 use std::fmt::Write as _;

@@ -13,6 +13,12 @@
 //! are closed (whatever was in flight is lost) and new ones are refused until the pair is
 //! healed. One-way cuts cannot exist over TCP (a connection needs both directions), so
 //! there are none here. No root, no network namespace: this runs on a speaker's laptop.
+//!
+//! The sender is read from every request, not only a connection's first (Go's client
+//! reuses a header-less probe's connection for raft POSTs). A new connection is held for
+//! one round trip, the TCP handshake that loopback does not cost (the simulation's
+//! `ActiveSince` counts it); then each chunk waits the pair's one-way latency plus
+//! jitter, never reordered.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

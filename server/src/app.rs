@@ -19,6 +19,11 @@
 //!
 //! The token is read from `Authorization: Bearer <token>` (API calls) or `?token=` (pages
 //! opened by a link), and compared in constant time.
+//!
+//! Every response carries the security headers ([`CSP`], `nosniff`, `Referrer-Policy`).
+//! The shell's CSP adds the SHA-256 of its inline scripts, computed from the rendered page
+//! ([`csp_for_page`]), so the template stays the one `raftdeck build` renders and no
+//! `'unsafe-inline'` is needed.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;

@@ -9,6 +9,9 @@
 //! Every URL is relative (`./…`), so the folder works under any subpath of any static
 //! host and, where the browser allows modules from `file://`, opened from disk. Presenter
 //! and audience windows sync through BroadcastChannel (`data-sync="static"`).
+//!
+//! The build only ever clears an output folder that carries its marker file, so a
+//! mistyped `--out` cannot wipe an unrelated folder.
 
 use std::path::{Path, PathBuf};
 

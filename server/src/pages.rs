@@ -1,4 +1,13 @@
 //! HTML pages rendered with askama: the talk's shell and the notes handout.
+//!
+//! The shell (`templates/index.html`) holds the title and Open Graph metadata, a
+//! `<noscript>` outline, a boot screen, `data-sync` (`served` or `static`), and the
+//! module loader, which replaces the boot screen with a readable French alert when the
+//! WASM cannot load and defines `window.raftdeckLoadWidgets()` for the widgets module. The
+//! first slide is pre-rendered in the HTML, so it is on screen before the app has loaded:
+//! a small inline script scales it like the app and hides it on deep links elsewhere and
+//! on presenter, remote and print URLs; CSS hides it once the app has mounted a view.
+//! The handout is `templates/notes.html`; `single_file` renders `templates/single.html`.
 
 use askama::Template;
 use deck::Deck;

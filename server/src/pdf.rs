@@ -9,6 +9,10 @@
 //! `data-print-ready` — every widget mounted at its key state, every image and font
 //! loaded — then calls `Page.printToPDF`. Readiness is a signal from the page, not a
 //! delay; the only clock here is a generous guard against a Chromium that hangs.
+//!
+//! Why the pipe: `--print-to-pdf` prints at the load event or after a
+//! `--virtual-time-budget`, a guess about when the WASM has rendered; a websocket would
+//! need a client crate. The pipe needs only `dup2` onto fds 3 and 4 between fork and exec.
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::fd::AsRawFd;

@@ -5,6 +5,10 @@
 //! Each cluster's state is read ten times a second and kept as the latest JSON frame in a
 //! watch channel (a slow reader skips to the newest, nobody waits); the presenter's
 //! clicks lock the cluster briefly. Every member is stopped when the server stops.
+//!
+//! A recording is written as a scenario into `slides/scenarios/`, and the observed trace
+//! beside it into `slides/recordings/`, since every file of `scenarios/` must be a
+//! scenario.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

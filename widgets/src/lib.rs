@@ -34,6 +34,9 @@
 //! - `probe` (wasm32 only): measurement and cross-check exports for the bench and tests.
 //!
 //! Everything but the components and drawings is plain Rust, tested natively.
+//!
+//! Drawings mark their outlines (sites, cards, buttons, log entries) `data-box`, which the
+//! browser layout checks read: no label may cross one.
 
 pub mod live;
 pub mod model_player;

@@ -3,11 +3,12 @@
 //! reduced motion honoured), the controls, keys while focused, the French caption line,
 //! and the SVG drawn by the system's module from the model's view.
 //!
-//! Same interaction style and DOM hooks as the raft widget (it reuses its CSS classes):
-//! the root carries `data-widget` and `data-sim-ms`, plus the state tests read
-//! (`data-api`, `data-health`, `data-master`, `data-lost`, `data-traffic-site`…); sites
-//! `[data-site][data-state]` fail/restore on click, links `[data-link][data-state]`
-//! cut/heal, `[data-action="propose"]` sends a write.
+//! Same interaction style and DOM hooks as the raft widget (it reuses its CSS classes and
+//! its `layout::Geometry` for site boxes and links): the root carries `data-widget` and
+//! `data-sim-ms`, plus the state tests read (`data-api`, `data-health`, `data-master`,
+//! `data-lost`, `data-traffic-site`…); sites `[data-site][data-state]` fail/restore on
+//! click, links `[data-link][data-state]` cut/heal, `[data-action="propose"]` sends a
+//! write.
 
 use deck::{WidgetKind, WidgetSpec};
 use sim::models::common::{LinkView, SiteView, SystemAction, WriteOutcome, WriteRecord};

@@ -1,5 +1,10 @@
 //! The frontend bundle: wasm32 build of the app and of the widgets module, wasm-bindgen
 //! as a library call, wasm-opt, then content-hashed files and a manifest in `target/dist/`.
+//!
+//! Both modules build with the `wasm-release` profile, unstripped (wasm-bindgen reads the
+//! `target_features` section), then `wasm-opt -Oz` strips them. `manifest.json` names the
+//! four files (`js`, `wasm`, `widgets_js`, `widgets_wasm`) and the fonts. Bindgen and
+//! wasm-opt are skipped when neither compiled WASM changed.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,10 +1,16 @@
 //! `cargo xtask`: build orchestration for raftdeck (the matklad xtask pattern).
 //!
 //! Tasks: `build` (WASM bundle + release server), `serve` (build, then `raftdeck serve`),
-//! `test` (format, lints, unit tests, browser tests). Each task is one function; no
-//! shell scripts. External tools are installed on demand from package registries only:
-//! the wasm32 target (rustup), `binaryen` (npm, for wasm-opt), `playwright-core` (npm),
-//! and Debian's `chromium` (apt-get, when root).
+//! `test` (format, lints, unit tests, browser tests, a subset of `raftdeck verify-etcd`),
+//! `bench` and `soak` (BENCHMARKS.md), `fuzz` (libFuzzer on nightly). Each task is one
+//! function; no shell scripts. External tools are installed on demand from package
+//! registries only: the wasm32 target (rustup), `binaryen` (npm, for wasm-opt),
+//! `playwright-core` (npm), and Debian's `chromium`, `poppler-utils` and etcd (apt-get,
+//! when root).
+//!
+//! `test` adds the libFuzzer pass only with `RAFTDECK_TEST_FUZZ=1` and a nightly
+//! toolchain: building the targets with nightly the first time took up to 26 minutes on
+//! 2 busy cores, past a cold CI run's budget. The stable pass always runs.
 
 mod bench;
 mod bundle;
