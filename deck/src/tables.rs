@@ -40,6 +40,7 @@ use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 use sim::models::matrix::{self, Failure, KafkaSettingsRow, MatrixRow, ToleranceRow};
+use sim::SystemKind;
 
 /// The info string of a computed table's fenced block.
 pub const TABLE_INFO: &str = "table";
@@ -90,24 +91,24 @@ fn matrix_rows() -> &'static Computed<MatrixRow> {
     ROWS.get_or_init(|| matrix::failure_matrix().map_err(|error| error.to_string()))
 }
 
-/// A system of the matrix: its rows' `system` prefix and its description for the slide.
+/// A system of the matrix: its rows' system and its description for the slide.
 struct System {
-    prefix: &'static str,
+    kind: SystemKind,
     description: &'static str,
 }
 
 fn system(key: &str) -> Option<System> {
     match key {
         "etcd" | "kubernetes" => Some(System {
-            prefix: "etcd",
+            kind: SystemKind::Kubernetes,
             description: "etcd empilé sur les control planes",
         }),
         "elasticsearch" => Some(System {
-            prefix: "Elasticsearch",
+            kind: SystemKind::Elasticsearch,
             description: "t : arbitre voting-only en zone C",
         }),
         "kafka" => Some(System {
-            prefix: "Kafka",
+            kind: SystemKind::Kafka,
             description: "KRaft combiné, RF=3, min.insync.replicas=2, acks=all",
         }),
         _ => None,
@@ -351,10 +352,7 @@ fn failure_matrix<'a>(
             return None;
         }
     };
-    let rows: Vec<&MatrixRow> = all
-        .iter()
-        .filter(|row| row.system.starts_with(system.prefix))
-        .collect();
+    let rows: Vec<&MatrixRow> = all.iter().filter(|row| row.system == system.kind).collect();
     let mut known: Vec<&str> = Vec::new();
     for row in &rows {
         if !known.contains(&row.placement.as_str()) {
@@ -416,7 +414,7 @@ fn failure_matrix<'a>(
                         html,
                         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                         escape(&row.placement),
-                        failure.label(),
+                        failure_label(failure),
                         yes_no(row.writes_accepted),
                         seconds(row.recovery_ms),
                         lost(row.acknowledged_lost)
@@ -458,6 +456,63 @@ fn placement_sites(placement: &str) -> usize {
 /// Whether `failure` can happen to `placement`: losing zone C needs a zone C.
 fn placement_has(placement: &str, failure: Failure) -> bool {
     failure != Failure::LoseC || placement_sites(placement) >= 3
+}
+
+/// A failure in words, for a row of the table.
+pub fn failure_label(failure: Failure) -> &'static str {
+    match failure {
+        Failure::LoseA => "perte du site A",
+        Failure::LoseB => "perte du site B",
+        Failure::LoseC => "perte du site C",
+        Failure::CutAB => "coupure A–B",
+        Failure::CutAll => "tout coupé",
+    }
+}
+
+/// A matrix row's system, as the CLI's table names it.
+fn system_label(kind: SystemKind) -> &'static str {
+    match kind {
+        SystemKind::Etcd | SystemKind::Kubernetes => "etcd / Kubernetes",
+        SystemKind::Elasticsearch => "Elasticsearch",
+        SystemKind::Kafka => "Kafka (KRaft combiné, RF=3, min.insync=2, acks=all)",
+        SystemKind::Multisite => "deux clusters",
+    }
+}
+
+/// The failure matrix as a Markdown table (French headers, like the slides;
+/// `raftdeck sim --matrix`).
+pub fn matrix_markdown(rows: &[MatrixRow]) -> String {
+    let mut text = String::from(
+        "| Système | Placement | Panne | Écritures acceptées | Reprise | Écritures acquittées perdues |\n| --- | --- | --- | --- | ---: | ---: |\n",
+    );
+    for row in rows {
+        let _ = writeln!(
+            text,
+            "| {} | {} | {} | {} | {} | {} |",
+            system_label(row.system),
+            row.placement,
+            failure_label(row.failure),
+            if row.writes_accepted { "oui" } else { "non" },
+            seconds(row.recovery_ms),
+            row.acknowledged_lost
+        );
+    }
+    text
+}
+
+/// etcd's fault-tolerance table as Markdown (French headers; `raftdeck sim --matrix`).
+pub fn fault_tolerance_markdown(rows: &[ToleranceRow]) -> String {
+    let mut text = String::from(
+        "| Taille du cluster | Majorité | Pannes tolérées |\n| ---: | ---: | ---: |\n",
+    );
+    for row in rows {
+        let _ = writeln!(
+            text,
+            "| {} | {} | {} |",
+            row.size, row.majority, row.tolerated
+        );
+    }
+    text
 }
 
 /// A failure as a grid column header: short, the columns are narrow.
@@ -531,6 +586,16 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cli_markdown_has_a_line_per_row_with_french_words() {
+        let rows = matrix_rows().as_ref().expect("the matrix builds");
+        let table = matrix_markdown(rows);
+        assert_eq!(table.lines().count(), rows.len() + 2);
+        assert!(table.contains("| etcd / Kubernetes | 2/1 | perte du site A | non |"));
+        let tolerance = fault_tolerance_markdown(tolerance_rows());
+        assert!(tolerance.contains("| 3 | 2 | 1 |"), "{tolerance}");
+    }
 
     fn messages(body: &str) -> Vec<String> {
         render_table(10, body)

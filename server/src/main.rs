@@ -406,15 +406,16 @@ fn print_timing(deck: &deck::Deck) {
 /// `raftdeck sim --matrix`: the computed tables, as Markdown (headers in French, like
 /// the slides that embed them).
 fn print_matrix() -> anyhow::Result<()> {
+    use deck::tables::{fault_tolerance_markdown, matrix_markdown};
     use sim::models::matrix;
     let rows = matrix::failure_matrix()
         .map_err(|error| anyhow::anyhow!("the matrix scenarios did not build: {error}"))?;
     // A closed stdout (`| head`) ends the output quietly, as for any Unix filter.
     print_lines([
         "## Failure matrix (failure at 10 s, a write every second, 2 min observed)\n".to_owned(),
-        matrix::matrix_markdown(&rows),
+        matrix_markdown(&rows),
         "## etcd fault tolerance (cluster size → majority → failures tolerated)\n".to_owned(),
-        matrix::fault_tolerance_markdown(&matrix::fault_tolerance_table(9))
+        fault_tolerance_markdown(&matrix::fault_tolerance_table(9))
             .trim_end()
             .to_owned(),
     ]);

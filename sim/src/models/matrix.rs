@@ -1,7 +1,8 @@
 //! Computed tables: etcd's fault tolerance by simulation ([`fault_tolerance_table`]), and
 //! every placement against every failure for etcd/Kubernetes, Elasticsearch and Kafka
 //! ([`failure_matrix`]). The deck embeds them, generated, never typed by hand: if a model
-//! changes, the slide changes with it.
+//! changes, the slide changes with it. The rows are data; their French rendering is the
+//! deck's (`deck::tables`).
 
 use std::collections::BTreeMap;
 
@@ -12,7 +13,7 @@ use super::common::{run, SystemModel};
 use super::elasticsearch::EsModel;
 use super::kafka::{KafkaModel, KafkaScenario};
 use super::kubernetes::KubeModel;
-use super::{parse_any_value, AnyScenario};
+use super::{parse_any_value, AnyScenario, SystemKind};
 use crate::result::Outcome;
 use crate::scenario::{
     Action, ClusterSpec, LatencySpec, NodeSelector, Scenario, ScenarioError, Step,
@@ -114,20 +115,6 @@ pub fn fault_tolerance_table(max: u32) -> Vec<ToleranceRow> {
         .collect()
 }
 
-/// Markdown of the fault-tolerance table (French headers, for the slide).
-pub fn fault_tolerance_markdown(rows: &[ToleranceRow]) -> String {
-    let mut text = String::from(
-        "| Taille du cluster | Majorité | Pannes tolérées |\n| ---: | ---: | ---: |\n",
-    );
-    for row in rows {
-        text.push_str(&format!(
-            "| {} | {} | {} |\n",
-            row.size, row.majority, row.tolerated
-        ));
-    }
-    text
-}
-
 /// A failure of the matrix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -166,24 +153,14 @@ impl Failure {
             Failure::CutAll => json!({"at_ms": FAILURE_AT_MS, "do": "cut_all"}),
         }
     }
-
-    /// French label for the table.
-    pub fn label(self) -> &'static str {
-        match self {
-            Failure::LoseA => "perte du site A",
-            Failure::LoseB => "perte du site B",
-            Failure::LoseC => "perte du site C",
-            Failure::CutAB => "coupure A–B",
-            Failure::CutAll => "tout coupé",
-        }
-    }
 }
 
 /// One cell line of the matrix: a system, a placement, a failure, and what happened.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct MatrixRow {
-    /// `etcd / Kubernetes`, `Elasticsearch` or `Kafka`.
-    pub system: &'static str,
+    /// Kubernetes (stacked etcd: the API writes exactly when etcd commits), Elasticsearch
+    /// or Kafka (KRaft combined, RF=3, min.insync.replicas=2, acks=all).
+    pub system: SystemKind,
     /// Nodes per site, `A/B/C` (`+t`: a voting-only tiebreaker in C).
     pub placement: String,
     /// The failure (at 10 s).
@@ -314,7 +291,7 @@ fn kubernetes_row(placement: &[u32], failure: Failure) -> Result<MatrixRow, Scen
     let (writes_accepted, recovery_ms, acknowledged_lost) =
         measure(&run::<KubeModel>(&scenario, &scenario.header).writes);
     Ok(MatrixRow {
-        system: "etcd / Kubernetes",
+        system: SystemKind::Kubernetes,
         placement: label(placement),
         failure,
         writes_accepted,
@@ -354,7 +331,7 @@ fn elasticsearch_row(
     let (writes_accepted, recovery_ms, acknowledged_lost) =
         measure(&run::<EsModel>(&scenario, &scenario.header).writes);
     Ok(MatrixRow {
-        system: "Elasticsearch",
+        system: SystemKind::Elasticsearch,
         placement: if tiebreaker {
             format!("{}+t", label(&placement[..2]))
         } else {
@@ -383,7 +360,7 @@ fn kafka_row(placement: &[u32], failure: Failure) -> Result<MatrixRow, ScenarioE
     let (writes_accepted, recovery_ms, acknowledged_lost) =
         measure(&run::<KafkaModel>(&scenario, &scenario.header).writes);
     Ok(MatrixRow {
-        system: "Kafka (KRaft combiné, RF=3, min.insync=2, acks=all)",
+        system: SystemKind::Kafka,
         placement: label(placement),
         failure,
         writes_accepted,
@@ -422,34 +399,6 @@ pub fn failure_matrix() -> Result<Vec<MatrixRow>, ScenarioError> {
         }
     }
     Ok(rows)
-}
-
-/// A duration for the table: `0 s`, `12,3 s`, `jamais`.
-fn seconds(ms: Option<u64>) -> String {
-    match ms {
-        None => "jamais".to_string(),
-        Some(0) => "0 s".to_string(),
-        Some(ms) => format!("{},{} s", ms / 1000, (ms % 1000) / 100),
-    }
-}
-
-/// The matrix as a Markdown table (French headers, for the slide and the CLI).
-pub fn matrix_markdown(rows: &[MatrixRow]) -> String {
-    let mut text = String::from(
-        "| Système | Placement | Panne | Écritures acceptées | Reprise | Écritures acquittées perdues |\n| --- | --- | --- | --- | ---: | ---: |\n",
-    );
-    for row in rows {
-        text.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} |\n",
-            row.system,
-            row.placement,
-            row.failure.label(),
-            if row.writes_accepted { "oui" } else { "non" },
-            seconds(row.recovery_ms),
-            row.acknowledged_lost
-        ));
-    }
-    text
 }
 
 /// One row of the Kafka producer-settings table: a setting, and what two failures do to
