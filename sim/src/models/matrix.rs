@@ -7,17 +7,17 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use serde_json::{json, Map, Value};
 
-use super::common::{run, SystemModel};
-use super::elasticsearch::EsModel;
-use super::kafka::{KafkaModel, KafkaScenario};
-use super::kubernetes::KubeModel;
-use super::{parse_any_value, AnyScenario, SystemKind};
+use super::common::{run, SystemAction, SystemModel, SystemStep};
+use super::elasticsearch::{self, Awareness, EsCluster, EsModel, EsNodeSpec, EsRole};
+use super::kafka::{self, Acks, KafkaCluster, KafkaModel, KafkaScenario};
+use super::kubernetes::{self, KubeCluster, KubeModel};
+use super::SystemKind;
 use crate::result::Outcome;
 use crate::scenario::{
     Action, ClusterSpec, LatencySpec, NodeSelector, Scenario, ScenarioError, Step,
 };
+use crate::schema::{Document, TimedStep};
 
 /// One row of etcd's fault-tolerance table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -142,16 +142,21 @@ impl Failure {
     ];
 
     /// The step that causes it.
-    fn step(self) -> Value {
-        match self {
-            Failure::LoseA => json!({"at_ms": FAILURE_AT_MS, "do": "fail_site", "site": "A"}),
-            Failure::LoseB => json!({"at_ms": FAILURE_AT_MS, "do": "fail_site", "site": "B"}),
-            Failure::LoseC => json!({"at_ms": FAILURE_AT_MS, "do": "fail_site", "site": "C"}),
-            Failure::CutAB => {
-                json!({"at_ms": FAILURE_AT_MS, "do": "cut_link", "from": "A", "to": "B"})
-            }
-            Failure::CutAll => json!({"at_ms": FAILURE_AT_MS, "do": "cut_all"}),
-        }
+    fn step(self) -> SystemStep {
+        let site = |site: &str| site.to_owned();
+        timed(
+            FAILURE_AT_MS,
+            match self {
+                Failure::LoseA => SystemAction::FailSite { site: site("A") },
+                Failure::LoseB => SystemAction::FailSite { site: site("B") },
+                Failure::LoseC => SystemAction::FailSite { site: site("C") },
+                Failure::CutAB => SystemAction::CutLink {
+                    from: site("A"),
+                    to: site("B"),
+                },
+                Failure::CutAll => SystemAction::CutAll,
+            },
+        )
     }
 }
 
@@ -195,17 +200,66 @@ fn names(prefix: &str, placement: &[u32]) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// Sites A, B and C (as many as `groups`) → their members, each rendered by `render`.
-fn site_map(groups: &[Vec<String>], render: impl Fn(&str) -> Value) -> Value {
-    let sites: Map<String, Value> = ["A", "B", "C"]
+/// Sites A, B and C (as many as `groups`) → their members, each made by `member`.
+fn site_map<T>(groups: &[Vec<String>], member: impl Fn(&str) -> T) -> BTreeMap<String, Vec<T>> {
+    ["A", "B", "C"]
         .iter()
         .zip(groups)
         .map(|(site, nodes)| {
-            let members = nodes.iter().map(|n| render(n)).collect();
-            ((*site).to_owned(), Value::Array(members))
+            (
+                (*site).to_owned(),
+                nodes.iter().map(|n| member(n)).collect(),
+            )
         })
-        .collect();
-    Value::Object(sites)
+        .collect()
+}
+
+/// A step at `at_ms`.
+fn timed(at_ms: u64, action: SystemAction) -> SystemStep {
+    TimedStep {
+        at_ms,
+        every_ms: None,
+        label: None,
+        action,
+    }
+}
+
+/// A write every `every_ms` from `at_ms` (`{n}`: its number).
+fn writes(at_ms: u64, value: &str) -> SystemStep {
+    TimedStep {
+        every_ms: Some(1000),
+        ..timed(
+            at_ms,
+            SystemAction::Write {
+                value: value.to_owned(),
+            },
+        )
+    }
+}
+
+/// A scenario of `cluster` run until `until_ms`, built in code: checked by the model's
+/// own `from_document` like any scenario read from JSON.
+fn document<C>(
+    name: &str,
+    seed: u64,
+    cluster: C,
+    steps: Vec<SystemStep>,
+    until_ms: u64,
+) -> Document<C, SystemAction> {
+    Document {
+        system: None,
+        name: name.to_owned(),
+        title: None,
+        seed,
+        cluster,
+        steps,
+        until_ms: Some(until_ms),
+    }
+}
+
+/// The three sites, so that a failure may name one without a node.
+fn all_sites() -> Vec<String> {
+    ["A", "B", "C"].map(str::to_owned).to_vec()
 }
 
 fn label(placement: &[u32]) -> String {
@@ -255,39 +309,24 @@ fn measure(writes: &[super::common::WriteRecord]) -> (bool, Option<u64>, u64) {
     (true, Some(recovery), lost)
 }
 
-/// A matrix scenario of `system`: a write every second from 5 s, `failure` at 10 s.
-fn matrix_scenario(
-    system: &str,
-    cluster: Value,
-    failure: Failure,
-) -> Result<AnyScenario, ScenarioError> {
-    let writes = json!({"at_ms": 5000, "do": "write", "value": "w{n}", "every_ms": 1000});
-    parse_any_value(&json!({
-        "system": system,
-        "seed": 1,
-        "cluster": cluster,
-        "steps": [writes, failure.step()],
-        "until_ms": UNTIL_MS,
-    }))
-}
-
-/// The error for a scenario built for one system that parsed as another (a bug here).
-fn wrong_system(expected: &str) -> ScenarioError {
-    ScenarioError {
-        path: "$.system".to_owned(),
-        message: format!("the matrix built a `{expected}` scenario that parsed as another system"),
-    }
+/// A matrix scenario: a write every second from 5 s, `failure` at 10 s.
+fn matrix_document<C>(cluster: C, failure: Failure) -> Document<C, SystemAction> {
+    document(
+        "matrix",
+        1,
+        cluster,
+        vec![writes(5000, "w{n}"), failure.step()],
+        UNTIL_MS,
+    )
 }
 
 fn kubernetes_row(placement: &[u32], failure: Failure) -> Result<MatrixRow, ScenarioError> {
     let groups = names("cp", placement);
-    let cluster = json!({
-        "control_plane": site_map(&groups, |n| json!(n)),
-        "extra_sites": ["A", "B", "C"],
-    });
-    let AnyScenario::Kubernetes(scenario) = matrix_scenario("kubernetes", cluster, failure)? else {
-        return Err(wrong_system("kubernetes"));
+    let cluster = KubeCluster {
+        extra_sites: all_sites(),
+        ..KubeCluster::with_control_plane(site_map(&groups, str::to_owned))
     };
+    let scenario = kubernetes::from_document(matrix_document(cluster, failure))?;
     let (writes_accepted, recovery_ms, acknowledged_lost) =
         measure(&run::<KubeModel>(&scenario, &scenario.header).writes);
     Ok(MatrixRow {
@@ -309,25 +348,22 @@ fn elasticsearch_row(
     if tiebreaker {
         groups[2] = vec!["tiebreaker".to_string()];
     }
-    let zones = site_map(&groups, |n| {
-        let roles = if n == "tiebreaker" {
-            json!(["master", "voting_only"])
+    let zones = site_map(&groups, |n| EsNodeSpec {
+        name: n.to_owned(),
+        roles: if n == "tiebreaker" {
+            vec![EsRole::Master, EsRole::VotingOnly]
         } else {
-            json!(["master", "data"])
-        };
-        json!({"name": n, "roles": roles})
+            vec![EsRole::Master, EsRole::Data]
+        },
     });
-    let cluster = json!({
-        "zones": zones,
-        "extra_sites": ["A", "B", "C"],
-        "shards": 2,
-        "replicas": 1,
-        "awareness": "zone",
-    });
-    let AnyScenario::Elasticsearch(scenario) = matrix_scenario("elasticsearch", cluster, failure)?
-    else {
-        return Err(wrong_system("elasticsearch"));
+    let cluster = EsCluster {
+        extra_sites: all_sites(),
+        shards: 2,
+        replicas: 1,
+        awareness: Awareness::Zone,
+        ..EsCluster::with_zones(zones)
     };
+    let scenario = elasticsearch::from_document(matrix_document(cluster, failure))?;
     let (writes_accepted, recovery_ms, acknowledged_lost) =
         measure(&run::<EsModel>(&scenario, &scenario.header).writes);
     Ok(MatrixRow {
@@ -346,17 +382,15 @@ fn elasticsearch_row(
 
 fn kafka_row(placement: &[u32], failure: Failure) -> Result<MatrixRow, ScenarioError> {
     let groups = names("k", placement);
-    let cluster = json!({
-        "brokers": site_map(&groups, |n| json!(n)),
-        "extra_sites": ["A", "B", "C"],
-        "partitions": 3,
-        "replication_factor": 3,
-        "min_insync_replicas": 2,
-        "acks": "all",
-    });
-    let AnyScenario::Kafka(scenario) = matrix_scenario("kafka", cluster, failure)? else {
-        return Err(wrong_system("kafka"));
+    let cluster = KafkaCluster {
+        extra_sites: all_sites(),
+        partitions: 3,
+        replication_factor: 3,
+        min_insync_replicas: 2,
+        acks: Acks::All,
+        ..KafkaCluster::with_brokers(site_map(&groups, str::to_owned))
     };
+    let scenario = kafka::from_document(matrix_document(cluster, failure))?;
     let (writes_accepted, recovery_ms, acknowledged_lost) =
         measure(&run::<KafkaModel>(&scenario, &scenario.header).writes);
     Ok(MatrixRow {
@@ -441,28 +475,29 @@ fn kafka_settings_scenario(
     acks: &str,
     min_insync: u32,
     unclean: bool,
-    failure: &[Value],
+    failure: Vec<SystemStep>,
 ) -> Result<KafkaScenario, ScenarioError> {
-    let mut steps = vec![json!({"at_ms": 1000, "do": "write", "value": "m{n}", "every_ms": 1000})];
-    steps.extend_from_slice(failure);
-    let scenario = parse_any_value(&json!({
-        "system": "kafka",
-        "name": "kafka-settings",
-        "cluster": {
-            "brokers": {"A": ["b1"], "B": ["b2"], "C": ["b3"]},
-            "controllers": {"A": ["c1"], "B": ["c2"], "C": ["c3"]},
-            "replication_factor": 3,
-            "acks": acks,
-            "min_insync_replicas": min_insync,
-            "unclean_leader_election": unclean,
+    let one_each = |prefix: &str| {
+        site_map(
+            &[1, 2, 3].map(|n| vec![format!("{prefix}{n}")]),
+            str::to_owned,
+        )
+    };
+    let cluster = KafkaCluster {
+        controllers: Some(one_each("c")),
+        replication_factor: 3,
+        acks: match acks {
+            "0" => Acks::Zero,
+            "1" => Acks::One,
+            _ => Acks::All,
         },
-        "steps": steps,
-        "until_ms": 90_000,
-    }))?;
-    match scenario {
-        AnyScenario::Kafka(scenario) => Ok(scenario),
-        _ => Err(wrong_system("kafka")),
-    }
+        min_insync_replicas: min_insync,
+        unclean_leader_election: unclean,
+        ..KafkaCluster::with_brokers(one_each("b"))
+    };
+    let mut steps = vec![writes(1000, "m{n}")];
+    steps.extend(failure);
+    kafka::from_document(document("kafka-settings", 0, cluster, steps, 90_000))
 }
 
 /// Runs both failures for each of [`KAFKA_SETTINGS`] (see [`KafkaSettingsRow`]).
@@ -483,19 +518,36 @@ pub fn kafka_settings_table() -> Result<Vec<KafkaSettingsRow>, ScenarioError> {
                 acks,
                 min_insync,
                 unclean,
-                &[json!({"at_ms": 20_005, "do": "fail_site", "site": "A"})],
+                vec![timed(
+                    20_005,
+                    SystemAction::FailSite {
+                        site: "A".to_owned(),
+                    },
+                )],
             )?;
             let (site_lost, site_refused) = count(&run::<KafkaModel>(&site, &site.header).writes);
             let alone = kafka_settings_scenario(
                 acks,
                 min_insync,
                 unclean,
-                &[
-                    json!({"at_ms": 5000, "do": "crash", "node": "b2"}),
-                    json!({"at_ms": 5000, "do": "crash", "node": "b3"}),
-                    json!({"at_ms": 60_000, "do": "crash", "node": "b1"}),
-                    json!({"at_ms": 60_000, "do": "restart", "node": "b2"}),
-                ],
+                [
+                    (5000, "crash", "b2"),
+                    (5000, "crash", "b3"),
+                    (60_000, "crash", "b1"),
+                    (60_000, "restart", "b2"),
+                ]
+                .map(|(at_ms, what, node)| {
+                    let node = node.to_owned();
+                    timed(
+                        at_ms,
+                        if what == "crash" {
+                            SystemAction::Crash { node }
+                        } else {
+                            SystemAction::Restart { node }
+                        },
+                    )
+                })
+                .to_vec(),
             )?;
             let mut model = KafkaModel::new(&alone);
             let mut alone_single_copy = 0;
@@ -525,15 +577,43 @@ pub fn kafka_settings_table() -> Result<Vec<KafkaSettingsRow>, ScenarioError> {
 #[cfg(test)]
 mod kafka_settings_tests {
     use super::*;
+    use crate::models::common::read_document;
+    use serde_json::json;
+
+    #[test]
+    fn clusters_built_in_code_default_as_clusters_read_from_json() {
+        let sites = |name: &str| BTreeMap::from([("A".to_owned(), vec![name.to_owned()])]);
+        let kafka = read_document::<KafkaCluster>(&json!({"cluster": {"brokers": {"A": ["k1"]}}}));
+        assert_eq!(
+            kafka.unwrap().cluster,
+            KafkaCluster::with_brokers(sites("k1"))
+        );
+        let kube =
+            read_document::<KubeCluster>(&json!({"cluster": {"control_plane": {"A": ["c1"]}}}));
+        assert_eq!(
+            kube.unwrap().cluster,
+            KubeCluster::with_control_plane(sites("c1"))
+        );
+        let es =
+            read_document::<EsCluster>(&json!({"cluster": {"zones": {"A": [{"name": "e1"}]}}}));
+        let zones = BTreeMap::from([(
+            "A".to_owned(),
+            vec![EsNodeSpec {
+                name: "e1".to_owned(),
+                roles: vec![EsRole::Master, EsRole::Data],
+            }],
+        )]);
+        assert_eq!(es.unwrap().cluster, EsCluster::with_zones(zones));
+    }
 
     #[test]
     fn a_matrix_scenario_that_does_not_build_is_an_error_not_a_row() {
-        let error = matrix_scenario(
-            "kafka",
-            json!({"brokers": {"A": ["k1"]}, "replication_factor": 3}),
-            Failure::LoseA,
-        )
-        .expect_err("three replicas on one broker");
+        let cluster = KafkaCluster {
+            replication_factor: 3,
+            ..KafkaCluster::with_brokers([("A".to_owned(), vec!["k1".to_owned()])].into())
+        };
+        let error = kafka::from_document(matrix_document(cluster, Failure::LoseA))
+            .expect_err("three replicas on one broker");
         assert!(error.path.starts_with("$.cluster"), "{error}");
     }
 

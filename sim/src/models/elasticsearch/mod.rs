@@ -44,6 +44,7 @@ use super::common::{
     WriteRecord, WriteTally,
 };
 use crate::scenario::ScenarioError;
+use crate::schema::Document;
 
 /// The model advances in steps of 100 ms.
 pub const TICK_MS: u64 = 100;

@@ -81,6 +81,22 @@ pub(super) fn default_detection() -> u64 {
     3 * (1000 + 10_000)
 }
 
+impl EsCluster {
+    /// These zones with every other setting at its default, as a scenario that gives only
+    /// `zones` reads (built in code by the matrix).
+    pub fn with_zones(zones: BTreeMap<String, Vec<EsNodeSpec>>) -> EsCluster {
+        EsCluster {
+            zones,
+            extra_sites: Vec::new(),
+            shards: one(),
+            replicas: one(),
+            awareness: Awareness::default(),
+            delayed_allocation_ms: default_delay(),
+            master_detection_ms: default_detection(),
+        }
+    }
+}
+
 /// An index request waits at most this long for its primary (the index API's `timeout`,
 /// 1 min by default).
 pub(super) const INDEX_TIMEOUT_MS: u64 = 60_000;
@@ -96,7 +112,13 @@ pub struct EsScenario {
 
 /// Parses `$` of an Elasticsearch scenario.
 pub fn from_value(value: &Value) -> Result<EsScenario, ScenarioError> {
-    let mut document = read_document::<EsCluster>(value)?;
+    from_document(read_document(value)?)
+}
+
+/// Checks a typed scenario (read from JSON, or built in code as the matrix does).
+pub fn from_document(
+    mut document: Document<EsCluster, SystemAction>,
+) -> Result<EsScenario, ScenarioError> {
     let cluster = &document.cluster;
     let mut names = BTreeSet::new();
     let mut masters = 0;

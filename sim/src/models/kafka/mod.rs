@@ -45,6 +45,7 @@ use super::common::{
 };
 use crate::invariants::Violation;
 use crate::scenario::{LatencySpec, ScenarioError};
+use crate::schema::Document;
 use crate::simulation::Simulation;
 
 /// The model advances in steps of 10 ms, finer than the one-way latency between sites, so

@@ -102,6 +102,29 @@ pub(super) fn default_election() -> u64 {
 }
 
 impl KafkaCluster {
+    /// These brokers with every other setting at its default, as a scenario that gives
+    /// only `brokers` reads (built in code by the matrix).
+    pub fn with_brokers(brokers: BTreeMap<String, Vec<String>>) -> KafkaCluster {
+        KafkaCluster {
+            brokers,
+            controllers: None,
+            extra_sites: Vec::new(),
+            partitions: one(),
+            replication_factor: three(),
+            acks: Acks::default(),
+            min_insync_replicas: one(),
+            unclean_leader_election: false,
+            replica_lag_time_max_ms: default_lag(),
+            broker_session_timeout_ms: default_session(),
+            request_timeout_ms: default_request(),
+            retries: default_retries(),
+            delivery_timeout_ms: default_delivery(),
+            latency_ms: LatencySpec::default(),
+            heartbeat_ms: default_heartbeat(),
+            election_ms: default_election(),
+        }
+    }
+
     /// The KRaft quorum's members by site.
     pub fn controller_sites(&self) -> &BTreeMap<String, Vec<String>> {
         self.controllers.as_ref().unwrap_or(&self.brokers)
@@ -119,7 +142,13 @@ pub struct KafkaScenario {
 
 /// Parses `$` of a Kafka scenario.
 pub fn from_value(value: &Value) -> Result<KafkaScenario, ScenarioError> {
-    let mut document = read_document::<KafkaCluster>(value)?;
+    from_document(read_document(value)?)
+}
+
+/// Checks a typed scenario (read from JSON, or built in code as the matrix does).
+pub fn from_document(
+    mut document: Document<KafkaCluster, SystemAction>,
+) -> Result<KafkaScenario, ScenarioError> {
     let cluster = &document.cluster;
     let mut names = BTreeSet::new();
     for (site, brokers) in &cluster.brokers {

@@ -39,6 +39,7 @@ use super::common::{
 use crate::invariants::Violation;
 use crate::result::Outcome;
 use crate::scenario::{Action, LatencySpec, NodeSelector, ScenarioError};
+use crate::schema::Document;
 use crate::simulation::Simulation;
 
 /// The model advances in steps of 100 ms: the API and the node controller react in

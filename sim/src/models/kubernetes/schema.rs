@@ -85,6 +85,27 @@ pub(super) fn default_toleration() -> u64 {
     300_000
 }
 
+impl KubeCluster {
+    /// This stacked control plane with every other setting at its default, as a scenario
+    /// that gives only `control_plane` reads (built in code by the matrix).
+    pub fn with_control_plane(control_plane: BTreeMap<String, Vec<String>>) -> KubeCluster {
+        KubeCluster {
+            mode: ControlPlaneMode::default(),
+            control_plane,
+            workers: BTreeMap::new(),
+            extra_sites: Vec::new(),
+            deployments: Vec::new(),
+            statefulsets: Vec::new(),
+            hypervisor_ha: None,
+            latency_ms: LatencySpec::default(),
+            heartbeat_ms: default_heartbeat(),
+            election_ms: default_election(),
+            node_monitor_grace_ms: default_grace(),
+            toleration_ms: default_toleration(),
+        }
+    }
+}
+
 /// A Kubernetes scenario.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KubeScenario {
@@ -96,7 +117,13 @@ pub struct KubeScenario {
 
 /// Parses `$` of a Kubernetes scenario.
 pub fn from_value(value: &Value) -> Result<KubeScenario, ScenarioError> {
-    let mut document = read_document::<KubeCluster>(value)?;
+    from_document(read_document(value)?)
+}
+
+/// Checks a typed scenario (read from JSON, or built in code as the matrix does).
+pub fn from_document(
+    mut document: Document<KubeCluster, SystemAction>,
+) -> Result<KubeScenario, ScenarioError> {
     let cluster = &document.cluster;
     let mut names = BTreeSet::new();
     for (site, nodes) in &cluster.control_plane {

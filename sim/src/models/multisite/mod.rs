@@ -25,6 +25,7 @@ use super::common::{
     SiteView, SystemAction, SystemModel, Topology, Window, WriteOutcome, WriteRecord, WriteTally,
 };
 use crate::scenario::ScenarioError;
+use crate::schema::Document;
 
 /// The model advances in steps of 100 ms.
 pub const TICK_MS: u64 = 100;

@@ -107,7 +107,13 @@ pub struct MultisiteScenario {
 
 /// Parses `$` of a multisite scenario.
 pub fn from_value(value: &Value) -> Result<MultisiteScenario, ScenarioError> {
-    let mut document = read_document::<MultisiteCluster>(value)?;
+    from_document(read_document(value)?)
+}
+
+/// Checks a typed scenario (read from JSON, or built in code as the matrix does).
+pub fn from_document(
+    mut document: Document<MultisiteCluster, SystemAction>,
+) -> Result<MultisiteScenario, ScenarioError> {
     let cluster = &document.cluster;
     if cluster.active.is_empty() || cluster.active == cluster.passive {
         return fail("$.cluster.passive", "two different, non-empty site names");
