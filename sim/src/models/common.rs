@@ -198,9 +198,12 @@ pub fn header_of<C>(
     nodes: &BTreeSet<String>,
 ) -> Result<Header, ScenarioError> {
     let steps = std::mem::take(&mut document.steps);
-    let until_ms = document
-        .until_ms
-        .unwrap_or_else(|| steps.last().map_or(0, |step| step.at_ms) + 5000);
+    let until_ms = document.until_ms.unwrap_or_else(|| {
+        steps
+            .last()
+            .map_or(0, |step| step.at_ms)
+            .saturating_add(5000)
+    });
     if until_ms > MAX_SYSTEM_UNTIL_MS {
         return fail(
             "$.until_ms",
