@@ -21,9 +21,9 @@ use deck::WidgetSpec;
 use yew::html::Scope;
 use yew::prelude::*;
 
-use super::{
-    real_now_ms, seconds, LinkLook, Msg, PanelBadge, RaftWidget, PANEL_ROWS_TOP, PANEL_ROW_HEIGHT,
-};
+use super::panel::{PanelBadge, PANEL_ROWS_TOP, PANEL_ROW_HEIGHT};
+use super::stage::LinkLook;
+use super::{real_now_ms, seconds, Msg, RaftWidget};
 use crate::layout::{first_fitting, text_width, LinkSpot, NodeSpot, VIEW_WIDTH};
 use crate::live::{self, LiveMember, LiveState, LiveSummary};
 use crate::net::{self, EventStream, Interval};
@@ -709,7 +709,7 @@ impl RaftWidget {
                 title: "Aucun membre etcd ne se dit leader : une écriture attend, puis échoue ou reste sans réponse.",
             },
         };
-        let fit = super::panel_rows(height);
+        let fit = super::panel::panel_rows(height);
         let first = state.writes.len().saturating_sub(fit);
         let now = state.now_ms.max(1);
         let scale = |ms: u64| x + 12.0 + (width - 24.0) * (ms.min(now) as f64 / now as f64);
