@@ -2,7 +2,7 @@
 //! scenario as a self-contained animated SVG that plays in any browser or slide tool,
 //! and optionally as numbered PNG frames.
 //!
-//! The picture is the live widget's (`widgets/src/raft.rs`): the same
+//! The picture is the live widget's (`widgets/src/raft/stage.rs`): the same
 //! geometry (`scene::layout::Geometry`), the same French captions
 //! (`scene::narration::Narrator` plus the scenario's labels), and the colours and shapes
 //! of `static/widgets.css`, written as presentation attributes because a standalone SVG
