@@ -7,6 +7,9 @@
 //! members' own log lines, writes with the answer a client got (or did not get) through
 //! the member's client URL, commits from watches on every member, and each member's
 //! status at the end.
+//!
+//! Before any etcd starts, `plan` refuses what real etcd cannot express and orders the
+//! steps; `answers` reads what etcd answers a client.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -23,88 +26,15 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 
 pub use crate::cluster::RunError;
-use crate::cluster::{lock, natural_key, now_epoch_ms, Cluster, KEY_PREFIX};
-use crate::gateway::{self, b64, GatewayError};
+use crate::cluster::{lock, natural_key, now_epoch_ms, Cluster};
+use crate::gateway::{self, b64};
 use crate::observe::SeenRole;
 use crate::process::{self, ClusterState, EtcdBinaries};
 use crate::result::{CommitDoc, LeaderDoc, NodeDoc, ProposalDoc, RunResult, SkippedDoc};
 
-/// Longest scenario run on real etcd: it runs in real time.
-pub const MAX_REAL_UNTIL_MS: u64 = 30 * 60 * 1000;
-
-fn inexpressible(path: impl Into<String>, reason: impl Into<String>) -> RunError {
-    RunError::Inexpressible {
-        path: path.into(),
-        reason: reason.into(),
-    }
-}
-
-/// Refuses, with the JSON path and the reason, what real etcd cannot express.
-pub fn check_expressible(scenario: &Scenario) -> Result<(), RunError> {
-    let cluster = &scenario.cluster;
-    if !cluster.check_quorum {
-        return Err(inexpressible(
-            "$.cluster.check_quorum",
-            "etcd's server always runs CheckQuorum; `false` cannot be run on real etcd",
-        ));
-    }
-    if cluster.election_ms < 5 * cluster.heartbeat_ms {
-        return Err(inexpressible(
-            "$.cluster.election_ms",
-            format!(
-                "etcd refuses an election timeout under 5 × the heartbeat ({} < 5 × {})",
-                cluster.election_ms, cluster.heartbeat_ms
-            ),
-        ));
-    }
-    if scenario.end_ms() > MAX_REAL_UNTIL_MS {
-        return Err(inexpressible(
-            "$.until_ms",
-            format!(
-                "a real run lasts as long as the scenario; {} ms is over the {} ms allowed",
-                scenario.end_ms(),
-                MAX_REAL_UNTIL_MS
-            ),
-        ));
-    }
-    for (position, step) in scenario.steps.iter().enumerate() {
-        let path = format!("$.steps[{position}].do");
-        match &step.action {
-            Action::DropRate { .. } => {
-                return Err(inexpressible(
-                    path,
-                    "`drop_rate` loses single messages; etcd's peers talk over TCP, which \
-                     retransmits lost packets, so real etcd cannot lose one message",
-                ))
-            }
-            Action::DuplicateRate { .. } => {
-                return Err(inexpressible(
-                    path,
-                    "`duplicate_rate` delivers messages twice; TCP never does, so real etcd \
-                     cannot see it",
-                ))
-            }
-            Action::Reorder { .. } => {
-                return Err(inexpressible(
-                    path,
-                    "`reorder` lets messages overtake each other; etcd's peer streams are \
-                     TCP, which keeps them in order",
-                ))
-            }
-            Action::Cut { one_way: true, .. } => {
-                return Err(inexpressible(
-                    format!("$.steps[{position}].one_way"),
-                    "a one-way cut loses messages in one direction only; raftdeck's proxies \
-                     carry TCP connections, and etcd sends over connections opened from \
-                     either end (streams are opened by the receiver), so one direction \
-                     cannot be cut alone",
-                ))
-            }
-            _ => {}
-        }
-    }
-    Ok(())
-}
+pub use answers::classify_put;
+use answers::{etcd_reason, key_of, proposal_of_key};
+pub use plan::{check_expressible, schedule, MAX_REAL_UNTIL_MS};
 
 /// What the run needs besides the scenario.
 #[derive(Clone, Debug)]
@@ -849,136 +779,7 @@ impl<'a> Run<'a> {
     }
 }
 
-/// The scenario's steps in the order the simulation runs them: by time, first
-/// occurrences before repetitions, then by position.
-pub fn schedule(scenario: &Scenario) -> Vec<(u64, usize, u32)> {
-    let end = scenario.end_ms();
-    let mut list = Vec::new();
-    for (position, step) in scenario.steps.iter().enumerate() {
-        list.push((step.at_ms, position, 0));
-        if let Some(every) = step.every_ms.filter(|&every| every > 0) {
-            let mut at = step.at_ms + every;
-            let mut repetition = 1;
-            while at <= end {
-                list.push((at, position, repetition));
-                at += every;
-                repetition += 1;
-            }
-        }
-    }
-    list.sort_by_key(|&(at, position, repetition)| (at, repetition.min(1), position, repetition));
-    list
-}
-
-fn key_of(proposal: usize) -> String {
-    format!("{KEY_PREFIX}{proposal:05}")
-}
-
-fn proposal_of_key(key: &str) -> Option<usize> {
-    key.strip_prefix(KEY_PREFIX)?.parse().ok()
-}
-
-/// The outcome a client sees of a put: committed, failed (it is certain the write did
-/// not happen) or unknown (it may still commit).
-pub fn classify_put(answer: Result<(), GatewayError>) -> (&'static str, Option<String>) {
-    match answer {
-        Ok(()) => ("committed", None),
-        Err(GatewayError::Refused) => ("failed", Some("node_down".into())),
-        Err(GatewayError::Lost(_)) => ("unknown", Some("connection_lost".into())),
-        Err(GatewayError::NoAnswer) => ("unknown", Some("timeout".into())),
-        Err(GatewayError::Etcd(message)) => {
-            let reason = |text: &str| Some(text.to_string());
-            // etcd's own request timeout; through the JSON gateway it may surface as the
-            // gRPC deadline.
-            if message.contains("request timed out") || message.contains("deadline exceeded") {
-                ("unknown", reason("timeout"))
-            } else if message.contains("leader changed") {
-                ("unknown", reason("leader_changed"))
-            } else if message.contains("no leader") {
-                ("failed", reason("no_leader"))
-            } else if message.contains("proposal dropped") {
-                ("failed", reason("proposal_dropped"))
-            } else if message.contains("server stopped") {
-                ("failed", reason("node_down"))
-            } else {
-                ("failed", Some(message))
-            }
-        }
-    }
-}
-
-/// etcd's message for a refused request, as a skip reason.
-fn etcd_reason(error: &GatewayError) -> String {
-    match error {
-        GatewayError::Etcd(message) => message.trim_start_matches("etcdserver: ").to_string(),
-        other => other.to_string(),
-    }
-}
-
+mod answers;
+mod plan;
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn scenario(text: &str) -> Scenario {
-        sim::parse_scenario(text).unwrap()
-    }
-
-    #[test]
-    fn what_tcp_cannot_do_is_refused_with_its_path() {
-        let lossy = scenario(
-            r#"{"cluster":{"sites":{"A":["n1","n2","n3"]}},
-                "steps":[{"at_ms":10,"do":"propose","value":"x"},{"at_ms":20,"do":"drop_rate","rate":0.1}]}"#,
-        );
-        let error = check_expressible(&lossy).unwrap_err().to_string();
-        assert!(error.starts_with("$.steps[1].do: `drop_rate`"), "{error}");
-        let no_check_quorum =
-            scenario(r#"{"cluster":{"sites":{"A":["n1"]},"check_quorum":false}}"#);
-        assert!(check_expressible(&no_check_quorum)
-            .unwrap_err()
-            .to_string()
-            .starts_with("$.cluster.check_quorum"));
-        let fine = scenario(r#"{"cluster":{"sites":{"A":["n1","n2","n3"]}}}"#);
-        assert!(check_expressible(&fine).is_ok());
-    }
-
-    #[test]
-    fn steps_run_in_the_simulation_order_with_repetitions() {
-        let repeated = scenario(
-            r#"{"cluster":{"sites":{"A":["n1"]}},
-                "steps":[{"at_ms":0,"do":"propose","value":"x={n}","every_ms":1000},
-                         {"at_ms":1000,"do":"crash","node":"n1"}],
-                "until_ms":2500}"#,
-        );
-        assert_eq!(
-            schedule(&repeated),
-            vec![(0, 0, 0), (1000, 1, 0), (1000, 0, 1), (2000, 0, 2)]
-        );
-    }
-
-    #[test]
-    fn a_client_timeout_is_unknown_not_failed() {
-        let timeout = GatewayError::Etcd("etcdserver: request timed out".into());
-        assert_eq!(classify_put(Err(timeout)).0, "unknown");
-        let lost_leader = GatewayError::Etcd(
-            "etcdserver: request timed out, possibly due to previous leader failure".into(),
-        );
-        assert_eq!(classify_put(Err(lost_leader)).0, "unknown");
-        let deadline = GatewayError::Etcd("context deadline exceeded".into());
-        assert_eq!(
-            classify_put(Err(deadline)),
-            ("unknown", Some("timeout".into()))
-        );
-        assert_eq!(
-            classify_put(Err(GatewayError::Refused)),
-            ("failed", Some("node_down".into()))
-        );
-        assert_eq!(classify_put(Ok(())), ("committed", None));
-    }
-
-    #[test]
-    fn keys_name_their_proposal() {
-        assert_eq!(key_of(7), "rd/00007");
-        assert_eq!(proposal_of_key("rd/00007"), Some(7));
-        assert_eq!(proposal_of_key("other"), None);
-    }
-}
+mod tests;
