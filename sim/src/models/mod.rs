@@ -166,16 +166,7 @@ impl AnyResult {
 
 /// Parses a scenario of any system (never panics; errors name the JSON path).
 pub fn parse_any(text: &str) -> Result<AnyScenario, ScenarioError> {
-    let value: Value = serde_json::from_str(text).map_err(|error| ScenarioError {
-        path: "$".to_string(),
-        message: format!(
-            "malformed JSON at line {} column {}: {}",
-            error.line(),
-            error.column(),
-            error
-        ),
-    })?;
-    parse_any_value(&value)
+    parse_any_value(&crate::schema::parse_json(text)?)
 }
 
 /// Validates an already parsed JSON value of any system.
