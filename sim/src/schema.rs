@@ -275,6 +275,12 @@ fn read_root(value: &Value) -> Result<RootFields, ScenarioError> {
             format!("expected a scenario object, found {}", kind_of(value)),
         );
     };
+    if let Some(cluster) = root.get("cluster").filter(|cluster| !cluster.is_object()) {
+        return fail(
+            "$.cluster",
+            format!("expected an object, found {}", kind_of(cluster)),
+        );
+    }
     let mut root = root.clone();
     if let Some(Value::Array(steps)) = root.get_mut("steps") {
         for (position, step) in steps.iter_mut().enumerate() {
@@ -495,6 +501,11 @@ mod tests {
                 "unknown field",
             ),
             (json!({}), "$", "missing field `cluster`"),
+            (
+                json!({"cluster": [["a"]]}),
+                "$.cluster",
+                "expected an object",
+            ),
             (
                 json!({"cluster": cluster, "steps": [{"at_ms": -1, "do": "wait"}]}),
                 "$.steps[0].at_ms",
