@@ -71,10 +71,13 @@ async fn a_crashed_leader_is_replaced_by_a_higher_term_within_the_election_windo
         .unwrap_or_else(|| panic!("no leader after the crash: {:?}", result.leaders));
     assert!(next.term > first.term);
     assert_ne!(next.node, first.node);
-    // Followers wait a randomized [1, 2) s election timeout, then a pre-vote and a vote.
+    // Followers wait a randomized [1, 2) s election timeout, then a pre-vote and a vote;
+    // a round that does not elect (a split, a pre-vote refused in lease) costs one more
+    // timeout, the tolerance REAL-ETCD.md's verdict states for election delays. A real
+    // cluster on a loaded 2-core machine was seen taking 2.9 s.
     let after = next.at_ms - 2000;
     assert!(
-        (900..2700).contains(&after),
+        (900..4700).contains(&after),
         "new leader {after} ms after the crash"
     );
 
