@@ -159,7 +159,7 @@ pub fn soak(workspace: &Workspace, args: &[String]) -> anyhow::Result<()> {
     let date = command_line_output(Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"]))
         .unwrap_or_default();
     let section = format!(
-        "{SOAK_START}\n`cargo xtask soak --schedules {schedules}` on {date} ({machine}): **{schedules} schedules, seeds {start}..{end}, {events} events, 0 invariant violations, 0 liveness failures**, {seconds} s wall on {threads} threads. Each schedule: 3 or 5 nodes over 1–3 sites, PreVote/CheckQuorum at random, crashes, restarts, partitions, isolation, loss, duplication, reordering and leadership transfers with client writes, every safety invariant checked after every event; then faults stop and a leader and a commit are required within a bound.\n{SOAK_END}",
+        "{SOAK_START}\n`cargo xtask soak --schedules {schedules}` on {date} ({machine}): **{schedules} schedules, seeds {start}..{end}, {events} events, 0 invariant violations, 0 liveness failures**, {seconds} s wall on {threads} threads. Each schedule: 3 or 5 nodes over 1–3 sites, PreVote/CheckQuorum at random, crashes, restarts, partitions, isolation, one-way cuts, latency changes, loss, duplication, reordering, leadership transfers, member add (learners, members left unstarted), promote and remove, snapshot and restore, with client writes, every safety invariant checked after every event; then faults stop and a leader and a commit are required within a bound (40 election timeouts each).\n{SOAK_END}",
         machine = machine_description(),
         end = start + schedules,
         events = summary["events"],
