@@ -37,7 +37,7 @@ const LIVENESS_ROUNDS: u64 = 40;
 /// etcd does), and with PreVote off a member whose log is behind can neither win nor stop
 /// calling elections, resetting the others' timers; an election timeout drawn from only 4
 /// tick counts then lets it go first or tie more than half of the time (schedule 240971:
-/// 9 such rounds in a row). 40 rounds put that chance under 10⁻⁸.
+/// 7 such rounds in a row). 40 rounds put that chance under 10⁻⁸.
 const COMMIT_ROUNDS: u64 = 40;
 
 /// A schedule that broke an invariant or liveness.

@@ -43,7 +43,7 @@ fn a_schedule_is_reproducible() {
 /// 119678: a stale term-4 election completed after a term-5 leader had committed; the
 /// checker wrongly applied Leader Completeness to the older term.
 /// 240971: the leader committed its own removal and stopped; with PreVote off the two
-/// members left tied or lost to the one whose log is behind for 9 elections in a row, past
+/// members left tied or lost to the one whose log is behind for 7 elections in a row, past
 /// the soak's former 10-round commit bound (see `COMMIT_ROUNDS`).
 #[test]
 fn seeds_that_once_failed_pass() {
