@@ -12,6 +12,32 @@ use crate::player::Player;
 use super::{seconds, Msg, RaftWidget};
 
 impl RaftWidget {
+    /// A node's menu: its title and the actions the slide allows, each `(action, control,
+    /// label, enabled)`; the same in the simulation and on real etcd.
+    pub(super) fn node_menu(
+        ctx: &Context<Self>,
+        name: &str,
+        label: &str,
+        title: String,
+        actions: &[(&'static str, &'static str, &str, bool)],
+    ) -> Html {
+        let spec = &ctx.props().spec;
+        let close = ctx.link().callback(|_| Msg::Select(None));
+        html! {
+            <div class="raft-node-menu" role="group" aria-label={label.to_owned()}>
+                <span class="raft-node-menu-title">{ title }</span>
+                { for actions.iter().filter(|(_, control, _, _)| RaftWidget::allowed(spec, control)).map(|&(action, _, label, enabled)| {
+                    let node_name = name.to_owned();
+                    let onclick = ctx.link().callback(move |_| Msg::NodeAction(node_name.clone(), action));
+                    html! {
+                        <button type="button" data-action={action} disabled={!enabled} {onclick}>{ label }</button>
+                    }
+                }) }
+                <button type="button" class="raft-node-menu-close" aria-label="Fermer" onclick={close}>{ "✕" }</button>
+            </div>
+        }
+    }
+
     pub(super) fn view_node_menu(&self, ctx: &Context<Self>) -> Html {
         if ctx.props().preview {
             return Html::default();
@@ -22,7 +48,6 @@ impl RaftWidget {
         let Some(node) = self.nodes.iter().find(|node| &node.id == name) else {
             return Html::default();
         };
-        let spec = &ctx.props().spec;
         let down = node.role == Role::Down;
         let actions: [(&'static str, &'static str, &str, bool); 7] = [
             ("crash", "crash", "Panne", !down),
@@ -43,21 +68,8 @@ impl RaftWidget {
             ),
             ("member_add", "member_add", "Réintégrer", node.removed),
         ];
-        let close = ctx.link().callback(|_| Msg::Select(None));
-        html! {
-            <div class="raft-node-menu" role="group" aria-label={format!("Actions sur {name}")}>
-                <span class="raft-node-menu-title">{ format!("{name} · {} · terme {}", role_text(node.role), node.term) }</span>
-                { for actions.iter().filter(|(_, control, _, _)| RaftWidget::allowed(spec, control)).map(|(action, _, label, enabled)| {
-                    let action: &'static str = action;
-                    let node_name = name.clone();
-                    let onclick = ctx.link().callback(move |_| Msg::NodeAction(node_name.clone(), action));
-                    html! {
-                        <button type="button" data-action={action} disabled={!enabled} {onclick}>{ *label }</button>
-                    }
-                }) }
-                <button type="button" class="raft-node-menu-close" aria-label="Fermer" onclick={close}>{ "✕" }</button>
-            </div>
-        }
+        let title = format!("{name} · {} · terme {}", role_text(node.role), node.term);
+        Self::node_menu(ctx, name, &format!("Actions sur {name}"), title, &actions)
     }
 
     pub(super) fn view_caption(&self, player: &Player) -> Html {

@@ -151,7 +151,6 @@ impl RaftWidget {
         let Some(member) = self.real.member(name) else {
             return Html::default();
         };
-        let spec = &ctx.props().spec;
         let up = member.up;
         let leader = member.role == "leader";
         let actions: [(&'static str, &'static str, &str, bool); 5] = [
@@ -166,21 +165,13 @@ impl RaftWidget {
             ),
             ("propose_to", "propose", "Écrire ici", up),
         ];
-        let close = ctx.link().callback(|_| Msg::Select(None));
-        html! {
-            <div class="raft-node-menu" role="group" aria-label={format!("Actions sur {name} (etcd réel)")}>
-                <span class="raft-node-menu-title">{ live::member_title(member) }</span>
-                { for actions.iter().filter(|(_, control, _, _)| RaftWidget::allowed(spec, control)).map(|(action, _, label, enabled)| {
-                    let action: &'static str = action;
-                    let node_name = name.clone();
-                    let onclick = ctx.link().callback(move |_| Msg::NodeAction(node_name.clone(), action));
-                    html! {
-                        <button type="button" data-action={action} disabled={!enabled} {onclick}>{ *label }</button>
-                    }
-                }) }
-                <button type="button" class="raft-node-menu-close" aria-label="Fermer" onclick={close}>{ "✕" }</button>
-            </div>
-        }
+        RaftWidget::node_menu(
+            ctx,
+            name,
+            &format!("Actions sur {name} (etcd réel)"),
+            live::member_title(member),
+            &actions,
+        )
     }
 
     /// The client panel in real mode: the leader, the writes with their real outcome and
