@@ -190,14 +190,14 @@ pub fn read_document<C: DeserializeOwned>(
     parse_document(value)
 }
 
-/// Checks the shared fields of a model's scenario and gives its [`Header`]; `sites` and
-/// `nodes` are what its steps may name.
+/// Checks the shared fields of a model's scenario and splits it into its [`Header`] and
+/// its cluster; `sites` and `nodes` are what its steps may name.
 pub fn header_of<C>(
-    document: &mut Document<C, SystemAction>,
+    document: Document<C, SystemAction>,
     sites: &BTreeSet<String>,
     nodes: &BTreeSet<String>,
-) -> Result<Header, ScenarioError> {
-    let steps = std::mem::take(&mut document.steps);
+) -> Result<(Header, C), ScenarioError> {
+    let steps = document.steps;
     let until_ms = document.until_ms.unwrap_or_else(|| {
         steps
             .last()
@@ -232,13 +232,14 @@ pub fn header_of<C>(
             );
         }
     }
-    Ok(Header {
-        name: std::mem::take(&mut document.name),
-        title: document.title.take(),
+    let header = Header {
+        name: document.name,
+        title: document.title,
         seed: document.seed,
         steps,
         until_ms,
-    })
+    };
+    Ok((header, document.cluster))
 }
 
 /// Checks that an action names known sites and nodes.

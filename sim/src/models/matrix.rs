@@ -6,7 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::de::IntoDeserializer;
+use serde::{Deserialize, Serialize};
 
 use super::common::{run, SystemAction, SystemModel, SystemStep};
 use super::elasticsearch::{self, Awareness, EsCluster, EsModel, EsNodeSpec, EsRole};
@@ -224,7 +225,7 @@ fn timed(at_ms: u64, action: SystemAction) -> SystemStep {
     }
 }
 
-/// A write every `every_ms` from `at_ms` (`{n}`: its number).
+/// A write every second from `at_ms` (`{n}` in `value`: its number).
 fn writes(at_ms: u64, value: &str) -> SystemStep {
     TimedStep {
         every_ms: Some(1000),
@@ -486,11 +487,13 @@ fn kafka_settings_scenario(
     let cluster = KafkaCluster {
         controllers: Some(one_each("c")),
         replication_factor: 3,
-        acks: match acks {
-            "0" => Acks::Zero,
-            "1" => Acks::One,
-            _ => Acks::All,
-        },
+        // The setting's own name, read by the serde names `Acks` already has.
+        acks: Acks::deserialize(acks.into_deserializer()).map_err(
+            |error: serde::de::value::Error| ScenarioError {
+                path: "$.cluster.acks".to_owned(),
+                message: error.to_string(),
+            },
+        )?,
         min_insync_replicas: min_insync,
         unclean_leader_election: unclean,
         ..KafkaCluster::with_brokers(one_each("b"))

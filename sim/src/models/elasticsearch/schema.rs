@@ -117,7 +117,7 @@ pub fn from_value(value: &Value) -> Result<EsScenario, ScenarioError> {
 
 /// Checks a typed scenario (read from JSON, or built in code as the matrix does).
 pub fn from_document(
-    mut document: Document<EsCluster, SystemAction>,
+    document: Document<EsCluster, SystemAction>,
 ) -> Result<EsScenario, ScenarioError> {
     let cluster = &document.cluster;
     let mut names = BTreeSet::new();
@@ -147,11 +147,8 @@ pub fn from_document(
         return fail("$.cluster.shards", "1 to 64 shards, at most 8 replicas");
     }
     let sites: BTreeSet<String> = sites_of(cluster).into_iter().collect();
-    let header = header_of(&mut document, &sites, &names)?;
-    Ok(EsScenario {
-        header,
-        cluster: document.cluster,
-    })
+    let (header, cluster) = header_of(document, &sites, &names)?;
+    Ok(EsScenario { header, cluster })
 }
 
 pub(super) fn sites_of(cluster: &EsCluster) -> Vec<String> {

@@ -147,7 +147,7 @@ pub fn from_value(value: &Value) -> Result<KafkaScenario, ScenarioError> {
 
 /// Checks a typed scenario (read from JSON, or built in code as the matrix does).
 pub fn from_document(
-    mut document: Document<KafkaCluster, SystemAction>,
+    document: Document<KafkaCluster, SystemAction>,
 ) -> Result<KafkaScenario, ScenarioError> {
     let cluster = &document.cluster;
     let mut names = BTreeSet::new();
@@ -192,11 +192,8 @@ pub fn from_document(
         );
     }
     let sites: BTreeSet<String> = sites_of(cluster).into_iter().collect();
-    let header = header_of(&mut document, &sites, &names)?;
-    Ok(KafkaScenario {
-        header,
-        cluster: document.cluster,
-    })
+    let (header, cluster) = header_of(document, &sites, &names)?;
+    Ok(KafkaScenario { header, cluster })
 }
 
 pub(super) fn sites_of(cluster: &KafkaCluster) -> Vec<String> {

@@ -122,7 +122,7 @@ pub fn from_value(value: &Value) -> Result<KubeScenario, ScenarioError> {
 
 /// Checks a typed scenario (read from JSON, or built in code as the matrix does).
 pub fn from_document(
-    mut document: Document<KubeCluster, SystemAction>,
+    document: Document<KubeCluster, SystemAction>,
 ) -> Result<KubeScenario, ScenarioError> {
     let cluster = &document.cluster;
     let mut names = BTreeSet::new();
@@ -178,11 +178,8 @@ pub fn from_document(
         }
     }
     let sites: BTreeSet<String> = sites_of(cluster).into_iter().collect();
-    let header = header_of(&mut document, &sites, &names)?;
-    Ok(KubeScenario {
-        header,
-        cluster: document.cluster,
-    })
+    let (header, cluster) = header_of(document, &sites, &names)?;
+    Ok(KubeScenario { header, cluster })
 }
 
 pub(super) fn sites_of(cluster: &KubeCluster) -> Vec<String> {

@@ -112,7 +112,7 @@ pub fn from_value(value: &Value) -> Result<MultisiteScenario, ScenarioError> {
 
 /// Checks a typed scenario (read from JSON, or built in code as the matrix does).
 pub fn from_document(
-    mut document: Document<MultisiteCluster, SystemAction>,
+    document: Document<MultisiteCluster, SystemAction>,
 ) -> Result<MultisiteScenario, ScenarioError> {
     let cluster = &document.cluster;
     if cluster.active.is_empty() || cluster.active == cluster.passive {
@@ -128,9 +128,6 @@ pub fn from_document(
         );
     }
     let sites: BTreeSet<String> = [cluster.active.clone(), cluster.passive.clone()].into();
-    let header = header_of(&mut document, &sites, &BTreeSet::new())?;
-    Ok(MultisiteScenario {
-        header,
-        cluster: document.cluster,
-    })
+    let (header, cluster) = header_of(document, &sites, &BTreeSet::new())?;
+    Ok(MultisiteScenario { header, cluster })
 }
