@@ -21,6 +21,8 @@ mod tools;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
+use std::sync::Mutex;
+use std::time::Instant;
 
 use anyhow::{bail, Context};
 
@@ -47,7 +49,10 @@ tasks:
 ";
 
 fn main() -> ExitCode {
-    match try_main() {
+    let outcome = try_main();
+    // Said on failure too: the step that failed is the last line.
+    print_step_times();
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("xtask: error: {error:#}");
@@ -133,6 +138,31 @@ pub fn run(command: &mut Command) -> anyhow::Result<()> {
 /// Prints a progress line, prefixed so it stands out from cargo's output.
 pub fn step(message: &str) {
     eprintln!("\x1b[1;34mxtask:\x1b[0m {message}");
+    if let Ok(mut steps) = STEPS.lock() {
+        steps.push((message.to_owned(), Instant::now()));
+    }
+}
+
+/// Every step said so far and when it began: the time a step took is the gap to the
+/// next one, so a slow CI run says where its minutes went.
+static STEPS: Mutex<Vec<(String, Instant)>> = Mutex::new(Vec::new());
+
+/// The time each step took, longest steps easy to spot (only when there were steps).
+fn print_step_times() {
+    let Ok(steps) = STEPS.lock() else {
+        return;
+    };
+    if steps.len() < 2 {
+        return;
+    }
+    let now = Instant::now();
+    eprintln!("\x1b[1;34mxtask:\x1b[0m time per step");
+    for (index, (message, began)) in steps.iter().enumerate() {
+        let ended = steps.get(index + 1).map_or(now, |(_, next)| *next);
+        let title: String = message.chars().take(70).collect();
+        eprintln!("  {:>7.1} s  {title}", (ended - *began).as_secs_f64());
+    }
+    eprintln!("  {:>7.1} s  in all", (now - steps[0].1).as_secs_f64());
 }
 
 /// Builds the bundle and the release server; returns the server binary path.
