@@ -9,6 +9,8 @@
 //! Layout:
 //! - `layout`: where sites, nodes, logs and links go on the raft widget's SVG, and
 //!   `first_fitting`, the longest wording of a label its box has room for;
+//! - `picture`: the Raft picture at one instant as a scene (sites, links, nodes, role
+//!   lines, log boxes, messages in flight) that both renderers draw;
 //! - `narration`: the raft widget's French caption line, told from the sim's trace;
 //! - `model_narration`: the other systems' widgets' French captions, told from the
 //!   models' events.
@@ -18,3 +20,4 @@
 pub mod layout;
 pub mod model_narration;
 pub mod narration;
+pub mod picture;

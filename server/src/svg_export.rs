@@ -2,11 +2,12 @@
 //! scenario as a self-contained animated SVG that plays in any browser or slide tool,
 //! and optionally as numbered PNG frames.
 //!
-//! The picture is the live widget's (`widgets/src/raft/stage.rs`): the same
-//! geometry (`scene::layout::Geometry`), the same French captions
-//! (`scene::narration::Narrator` plus the scenario's labels), and the colours and shapes
-//! of `static/widgets.css`, written as presentation attributes because a standalone SVG
-//! has no stylesheet to lean on (a test checks they still match the CSS).
+//! The picture is the live widget's (`widgets/src/raft/stage.rs`): the same scene
+//! (`scene::picture::Scene`: geometry, role lines, log boxes, link marks, message
+//! shapes), the same French captions (`scene::narration::Narrator` plus the scenario's
+//! labels), and the colours of `static/widgets.css`, written as presentation attributes
+//! because a standalone SVG has no stylesheet to lean on (a test checks they still match
+//! the CSS). The client panel differs: here it lists the committed values.
 //!
 //! How: the scenario runs once, sampled every [`SAMPLE_MS`] simulated milliseconds. Each
 //! part of the picture (a node, a link, the caption, the panel) becomes a list of
@@ -27,9 +28,10 @@ use scene::narration::Narrator;
 use sim::{MessageKind, NodeView, Scenario, Simulation, TraceKind};
 
 use markup::{
-    caption_track, clock_markup, committed_markup, escape, fixed_markup, link_markup,
-    message_shape, node_markup,
+    caption_track, clock_markup, committed_markup, escape, link_markup, message_shape, node_markup,
+    panel_frame_markup, site_markup,
 };
+use scene::picture::{flight_ends, flight_position, Scene};
 
 /// The state is sampled this often (simulated ms): finer than any visible change.
 pub const SAMPLE_MS: u64 = 10;
@@ -210,6 +212,10 @@ struct Flight {
     arrive_ms: f64,
 }
 
+/// The state at one sample: its time, the nodes, and for each pair of sites whether they
+/// can talk and their latency (ms).
+type Sample = (u64, Vec<NodeView>, Vec<(bool, u64)>);
+
 /// The whole animation, in simulated time.
 struct Picture {
     until_ms: u64,
@@ -217,7 +223,7 @@ struct Picture {
     geometry: Geometry,
     height: f64,
     node_names: Vec<String>,
-    /// Parts drawn once (site boxes, the panel's frame).
+    /// Parts drawn once (the panel's frame).
     fixed: String,
     /// Each changing part's intervals, in drawing order.
     tracks: Vec<Vec<Interval>>,
@@ -234,7 +240,7 @@ impl Picture {
 
         // Sites in the simulation's order, each with its nodes (ones added later too:
         // the layout is computed once, over every node the run ever shows).
-        let mut snapshots: Vec<(u64, Vec<NodeView>, Vec<bool>)> = Vec::new();
+        let mut snapshots: Vec<Sample> = Vec::new();
         let mut flights: BTreeMap<u64, Flight> = BTreeMap::new();
         let mut captions: Vec<(u64, String)> = Vec::new();
         let sites: Vec<String> = simulation.sites().to_vec();
@@ -285,7 +291,10 @@ impl Picture {
             }
             let links = pairs
                 .iter()
-                .map(|(a, b)| simulation.sites_connected(a, b))
+                .map(|(a, b)| {
+                    let latency = simulation.site_latency_ms(a, b).unwrap_or(0);
+                    (simulation.sites_connected(a, b), latency)
+                })
                 .collect();
             snapshots.push((at, simulation.nodes(), links));
             if at >= until_ms {
@@ -328,26 +337,41 @@ impl Picture {
         let node_names: Vec<String> = layout.iter().flat_map(|(_, nodes)| nodes.clone()).collect();
         let height = stage_height + CAPTION_HEIGHT;
 
+        // The stage at every sample, as the widget would draw it.
+        let scenes: Vec<(u64, Scene)> = snapshots
+            .iter()
+            .map(|(at, nodes, links)| {
+                let link = |a: &str, b: &str| {
+                    pairs
+                        .iter()
+                        .position(|(x, y)| (x, y) == (&a.to_owned(), &b.to_owned()))
+                        .and_then(|index| links.get(index).copied())
+                        .unwrap_or((true, 0))
+                };
+                (*at, Scene::new(&geometry, nodes, link))
+            })
+            .collect();
         let mut tracks = Vec::new();
-        // Links first (under the nodes), then nodes, then the panel and the caption.
-        for (index, link) in geometry.links.iter().enumerate() {
-            let latency = simulation
-                .site_latency_ms(&link.first, &link.second)
-                .unwrap_or(0);
-            tracks.push(runs(snapshots.iter().map(|(at, _, links)| {
-                let up = links.get(index).copied().unwrap_or(true);
-                (*at, link_markup(link, up, latency))
+        // Sites, then links (under the nodes), then nodes, then the panel and the caption.
+        for (position, _) in geometry.sites.iter().enumerate() {
+            tracks.push(runs(scenes.iter().map(|(at, scene)| {
+                (*at, site_markup(&scene.sites[position], position))
             })));
         }
+        for position in 0..geometry.links.len() {
+            tracks.push(runs(
+                scenes
+                    .iter()
+                    .map(|(at, scene)| (*at, link_markup(&scene.links[position]))),
+            ));
+        }
         for name in &node_names {
-            let Some(spot) = geometry.node(name) else {
-                continue;
-            };
-            tracks.push(runs(snapshots.iter().map(|(at, nodes, _)| {
-                let markup = nodes
+            tracks.push(runs(scenes.iter().map(|(at, scene)| {
+                let markup = scene
+                    .nodes
                     .iter()
                     .find(|node| node.id == *name)
-                    .map(|node| node_markup(node, spot))
+                    .map(node_markup)
                     .unwrap_or_default();
                 (*at, markup)
             })));
@@ -367,7 +391,7 @@ impl Picture {
             .title
             .clone()
             .unwrap_or_else(|| scenario.name.clone());
-        let fixed = fixed_markup(&geometry, stage_height);
+        let fixed = panel_frame_markup(&geometry, stage_height);
         Picture {
             until_ms,
             title,
@@ -505,11 +529,11 @@ impl Picture {
             if at_ms < flight.sent_ms || at_ms > flight.arrive_ms {
                 continue;
             }
-            let Some(((x0, y0), (x1, y1))) = self.flight_ends(flight) else {
+            let Some(ends) = self.flight_ends(flight) else {
                 continue;
             };
             let progress = (at_ms - flight.sent_ms) / (flight.arrive_ms - flight.sent_ms);
-            let (x, y) = (x0 + (x1 - x0) * progress, y0 + (y1 - y0) * progress);
+            let (x, y) = flight_position(ends, progress);
             let _ = writeln!(
                 out,
                 "<g transform=\"translate({x:.1} {y:.1})\"{}>{}</g>",
@@ -525,23 +549,11 @@ impl Picture {
         out
     }
 
-    /// From edge to edge of the two circles, so a message never hides a node's name.
+    /// Where a message leaves and lands (`scene::picture::flight_ends`).
     fn flight_ends(&self, flight: &Flight) -> Option<((f64, f64), (f64, f64))> {
         let from = self.geometry.node(&flight.from)?;
         let to = self.geometry.node(&flight.to)?;
-        let (dx, dy) = (to.cx - from.cx, to.cy - from.cy);
-        let length = (dx * dx + dy * dy).sqrt().max(1.0);
-        let (ux, uy) = (dx / length, dy / length);
-        Some((
-            (
-                from.cx + ux * (from.radius + 4.0),
-                from.cy + uy * (from.radius + 4.0),
-            ),
-            (
-                to.cx - ux * (to.radius + 4.0),
-                to.cy - uy * (to.radius + 4.0),
-            ),
-        ))
+        Some(flight_ends(from, to))
     }
 }
 

@@ -4,9 +4,12 @@
 
 use std::fmt::Write as _;
 
-use scene::layout::{Geometry, ENTRY_HEIGHT, ENTRY_PITCH, ENTRY_WIDTH, TERM_COLOURS, VIEW_WIDTH};
-use scene::narration::role_text;
-use sim::{EntryView, MessageKind, NodeView, Role};
+use scene::layout::{Geometry, ENTRY_HEIGHT, ENTRY_WIDTH, VIEW_WIDTH};
+use scene::picture::{
+    LinkFigure, LogFigure, MessageShape, NodeFigure, SiteFigure, CUT_LINK_TEXT, DOWN_SITE_TEXT,
+    EMPTY_SITE_TEXT,
+};
+use sim::{MessageKind, NodeView, Role};
 
 use super::{runs, Interval, CAPTION_HEIGHT};
 
@@ -14,7 +17,7 @@ use super::{runs, Interval, CAPTION_HEIGHT};
 const SITE_COLOURS: [&str; 3] = ["#1d4ed8", "#15803d", "#b45309"];
 const INK: &str = "#1b1f24";
 const MUTED: &str = "#475569";
-const DANGER: &str = "#b91c1c";
+pub(super) const DANGER: &str = "#b91c1c";
 
 pub(super) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
@@ -26,10 +29,6 @@ pub(super) fn escape(text: &str) -> String {
 /// Times as the widget writes them: `7,05 s`.
 pub(super) fn seconds(ms: u64) -> String {
     format!("{},{:02} s", ms / 1000, (ms % 1000) / 10)
-}
-
-fn term_colour(term: u64) -> &'static str {
-    TERM_COLOURS[(term % TERM_COLOURS.len() as u64) as usize]
 }
 
 /// Fill, stroke and dash of a node's shape by role (`.role-*` in static/widgets.css).
@@ -69,75 +68,102 @@ pub(super) fn message_shape(kind: MessageKind, reject: bool) -> String {
         MessageKind::Propose => ("#0d9488", "#115e59", 1.5),
     };
     let paint = format!("fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{width}\"");
-    match kind {
-        MessageKind::Append => {
-            format!("<rect x=\"-7\" y=\"-7\" width=\"14\" height=\"14\" rx=\"2\" {paint}/>")
-        }
-        MessageKind::PreVote | MessageKind::Vote | MessageKind::TimeoutNow => {
-            format!("<path d=\"M0 -8 l8 8 l-8 8 l-8 -8 z\" {paint}/>")
-        }
-        MessageKind::Heartbeat => format!("<circle r=\"5\" {paint}/>"),
-        _ => format!("<circle r=\"6\" {paint}/>"),
+    match MessageShape::of(kind) {
+        MessageShape::Square(half) => format!(
+            "<rect x=\"-{half}\" y=\"-{half}\" width=\"{side}\" height=\"{side}\" rx=\"2\" {paint}/>",
+            side = 2.0 * half
+        ),
+        MessageShape::Diamond(half) => format!(
+            "<path d=\"{}\" {paint}/>",
+            MessageShape::diamond_path(half, 0.0, 0.0)
+        ),
+        MessageShape::Dot(radius) => format!("<circle r=\"{radius}\" {paint}/>"),
     }
 }
 
-/// Site boxes, their names and the panel's frame: drawn once.
-pub(super) fn fixed_markup(geometry: &Geometry, stage_height: f64) -> String {
-    let mut out = String::new();
-    for (index, site) in geometry.sites.iter().enumerate() {
-        let stroke = SITE_COLOURS.get(index).copied().unwrap_or("#cbd5e1");
-        let _ = writeln!(
+/// A site's box and name, failed when all its members are down (`.raft-site*`).
+pub(super) fn site_markup(site: &SiteFigure, position: usize) -> String {
+    let (x, y, width, height) = site.frame;
+    let (title, (title_x, title_y)) = &site.title;
+    let (fill, stroke, dash) = match site.down_mark {
+        Some(_) => ("#e2e8f0", DANGER, " stroke-dasharray=\"8 6\""),
+        None => (
+            "#f1f5f9",
+            SITE_COLOURS.get(position).copied().unwrap_or("#cbd5e1"),
+            "",
+        ),
+    };
+    let mut out = format!(
+        "<g data-site=\"{name}\"><rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{width:.1}\" height=\"{height:.1}\" rx=\"12\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"2\"{dash}/><text x=\"{title_x:.1}\" y=\"{title_y:.1}\" font-size=\"19\" font-weight=\"700\" fill=\"{MUTED}\">{title}</text>",
+        name = escape(&site.name),
+        title = escape(title),
+    );
+    if let Some((mark_x, mark_y)) = site.down_mark {
+        let _ = write!(
             out,
-            "<g data-site=\"{name}\"><rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{h:.1}\" rx=\"12\" fill=\"#f1f5f9\" stroke=\"{stroke}\" stroke-width=\"2\"/><text x=\"{tx:.1}\" y=\"{ty:.1}\" font-size=\"19\" font-weight=\"700\" fill=\"{MUTED}\">Site {name}</text></g>",
-            name = escape(&site.name),
-            x = site.x,
-            y = site.y,
-            w = site.width,
-            h = site.height,
-            tx = site.x + 14.0,
-            ty = site.y + 24.0,
+            "<text x=\"{mark_x:.1}\" y=\"{mark_y:.1}\" font-size=\"17\" font-weight=\"800\" fill=\"{DANGER}\" text-anchor=\"end\">{DOWN_SITE_TEXT}</text>"
         );
     }
-    let x = geometry.panel_x;
-    let _ = writeln!(
-        out,
-        "<rect x=\"{x:.1}\" y=\"6\" width=\"{w:.1}\" height=\"{h:.1}\" rx=\"10\" fill=\"#ffffff\" stroke=\"#cbd5e1\" stroke-width=\"2\"/><text x=\"{tx:.1}\" y=\"36\" font-size=\"17\" font-weight=\"700\" fill=\"{MUTED}\">Écritures validées</text>",
-        w = VIEW_WIDTH - x - 2.0,
-        h = stage_height - 12.0,
-        tx = x + 16.0,
-    );
+    if let Some((empty_x, empty_y)) = site.empty_mark {
+        let _ = write!(
+            out,
+            "<text x=\"{empty_x:.1}\" y=\"{empty_y:.1}\" font-size=\"20\" font-style=\"italic\" fill=\"{MUTED}\" text-anchor=\"middle\">{EMPTY_SITE_TEXT}</text>"
+        );
+    }
+    out.push_str("</g>");
     out
 }
 
-pub(super) fn link_markup(link: &scene::layout::LinkSpot, up: bool, latency: u64) -> String {
-    let (lx, ly) = link.label;
+/// The client panel's frame and title: drawn once.
+pub(super) fn panel_frame_markup(geometry: &Geometry, stage_height: f64) -> String {
+    let x = geometry.panel_x;
+    format!(
+        "<rect x=\"{x:.1}\" y=\"6\" width=\"{w:.1}\" height=\"{h:.1}\" rx=\"10\" fill=\"#ffffff\" stroke=\"#cbd5e1\" stroke-width=\"2\"/><text x=\"{tx:.1}\" y=\"36\" font-size=\"17\" font-weight=\"700\" fill=\"{MUTED}\">Écritures validées</text>\n",
+        w = VIEW_WIDTH - x - 2.0,
+        h = stage_height - 12.0,
+        tx = x + 16.0,
+    )
+}
+
+/// A link, up with its latency or cut with its mark (`.raft-link*`).
+pub(super) fn link_markup(link: &LinkFigure) -> String {
     let line = |d: &str, colour: &str, dash: &str| {
         format!("<path d=\"{d}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"4\" stroke-linecap=\"round\"{dash}/>")
     };
-    let name = format!("{}-{}", escape(&link.first), escape(&link.second));
-    if up {
-        format!(
-            "<g data-link=\"{name}\" data-state=\"up\">{}<text x=\"{lx:.1}\" y=\"{:.1}\" font-size=\"16\" font-weight=\"600\" fill=\"{MUTED}\" text-anchor=\"middle\">{latency} ms</text></g>",
-            line(&link.path, "#64748b", ""),
-            ly - 8.0
-        )
-    } else {
-        let dash = " stroke-dasharray=\"6 5\"";
-        format!(
-            "<g data-link=\"{name}\" data-state=\"down\">{}{}<text x=\"{lx:.1}\" y=\"{:.1}\" font-size=\"22\" font-weight=\"700\" fill=\"{DANGER}\" text-anchor=\"middle\">✕</text><text x=\"{lx:.1}\" y=\"{:.1}\" font-size=\"16\" font-weight=\"600\" fill=\"{DANGER}\" text-anchor=\"middle\">coupé</text></g>",
-            line(&link.broken.0, DANGER, dash),
-            line(&link.broken.1, DANGER, dash),
-            ly + 7.0,
-            ly - 10.0
-        )
+    let mut out = format!(
+        "<g data-link=\"{}\" data-state=\"{}\">",
+        escape(&link.name),
+        if link.up { "up" } else { "down" }
+    );
+    if let Some((latency, (x, y))) = &link.latency_label {
+        out.push_str(&line(&link.path, "#64748b", ""));
+        let _ = write!(
+            out,
+            "<text x=\"{x:.1}\" y=\"{y:.1}\" font-size=\"16\" font-weight=\"600\" fill=\"{MUTED}\" text-anchor=\"middle\">{latency}</text>"
+        );
     }
+    if let Some((first, second)) = &link.halves {
+        let dash = " stroke-dasharray=\"6 5\"";
+        out.push_str(&line(first, DANGER, dash));
+        out.push_str(&line(second, DANGER, dash));
+    }
+    if let Some(mark) = &link.cut_mark {
+        let ((cx, cy), (x, y), ((wx, wy), beside)) = (mark.centre, mark.cross_at, mark.word_at);
+        let _ = write!(
+            out,
+            "<circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"{r}\" fill=\"#ffffff\" stroke=\"{DANGER}\" stroke-width=\"4\"/><text x=\"{x:.1}\" y=\"{y:.1}\" font-size=\"24\" font-weight=\"800\" fill=\"{DANGER}\" text-anchor=\"middle\">✕</text><text x=\"{wx:.1}\" y=\"{wy:.1}\" font-size=\"16\" font-weight=\"600\" fill=\"{DANGER}\" text-anchor=\"{anchor}\">{CUT_LINK_TEXT}</text>",
+            r = mark.radius,
+            anchor = if beside { "start" } else { "middle" },
+        );
+    }
+    out.push_str("</g>");
+    out
 }
 
 /// One node as the widget draws it: shape by role, name, role line, log and commit bar
 /// (the election timer, which moves every frame, is left out).
-pub(super) fn node_markup(node: &NodeView, spot: &scene::layout::NodeSpot) -> String {
-    let (cx, cy, r) = (spot.cx, spot.cy, spot.radius);
-    let role = node.role;
+pub(super) fn node_markup(node: &NodeFigure) -> String {
+    let ((cx, cy), r, role) = (node.centre, node.radius, node.role);
     let (fill, stroke, dash) = role_style(role);
     let dash = dash.map_or(String::new(), |dash| {
         format!(" stroke-dasharray=\"{dash}\" stroke-linecap=\"round\"")
@@ -148,14 +174,13 @@ pub(super) fn node_markup(node: &NodeView, spot: &scene::layout::NodeSpot) -> St
         role_name = role.as_str(),
         term = node.term
     );
-    if role == Role::Leader {
+    if let Some((ring, _)) = node.leader {
         let _ = write!(
             out,
-            "<circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"{:.1}\" fill=\"none\" stroke=\"#b45309\" stroke-width=\"3\"/>",
-            r + 6.0
+            "<circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"{ring:.1}\" fill=\"none\" stroke=\"#b45309\" stroke-width=\"3\"/>"
         );
     }
-    if role == Role::Learner {
+    if node.square {
         let _ = write!(
             out,
             "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" rx=\"6\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"3\"{dash}/>",
@@ -170,113 +195,67 @@ pub(super) fn node_markup(node: &NodeView, spot: &scene::layout::NodeSpot) -> St
             "<circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"{r:.1}\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"3\"{dash}/>"
         );
     }
-    if role == Role::Down {
-        let k = r * 0.55;
+    if let Some(cross) = &node.down_cross {
         let _ = write!(
             out,
-            "<path d=\"M{:.1} {:.1} L{:.1} {:.1} M{:.1} {:.1} L{:.1} {:.1}\" stroke=\"{DANGER}\" stroke-width=\"4\" stroke-linecap=\"round\"/>",
-            cx - k, cy - k, cx + k, cy + k, cx + k, cy - k, cx - k, cy + k
+            "<path d=\"{cross}\" stroke=\"{DANGER}\" stroke-width=\"4\" stroke-linecap=\"round\"/>"
         );
     }
+    let (name_x, name_y) = node.name_at;
     let _ = write!(
         out,
-        "<text x=\"{cx:.1}\" y=\"{:.1}\" font-size=\"18\" font-weight=\"800\" text-anchor=\"middle\" fill=\"{INK}\" stroke=\"#ffffff\" stroke-opacity=\"0.85\" stroke-width=\"4\" stroke-linejoin=\"round\" paint-order=\"stroke\">{}</text>",
-        cy + 6.0,
+        "<text x=\"{name_x:.1}\" y=\"{name_y:.1}\" font-size=\"18\" font-weight=\"800\" text-anchor=\"middle\" fill=\"{INK}\" stroke=\"#ffffff\" stroke-opacity=\"0.85\" stroke-width=\"4\" stroke-linejoin=\"round\" paint-order=\"stroke\">{}</text>",
         escape(&node.id)
     );
-    if role == Role::Leader {
+    if let Some((_, (star_x, star_y))) = node.leader {
         let _ = write!(
             out,
-            "<text x=\"{cx:.1}\" y=\"{:.1}\" font-size=\"18\" fill=\"#b45309\" text-anchor=\"middle\">★</text>",
-            cy - r - 10.0
+            "<text x=\"{star_x:.1}\" y=\"{star_y:.1}\" font-size=\"18\" fill=\"#b45309\" text-anchor=\"middle\">★</text>"
         );
     }
-    let mut line = format!("{} · terme {}", role_text(role), node.term);
-    if matches!(role, Role::Candidate | Role::PreCandidate) {
-        let _ = write!(
-            line,
-            " · votes {}/{}",
-            node.votes.len(),
-            node.voters.len().max(1)
-        );
-    }
+    let line = &node.role_line;
     let _ = write!(
         out,
-        "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"17\" font-weight=\"700\" fill=\"{}\">{}</text>",
-        spot.text_x,
-        cy - 8.0,
+        "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"{}\" font-weight=\"700\" fill=\"{}\">{}</text>",
+        line.at.0,
+        line.at.1,
+        line.font_size,
         role_text_colour(role),
-        escape(&line)
+        escape(&line.shown)
     );
-    out.push_str(&log_markup(
-        &node.log,
-        node.commit_index,
-        spot.text_x,
-        cy,
-        spot.log_slots,
-    ));
+    out.push_str(&log_markup(&node.log));
     out.push_str("</g>");
     out
 }
 
 /// The log's last entries as coloured boxes (filled: committed; outlined: not yet), with
 /// the bar under the committed prefix, as in the widget.
-fn log_markup(log: &[EntryView], commit_index: u64, x: f64, cy: f64, slots: usize) -> String {
-    let y = cy + 1.0;
-    let (start, offset) = if log.len() > slots {
-        (log.len() - (slots - 1).max(1), 1usize)
-    } else {
-        (0, 0)
-    };
-    let position = |index_in_view: usize| x + (index_in_view + offset) as f64 * ENTRY_PITCH;
+fn log_markup(log: &LogFigure) -> String {
     let mut out = String::new();
-    if offset > 0 {
+    if let Some((x, y)) = log.more_at {
         let _ = write!(
             out,
-            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"18\" fill=\"{MUTED}\" text-anchor=\"middle\">…</text>",
-            x + 8.0,
-            y + 17.0
+            "<text x=\"{x:.1}\" y=\"{y:.1}\" font-size=\"18\" fill=\"{MUTED}\" text-anchor=\"middle\">…</text>"
         );
     }
-    let mut committed_visible = 0;
-    for (i, entry) in log.iter().skip(start).enumerate() {
-        let committed = entry.index <= commit_index;
-        if committed {
-            committed_visible += 1;
-        }
-        let colour = term_colour(entry.term);
-        let bx = position(i);
-        let (fill, text_fill) = if committed {
-            (colour, "#ffffff")
+    for entry in &log.entries {
+        let colour = entry.colour;
+        let (fill, text_fill, dash) = if entry.committed {
+            (colour, "#ffffff", "")
         } else {
-            ("#ffffff", colour)
+            ("#ffffff", colour, " stroke-dasharray=\"4 3\"")
         };
-        let dash = if committed {
-            ""
-        } else {
-            " stroke-dasharray=\"4 3\""
-        };
-        let label = match entry.kind {
-            sim::view::EntryKind::Noop => "∅".to_owned(),
-            sim::view::EntryKind::Conf => "⚙".to_owned(),
-            sim::view::EntryKind::Snapshot => "▣".to_owned(),
-            sim::view::EntryKind::Value => entry.term.to_string(),
-        };
+        let ((bx, by), (tx, ty)) = (entry.at, entry.mark_at);
         let _ = write!(
             out,
-            "<rect x=\"{bx:.1}\" y=\"{y:.1}\" width=\"{ENTRY_WIDTH}\" height=\"{ENTRY_HEIGHT}\" rx=\"4\" fill=\"{fill}\" stroke=\"{colour}\" stroke-width=\"2\"{dash}/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"14\" font-weight=\"700\" text-anchor=\"middle\" fill=\"{text_fill}\">{label}</text>",
-            bx + ENTRY_WIDTH / 2.0,
-            y + 17.0
+            "<rect x=\"{bx:.1}\" y=\"{by:.1}\" width=\"{ENTRY_WIDTH}\" height=\"{ENTRY_HEIGHT}\" rx=\"4\" fill=\"{fill}\" stroke=\"{colour}\" stroke-width=\"2\"{dash}/><text x=\"{tx:.1}\" y=\"{ty:.1}\" font-size=\"14\" font-weight=\"700\" text-anchor=\"middle\" fill=\"{text_fill}\">{}</text>",
+            escape(&entry.mark)
         );
     }
-    if committed_visible > 0 {
-        let base = y + ENTRY_HEIGHT + 5.0;
-        let tip = position(committed_visible - 1) + ENTRY_WIDTH / 2.0;
+    if let Some((bar, mark)) = &log.commit {
         let _ = write!(
             out,
-            "<path d=\"M{:.1} {base:.1} H{:.1}\" stroke=\"{INK}\" stroke-width=\"3\"/><path d=\"M{tip:.1} {base:.1} l-6 8 h12 z\" fill=\"{INK}\"/>",
-            position(0),
-            position(committed_visible - 1) + ENTRY_WIDTH
+            "<path d=\"{bar}\" stroke=\"{INK}\" stroke-width=\"3\"/><path d=\"{mark}\" fill=\"{INK}\"/>"
         );
     }
     out

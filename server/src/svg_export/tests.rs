@@ -98,3 +98,17 @@ fn seconds_are_written_the_french_way() {
     assert_eq!(seconds(7050), "7,05 s");
     assert_eq!(seconds(0), "0,00 s");
 }
+
+#[test]
+fn cut_links_and_failed_sites_are_painted_as_the_widget_s() {
+    let css = resolved_widgets_css();
+    let danger = super::markup::DANGER;
+    for rule in [
+        format!(".raft-link-cut-mark {{ fill: #fff; stroke: {danger}; stroke-width: 4; }}"),
+        format!(".raft-link-cut {{ font-size: 24px; font-weight: 800; fill: {danger};"),
+        format!(".raft-site-down rect {{ fill: #e2e8f0; stroke: {danger} !important; stroke-dasharray: 8 6; }}"),
+        format!(".raft-site-down-mark {{ font-size: 17px; font-weight: 800; fill: {danger}; text-anchor: end; }}"),
+    ] {
+        assert!(css.contains(&rule), "widgets.css lacks `{rule}`");
+    }
+}

@@ -1,15 +1,21 @@
 //! The raft widget's SVG stage: the sites, the links between them, the nodes with their
 //! logs, the messages in flight and the overwritten entries fading out (the client panel
 //! on the right is `panel`).
+//!
+//! What is drawn where, and what it says, is `scene::picture`'s [`Scene`], which
+//! `raftdeck export` draws too; this module picks the elements, the CSS classes and the
+//! clicks.
 
-use sim::view::{EntryKind, NodeView};
-use sim::{MessageKind, Role};
+use scene::picture::{
+    entry_box_at, flight_ends, flight_position, message_class, message_label, term_colour,
+    LinkFigure, MessageShape, NodeFigure, Scene, SiteFigure, CUT_LINK_TEXT, DOWN_SITE_TEXT,
+    EMPTY_SITE_TEXT,
+};
+use sim::view::NodeView;
+use sim::Role;
 use yew::prelude::*;
 
-use crate::layout::{
-    first_fitting, SiteBox, ENTRY_HEIGHT, ENTRY_PITCH, ENTRY_WIDTH, TERM_COLOURS, VIEW_WIDTH,
-};
-use crate::narration::role_text;
+use crate::layout::{ENTRY_HEIGHT, ENTRY_WIDTH, VIEW_WIDTH};
 use crate::player::Player;
 
 use super::{real, real_now_ms, Msg, RaftWidget, GHOST_REAL_MS};
@@ -25,6 +31,11 @@ pub(super) struct LinkLook {
     pub(super) traffic: Option<(u64, u64)>,
 }
 
+/// An SVG coordinate as the stage writes it.
+fn at(value: f64) -> String {
+    format!("{value:.1}")
+}
+
 impl RaftWidget {
     pub(super) fn view_svg(
         &self,
@@ -36,6 +47,18 @@ impl RaftWidget {
         let geometry = &self.geometry;
         // The real cluster's frame, when that is what the widget draws.
         let real = self.real.drawn();
+        let look = |a: &str, b: &str| match real {
+            Some(state) => real::link_look(state, player, a, b),
+            None => LinkLook {
+                up: player.simulation().sites_connected(a, b),
+                latency_ms: player.simulation().site_latency_ms(a, b).unwrap_or(0),
+                traffic: None,
+            },
+        };
+        let scene = Scene::new(geometry, &self.nodes, |a, b| {
+            let LinkLook { up, latency_ms, .. } = look(a, b);
+            (up, latency_ms)
+        });
         let view_box = format!("0 0 {VIEW_WIDTH} {:.0}", geometry.height);
         let can_add_member = !ctx.props().preview
             && real.is_none()
@@ -44,55 +67,17 @@ impl RaftWidget {
             <svg class="raft-svg" viewBox={view_box} preserveAspectRatio="xMidYMid meet"
                  role="img" aria-label="Sites, nœuds et journaux du cluster">
                 <g class="raft-sites">
-                    { for geometry.sites.iter().map(|site| {
-                        // A site without members (3/0) says so, or its empty box looks broken.
-                        let empty = !geometry
-                            .nodes
-                            .iter()
-                            .any(|spot| spot.cx > site.x && spot.cx < site.x + site.width);
-                        // A site whose every member is down looks failed.
-                        let down = !empty
-                            && self
-                                .nodes
-                                .iter()
-                                .filter(|node| node.site == site.name)
-                                .all(|node| node.role == Role::Down);
-                        html! {
-                        <g key={site.name.clone()} class={classes!("raft-site", down.then_some("raft-site-down"))}
-                           data-site={site.name.clone()} data-state={if down { "down" } else { "up" }}>
-                            <rect x={format!("{:.1}", site.x)} y={format!("{:.1}", site.y)} data-box=""
-                                  width={format!("{:.1}", site.width)} height={format!("{:.1}", site.height)} rx="12" />
-                            <text class="raft-site-name" x={format!("{:.1}", site.x + 14.0)} y={format!("{:.1}", site.y + 24.0)}>
-                                { format!("Site {}", site.name) }
-                            </text>
-                            if down && !can_add_member {
-                                <text class="raft-site-down-mark" x={format!("{:.1}", site.x + site.width - 14.0)} y={format!("{:.1}", site.y + 24.0)}>
-                                    { "✕ en panne" }
-                                </text>
-                            }
-                            if empty {
-                                <text class="raft-site-empty" x={format!("{:.1}", site.x + site.width / 2.0)}
-                                      y={format!("{:.1}", site.y + site.height / 2.0)}>
-                                    { "aucun membre etcd ici" }
-                                </text>
-                            }
-                            if can_add_member {
-                                { self.view_add_member(ctx, site) }
-                            }
-                        </g>
-                        }
+                    { for scene.sites.iter().map(|site| self.view_site(ctx, site, can_add_member)) }
+                </g>
+                <g class="raft-links">
+                    { for scene.links.iter().map(|link| {
+                        let traffic = look(&link.first, &link.second).traffic;
+                        self.view_link(ctx, link, traffic)
                     }) }
                 </g>
-                { match real {
-                    Some(state) => self.view_links(ctx, &|a, b| real::link_look(state, player, a, b)),
-                    None => self.view_links(ctx, &|a, b| LinkLook {
-                        up: player.simulation().sites_connected(a, b),
-                        latency_ms: player.simulation().site_latency_ms(a, b).unwrap_or(0),
-                        traffic: None,
-                    }),
-                } }
                 <g class="raft-nodes">
-                    { for self.nodes.iter().map(|node| self.view_node(ctx, node)) }
+                    { for scene.nodes.iter().zip(self.nodes.iter().filter(|node| geometry.node(&node.id).is_some()))
+                        .map(|(figure, node)| self.view_node(ctx, figure, node)) }
                 </g>
                 if let Some(state) = real {
                     { self.view_real_panel(ctx, state) }
@@ -105,83 +90,126 @@ impl RaftWidget {
         }
     }
 
+    /// A site's box, with « + membre » when members may be added.
+    fn view_site(&self, ctx: &Context<Self>, site: &SiteFigure, can_add_member: bool) -> Html {
+        let (x, y, width, height) = site.frame;
+        let (title, (title_x, title_y)) = &site.title;
+        let down = site.down_mark.is_some();
+        html! {
+            <g key={site.name.clone()} class={classes!("raft-site", down.then_some("raft-site-down"))}
+               data-site={site.name.clone()} data-state={if down { "down" } else { "up" }}>
+                <rect x={at(x)} y={at(y)} data-box="" width={at(width)} height={at(height)} rx="12" />
+                <text class="raft-site-name" x={at(*title_x)} y={at(*title_y)}>{ title.clone() }</text>
+                if let (Some((mark_x, mark_y)), false) = (site.down_mark, can_add_member) {
+                    <text class="raft-site-down-mark" x={at(mark_x)} y={at(mark_y)}>{ DOWN_SITE_TEXT }</text>
+                }
+                if let Some((empty_x, empty_y)) = site.empty_mark {
+                    <text class="raft-site-empty" x={at(empty_x)} y={at(empty_y)}>{ EMPTY_SITE_TEXT }</text>
+                }
+                if can_add_member {
+                    { self.view_add_member(ctx, site) }
+                }
+            </g>
+        }
+    }
+
     /// The « + membre » button in a site's title band.
-    fn view_add_member(&self, ctx: &Context<Self>, site: &SiteBox) -> Html {
+    fn view_add_member(&self, ctx: &Context<Self>, site: &SiteFigure) -> Html {
         let name = site.name.clone();
         let onclick = ctx.link().callback(move |_| Msg::AddMember(name.clone()));
-        let (x, y) = (site.x + site.width - 104.0, site.y + 6.0);
+        let (site_x, site_y, width, _) = site.frame;
+        let (x, y) = (site_x + width - 104.0, site_y + 6.0);
         html! {
             <g class="raft-add-member" data-action="member_add" data-site={site.name.clone()}
                role="button" aria-label={format!("Ajouter un membre sur le site {}", site.name)} {onclick}>
-                <rect x={format!("{x:.1}")} y={format!("{y:.1}")} width="96" height="24" rx="6" />
-                <text x={format!("{:.1}", x + 48.0)} y={format!("{:.1}", y + 17.0)}>{ "+ membre" }</text>
+                <rect x={at(x)} y={at(y)} width="96" height="24" rx="6" />
+                <text x={at(x + 48.0)} y={at(y + 17.0)}>{ "+ membre" }</text>
             </g>
         }
     }
 
-    /// The links between sites, as `look` says each one is (the simulation's or the real
-    /// cluster's). Clicking one cuts or restores it.
-    fn view_links(&self, ctx: &Context<Self>, look: &dyn Fn(&str, &str) -> LinkLook) -> Html {
+    /// A link between sites (`traffic`: the real cluster's bytes per second each way).
+    /// Clicking it cuts or restores it.
+    fn view_link(
+        &self,
+        ctx: &Context<Self>,
+        link: &LinkFigure,
+        traffic: Option<(u64, u64)>,
+    ) -> Html {
+        let onclick = (!ctx.props().preview).then(|| {
+            let (a, b) = (link.first.clone(), link.second.clone());
+            ctx.link()
+                .callback(move |_| Msg::Link(a.clone(), b.clone()))
+        });
+        let carried = traffic
+            .map(|(there, back)| {
+                format!(
+                    ", {} de {} vers {}, {} retour",
+                    crate::live::traffic_text(there),
+                    link.first,
+                    link.second,
+                    crate::live::traffic_text(back)
+                )
+            })
+            .unwrap_or_default();
+        let title = if link.up {
+            format!(
+                "Lien {}–{} : {} ms{carried} — cliquer pour le couper",
+                link.first, link.second, link.latency_ms
+            )
+        } else {
+            format!(
+                "Lien {}–{} coupé — cliquer pour le rétablir",
+                link.first, link.second
+            )
+        };
+        // Real mode: the line widens with the bytes crossing it.
+        let stroke = traffic.map(|(there, back)| {
+            format!(
+                "stroke-width:{:.1}",
+                crate::live::traffic_stroke(there.saturating_add(back))
+            )
+        });
+        let spot = self
+            .geometry
+            .links
+            .iter()
+            .find(|spot| spot.first == link.first && spot.second == link.second);
         html! {
-            <g class="raft-links">
-                { for self.geometry.links.iter().map(|link| {
-                    let LinkLook { up, latency_ms: latency, traffic } = look(&link.first, &link.second);
-                    let name = format!("{}-{}", link.first, link.second);
-                    let onclick = (!ctx.props().preview).then(|| {
-                        let (a, b) = (link.first.clone(), link.second.clone());
-                        ctx.link().callback(move |_| Msg::Link(a.clone(), b.clone()))
-                    });
-                    let (lx, ly) = link.label;
-                    let carried = traffic.map(|(there, back)| {
-                        format!(", {} de {} vers {}, {} retour", crate::live::traffic_text(there), link.first, link.second,
-                            crate::live::traffic_text(back))
-                    }).unwrap_or_default();
-                    let title = if up {
-                        format!("Lien {}–{} : {latency} ms{carried} — cliquer pour le couper", link.first, link.second)
-                    } else {
-                        format!("Lien {}–{} coupé — cliquer pour le rétablir", link.first, link.second)
-                    };
-                    // Real mode: the line widens with the bytes crossing it.
-                    let stroke = traffic.map(|(there, back)| {
-                        format!("stroke-width:{:.1}", crate::live::traffic_stroke(there.saturating_add(back)))
-                    });
-                    html! {
-                        <g key={name.clone()} class={classes!("raft-link", (!up).then_some("raft-link-down"))}
-                           data-link={name} data-state={if up { "up" } else { "down" }}
-                           data-bytes-per-s={traffic.map(|(there, back)| there.saturating_add(back).to_string())}
-                           role="button" {onclick}>
-                            <title>{ title }</title>
-                            <path class="raft-link-hit" d={link.path.clone()} />
-                            if up {
-                                <path class="raft-link-line" d={link.path.clone()} style={stroke} />
-                                <text class="raft-link-label" x={format!("{lx:.1}")} y={format!("{:.1}", ly - 8.0)}>{ format!("{latency} ms") }</text>
-                                if let Some((there, back)) = traffic {
-                                    { real::view_traffic(link, there.saturating_add(back)) }
-                                }
-                            } else {
-                                <path class="raft-link-line" d={link.broken.0.clone()} />
-                                <path class="raft-link-line" d={link.broken.1.clone()} />
-                                <circle class="raft-link-cut-mark" cx={format!("{lx:.1}")} cy={format!("{ly:.1}")} r="14" />
-                                <text class="raft-link-cut" x={format!("{lx:.1}")} y={format!("{:.1}", ly + 8.0)}>{ "✕" }</text>
-                                if link.arc {
-                                    <text class="raft-link-label raft-link-label-down raft-link-label-side" x={format!("{:.1}", lx + 20.0)} y={format!("{:.1}", ly - 8.0)}>{ "coupé" }</text>
-                                } else {
-                                    <text class="raft-link-label raft-link-label-down" x={format!("{lx:.1}")} y={format!("{:.1}", ly + 34.0)}>{ "coupé" }</text>
-                                }
-                            }
-                        </g>
+            <g key={link.name.clone()} class={classes!("raft-link", (!link.up).then_some("raft-link-down"))}
+               data-link={link.name.clone()} data-state={if link.up { "up" } else { "down" }}
+               data-bytes-per-s={traffic.map(|(there, back)| there.saturating_add(back).to_string())}
+               role="button" {onclick}>
+                <title>{ title }</title>
+                <path class="raft-link-hit" d={link.path.clone()} />
+                if let Some((latency, (lx, ly))) = &link.latency_label {
+                    <path class="raft-link-line" d={link.path.clone()} style={stroke} />
+                    <text class="raft-link-label" x={at(*lx)} y={at(*ly)}>{ latency.clone() }</text>
+                    if let (Some((there, back)), Some(spot)) = (traffic, spot) {
+                        { real::view_traffic(spot, there.saturating_add(back)) }
                     }
-                }) }
+                }
+                if let Some((first, second)) = &link.halves {
+                    <path class="raft-link-line" d={first.clone()} />
+                    <path class="raft-link-line" d={second.clone()} />
+                }
+                if let Some(mark) = &link.cut_mark {
+                    <circle class="raft-link-cut-mark" cx={at(mark.centre.0)} cy={at(mark.centre.1)} r={format!("{}", mark.radius)} />
+                    <text class="raft-link-cut" x={at(mark.cross_at.0)} y={at(mark.cross_at.1)}>{ "✕" }</text>
+                    <text class={classes!("raft-link-label", "raft-link-label-down", mark.word_at.1.then_some("raft-link-label-side"))}
+                          x={at(mark.word_at.0 .0)} y={at(mark.word_at.0 .1)}>{ CUT_LINK_TEXT }</text>
+                }
             </g>
         }
     }
 
-    fn view_node(&self, ctx: &Context<Self>, node: &NodeView) -> Html {
+    fn view_node(&self, ctx: &Context<Self>, figure: &NodeFigure, node: &NodeView) -> Html {
         let Some(spot) = self.geometry.node(&node.id) else {
             return Html::default();
         };
-        let (cx, cy, r) = (spot.cx, spot.cy, spot.radius);
-        let role = node.role;
+        let (cx, cy) = figure.centre;
+        let r = figure.radius;
+        let role = figure.role;
         // Real mode: the member as the real cluster reports it.
         let live = self.real.member(&node.id);
         let selected = self.selected.as_deref() == Some(node.id.as_str());
@@ -212,141 +240,48 @@ impl RaftWidget {
             _ => None,
         };
         let shape_class = classes!("raft-node-shape", format!("role-{}", role.as_str()));
-        let mut line = format!("{} · terme {}", role_text(role), node.term);
-        let mut candidates = Vec::new();
-        // The real cluster's logs do not say the votes: no count rather than a wrong one.
-        if matches!(role, Role::Candidate | Role::PreCandidate) && !node.votes.is_empty() {
-            line.push_str(&format!(
-                " · votes {}/{}",
-                node.votes.len(),
-                node.voters.len().max(1)
-            ));
-            candidates.push(line.clone());
-        }
-        // The longest role line that fits the site: with the votes, with the term, the
-        // term as « t. 2 », the role alone (the tooltip always has it all).
-        candidates.push(format!("{} · terme {}", role_text(role), node.term));
-        candidates.push(format!("{} · t. {}", role_text(role), node.term));
-        candidates.push(role_text(role).to_string());
-        let role_size = if spot.compact { 15.0 } else { 17.0 };
-        let shown = first_fitting(&candidates, spot.text_room, role_size, true).to_string();
-        let circle = |class: Classes, radius: f64| {
-            html! {
-                <circle class={class} cx={format!("{cx:.1}")} cy={format!("{cy:.1}")} r={format!("{radius:.1}")} />
-            }
-        };
+        let line = &figure.role_line;
         html! {
             <g key={node.id.clone()} class={classes!("raft-node", selected.then_some("raft-node-selected"))}
                data-node={node.id.clone()} data-role={role.as_str()} data-term={node.term.to_string()}
                data-site={node.site.clone()}
                data-failed={live.filter(|member| member.failed).map(|_| "true")}
-               role="button" aria-label={format!("{} : {line}", node.id)} {onclick}>
+               role="button" aria-label={format!("{} : {}", node.id, line.full)} {onclick}>
                 <title>{ match live {
-                    Some(member) => real::node_title(member, &line),
-                    None => format!("{} — {line} — index validé {}", node.id, node.commit_index),
+                    Some(member) => real::node_title(member, &line.full),
+                    None => format!("{} — {} — index validé {}", node.id, line.full, node.commit_index),
                 } }</title>
-                <rect class="raft-node-hit" x={format!("{:.1}", spot.row.0)} y={format!("{:.1}", spot.row.1)}
-                      width={format!("{:.1}", spot.row.2)} height={format!("{:.1}", spot.row.3)} rx="8" />
+                <rect class="raft-node-hit" x={at(spot.row.0)} y={at(spot.row.1)}
+                      width={at(spot.row.2)} height={at(spot.row.3)} rx="8" />
                 if let Some(percent) = timer {
-                    <circle class="raft-timer-track" cx={format!("{cx:.1}")} cy={format!("{cy:.1}")} r={format!("{:.1}", r + 6.0)} />
-                    <circle class="raft-timer" cx={format!("{cx:.1}")} cy={format!("{cy:.1}")} r={format!("{:.1}", r + 6.0)}
+                    <circle class="raft-timer-track" cx={at(cx)} cy={at(cy)} r={at(r + 6.0)} />
+                    <circle class="raft-timer" cx={at(cx)} cy={at(cy)} r={at(r + 6.0)}
                         pathLength="100" stroke-dasharray={format!("{percent:.1} 100")}
                         transform={format!("rotate(-90 {cx:.1} {cy:.1})")} />
                 }
-                if role == Role::Leader {
-                    { circle(classes!("raft-leader-ring"), r + 6.0) }
+                if let Some((ring, _)) = figure.leader {
+                    <circle class="raft-leader-ring" cx={at(cx)} cy={at(cy)} r={at(ring)} />
                 }
-                if role == Role::Learner {
-                    <rect class={shape_class.clone()} x={format!("{:.1}", cx - r)} y={format!("{:.1}", cy - r)}
-                          width={format!("{:.1}", 2.0 * r)} height={format!("{:.1}", 2.0 * r)} rx="6" />
+                if figure.square {
+                    <rect class={shape_class} x={at(cx - r)} y={at(cy - r)}
+                          width={at(2.0 * r)} height={at(2.0 * r)} rx="6" />
                 } else {
-                    { circle(shape_class, r) }
+                    <circle class={shape_class} cx={at(cx)} cy={at(cy)} r={at(r)} />
                 }
-                if role == Role::Down {
-                    <path class="raft-down-cross" d={format!("M{:.1} {:.1} L{:.1} {:.1} M{:.1} {:.1} L{:.1} {:.1}",
-                        cx - r * 0.55, cy - r * 0.55, cx + r * 0.55, cy + r * 0.55,
-                        cx + r * 0.55, cy - r * 0.55, cx - r * 0.55, cy + r * 0.55)} />
+                if let Some(cross) = &figure.down_cross {
+                    <path class="raft-down-cross" d={cross.clone()} />
                 }
-                <text class="raft-node-name" x={format!("{cx:.1}")} y={format!("{:.1}", cy + 6.0)}>{ node.id.clone() }</text>
-                if role == Role::Leader {
-                    <text class="raft-leader-mark" x={format!("{cx:.1}")} y={format!("{:.1}", cy - r - 10.0)}>{ "★" }</text>
+                <text class="raft-node-name" x={at(figure.name_at.0)} y={at(figure.name_at.1)}>{ node.id.clone() }</text>
+                if let Some((_, (star_x, star_y))) = figure.leader {
+                    <text class="raft-leader-mark" x={at(star_x)} y={at(star_y)}>{ "★" }</text>
                 }
-                <text class={classes!("raft-role-line", spot.compact.then_some("raft-role-line-compact"), format!("role-text-{}", role.as_str()))}
-                      x={format!("{:.1}", spot.text_x)} y={format!("{:.1}", cy - 8.0)}
-                      data-fit={format!("{:.1}", spot.text_room)}>{ shown }</text>
+                <text class={classes!("raft-role-line", line.compact.then_some("raft-role-line-compact"), format!("role-text-{}", role.as_str()))}
+                      x={at(line.at.0)} y={at(line.at.1)}
+                      data-fit={at(line.room)}>{ line.shown.clone() }</text>
                 if let Some(member) = live {
                     { real::view_indexes(member, spot) }
                 } else {
-                    { self.view_log(node, spot.text_x, cy, spot.log_slots) }
-                }
-            </g>
-        }
-    }
-
-    fn view_log(&self, node: &NodeView, x: f64, cy: f64, slots: usize) -> Html {
-        let y = cy + 1.0;
-        let length = node.log.len();
-        let (start, offset) = if length > slots {
-            (length - (slots - 1).max(1), 1usize)
-        } else {
-            (0, 0)
-        };
-        let position = |index_in_view: usize| x + (index_in_view + offset) as f64 * ENTRY_PITCH;
-        let committed_visible = node
-            .log
-            .iter()
-            .skip(start)
-            .filter(|entry| entry.index <= node.commit_index)
-            .count();
-        html! {
-            <g class="raft-log">
-                if offset > 0 {
-                    <text class="raft-log-more" x={format!("{:.1}", x + 8.0)} y={format!("{:.1}", y + 17.0)}>{ "…" }</text>
-                }
-                { for node.log.iter().skip(start).enumerate().map(|(i, entry)| {
-                    let committed = entry.index <= node.commit_index;
-                    let colour = term_colour(entry.term);
-                    let bx = position(i);
-                    let style = if committed {
-                        format!("fill:{colour};stroke:{colour}")
-                    } else {
-                        format!("fill:#fff;stroke:{colour}")
-                    };
-                    let label = match entry.kind {
-                        EntryKind::Noop => "∅".to_string(),
-                        EntryKind::Conf => "⚙".to_string(),
-                        EntryKind::Snapshot => "▣".to_string(),
-                        EntryKind::Value => entry.term.to_string(),
-                    };
-                    let what = match (entry.kind, &entry.value) {
-                        (EntryKind::Snapshot, Some(values)) if values.is_empty() => "sauvegarde restaurée (vide)".to_string(),
-                        (EntryKind::Snapshot, Some(values)) => format!("sauvegarde restaurée : {values}"),
-                        (_, Some(value)) => value.clone(),
-                        (_, None) => "entrée vide du nouveau leader".to_string(),
-                    };
-                    html! {
-                        <g key={format!("{}-{}", entry.index, entry.term)}
-                           class={classes!("raft-entry", if committed { "raft-entry-committed" } else { "raft-entry-pending" })}
-                           data-index={entry.index.to_string()} data-entry-term={entry.term.to_string()}>
-                            <title>{ format!("index {} · terme {} · {what} · {}", entry.index, entry.term,
-                                if committed { "validée" } else { "non validée" }) }</title>
-                            <rect x={format!("{bx:.1}")} y={format!("{y:.1}")} width={ENTRY_WIDTH.to_string()}
-                                  height={ENTRY_HEIGHT.to_string()} rx="4" style={style} data-box="" />
-                            <text x={format!("{:.1}", bx + ENTRY_WIDTH / 2.0)} y={format!("{:.1}", y + 17.0)}
-                                  style={if committed { "fill:#fff".to_string() } else { format!("fill:{colour}") }}>{ label }</text>
-                        </g>
-                    }
-                }) }
-                if committed_visible > 0 {
-                    <path class="raft-commit-bar"
-                        d={format!("M{:.1} {:.1} H{:.1}", position(0), y + ENTRY_HEIGHT + 5.0,
-                            position(committed_visible - 1) + ENTRY_WIDTH)} />
-                    <path class="raft-commit-mark"
-                        d={{
-                            let tip = position(committed_visible - 1) + ENTRY_WIDTH / 2.0;
-                            let base = y + ENTRY_HEIGHT + 5.0;
-                            format!("M{:.1} {:.1} l-6 8 h12 z", tip, base)
-                        }} />
+                    { view_log(figure) }
                 }
             </g>
         }
@@ -360,18 +295,14 @@ impl RaftWidget {
                     let spot = self.geometry.node(&ghost.node)?;
                     let age = ((real_now - ghost.born_real_ms) / GHOST_REAL_MS).clamp(0.0, 1.0);
                     let length = self.nodes.iter().find(|n| n.id == ghost.node).map_or(0, |n| n.log.len());
-                    let slots = spot.log_slots;
-                    let first_shown = if length > slots { length - (slots - 1).max(1) } else { 0 } as u64;
-                    let offset = if length > slots { 1.0 } else { 0.0 };
-                    let column = ghost.index.saturating_sub(1).saturating_sub(first_shown) as f64;
-                    let bx = spot.text_x + (column + offset) * ENTRY_PITCH;
+                    let (bx, y) = entry_box_at(spot, length, ghost.index);
                     // In place, over whatever replaced it, sinking as it fades.
-                    let by = spot.cy + 1.0 + 10.0 * age;
+                    let by = y + 10.0 * age;
                     let colour = term_colour(ghost.term);
                     Some(html! {
                         <g key={format!("{}-{}-{}", ghost.node, ghost.index, ghost.term)} class="raft-ghost"
                            style={format!("opacity:{:.2}", 1.0 - age)}>
-                            <rect x={format!("{bx:.1}")} y={format!("{by:.1}")} width={ENTRY_WIDTH.to_string()}
+                            <rect x={at(bx)} y={at(by)} width={ENTRY_WIDTH.to_string()}
                                   height={ENTRY_HEIGHT.to_string()} rx="4" style={format!("stroke:{colour}")} />
                             <path d={format!("M{:.1} {:.1} l{ENTRY_WIDTH} {ENTRY_HEIGHT} M{:.1} {:.1} l{ENTRY_WIDTH} -{ENTRY_HEIGHT}",
                                 bx, by, bx, by + ENTRY_HEIGHT)} />
@@ -395,14 +326,7 @@ impl RaftWidget {
                     let to = self.geometry.node(&flight.to)?;
                     let duration = (flight.arrive_ms - flight.sent_ms).max(1.0);
                     let progress = ((clock - flight.sent_ms) / duration).clamp(0.0, 1.0);
-                    // From edge to edge, so a message never hides a node's name.
-                    let (dx, dy) = (to.cx - from.cx, to.cy - from.cy);
-                    let length = (dx * dx + dy * dy).sqrt().max(1.0);
-                    let (ux, uy) = (dx / length, dy / length);
-                    let (x0, y0) = (from.cx + ux * (from.radius + 4.0), from.cy + uy * (from.radius + 4.0));
-                    let (x1, y1) = (to.cx - ux * (to.radius + 4.0), to.cy - uy * (to.radius + 4.0));
-                    let x = x0 + (x1 - x0) * progress;
-                    let y = y0 + (y1 - y0) * progress;
+                    let (x, y) = flight_position(flight_ends(from, to), progress);
                     let opacity = if flight.dropped && clock > flight.arrive_ms {
                         (1.0 - (clock - flight.arrive_ms) / duration.max(40.0)).clamp(0.0, 1.0)
                     } else if flight.dropped {
@@ -411,18 +335,16 @@ impl RaftWidget {
                         1.0
                     };
                     let class = classes!(message_class(flight.kind, flight.reject), flight.dropped.then_some("msg-dropped"));
-                    let shape = match flight.kind {
-                        MessageKind::Append => html! {
-                            <rect x={format!("{:.1}", x - 7.0)} y={format!("{:.1}", y - 7.0)} width="14" height="14" rx="2" />
+                    let shape = match MessageShape::of(flight.kind) {
+                        MessageShape::Square(half) => html! {
+                            <rect x={at(x - half)} y={at(y - half)} width={format!("{}", 2.0 * half)}
+                                  height={format!("{}", 2.0 * half)} rx="2" />
                         },
-                        MessageKind::PreVote | MessageKind::Vote | MessageKind::TimeoutNow => html! {
-                            <path d={format!("M{x:.1} {:.1} l8 8 l-8 8 l-8 -8 z", y - 8.0)} />
+                        MessageShape::Diamond(half) => html! {
+                            <path d={MessageShape::diamond_path(half, x, y)} />
                         },
-                        MessageKind::Heartbeat => html! {
-                            <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="5" />
-                        },
-                        _ => html! {
-                            <circle cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="6" />
+                        MessageShape::Dot(radius) => html! {
+                            <circle cx={at(x)} cy={at(y)} r={format!("{radius}")} />
                         },
                     };
                     Some(html! {
@@ -430,7 +352,7 @@ impl RaftWidget {
                            data-message={message_label(flight.kind)}>
                             { shape }
                             if flight.dropped && clock >= flight.arrive_ms {
-                                <text class="msg-drop-mark" x={format!("{x:.1}")} y={format!("{:.1}", y - 10.0)}>{ "✕" }</text>
+                                <text class="msg-drop-mark" x={at(x)} y={at(y - 10.0)}>{ "✕" }</text>
                             }
                         </g>
                     })
@@ -440,35 +362,37 @@ impl RaftWidget {
     }
 }
 
-fn term_colour(term: u64) -> &'static str {
-    TERM_COLOURS[(term as usize) % TERM_COLOURS.len()]
-}
-
-fn message_class(kind: MessageKind, reject: bool) -> &'static str {
-    match kind {
-        _ if reject => "msg msg-reject",
-        MessageKind::PreVote => "msg msg-prevote",
-        MessageKind::Vote => "msg msg-vote",
-        MessageKind::PreVoteResp | MessageKind::VoteResp => "msg msg-vote-resp",
-        MessageKind::Append => "msg msg-append",
-        MessageKind::Heartbeat => "msg msg-heartbeat",
-        MessageKind::AppendResp | MessageKind::HeartbeatResp => "msg msg-resp",
-        MessageKind::TimeoutNow => "msg msg-timeout-now",
-        MessageKind::Propose => "msg msg-propose",
-    }
-}
-
-fn message_label(kind: MessageKind) -> &'static str {
-    match kind {
-        MessageKind::PreVote => "demande de pré-vote",
-        MessageKind::PreVoteResp => "réponse de pré-vote",
-        MessageKind::Vote => "demande de vote",
-        MessageKind::VoteResp => "réponse de vote",
-        MessageKind::Append => "ajout d'entrées",
-        MessageKind::AppendResp => "réponse à l'ajout",
-        MessageKind::Heartbeat => "heartbeat",
-        MessageKind::HeartbeatResp => "réponse au heartbeat",
-        MessageKind::TimeoutNow => "« élis-toi maintenant »",
-        MessageKind::Propose => "écriture relayée",
+/// A node's log: its boxes (filled when committed) and the bar under the committed
+/// prefix.
+fn view_log(figure: &NodeFigure) -> Html {
+    let log = &figure.log;
+    html! {
+        <g class="raft-log">
+            if let Some((x, y)) = log.more_at {
+                <text class="raft-log-more" x={at(x)} y={at(y)}>{ "…" }</text>
+            }
+            { for log.entries.iter().map(|entry| {
+                let colour = entry.colour;
+                let (style, text_style) = if entry.committed {
+                    (format!("fill:{colour};stroke:{colour}"), "fill:#fff".to_string())
+                } else {
+                    (format!("fill:#fff;stroke:{colour}"), format!("fill:{colour}"))
+                };
+                html! {
+                    <g key={format!("{}-{}", entry.index, entry.term)}
+                       class={classes!("raft-entry", if entry.committed { "raft-entry-committed" } else { "raft-entry-pending" })}
+                       data-index={entry.index.to_string()} data-entry-term={entry.term.to_string()}>
+                        <title>{ entry.detail.clone() }</title>
+                        <rect x={at(entry.at.0)} y={at(entry.at.1)} width={ENTRY_WIDTH.to_string()}
+                              height={ENTRY_HEIGHT.to_string()} rx="4" style={style} data-box="" />
+                        <text x={at(entry.mark_at.0)} y={at(entry.mark_at.1)} style={text_style}>{ entry.mark.clone() }</text>
+                    </g>
+                }
+            }) }
+            if let Some((bar, mark)) = &log.commit {
+                <path class="raft-commit-bar" d={bar.clone()} />
+                <path class="raft-commit-mark" d={mark.clone()} />
+            }
+        </g>
     }
 }
