@@ -274,10 +274,14 @@ fn test(workspace: &Workspace) -> anyhow::Result<()> {
         ),
     }
     bundle::build_bundle(workspace)?;
-    step("building the `raftdeck` binary for the browser tests");
+    // The binary `cargo test --workspace` built for the server's integration tests:
+    // `cargo build -p server` would resolve features for the server alone and rebuild
+    // tokio, axum and the server with them (46 s of a cold CI run). Asking again, with
+    // nothing to rebuild, makes Cargo put that binary back at target/debug/raftdeck.
+    step("the `raftdeck` binary for the browser tests (built by `cargo test --workspace`)");
     run(workspace
         .cargo()
-        .args(["build", "-p", "server", "--bin", "raftdeck"]))?;
+        .args(["test", "--workspace", "--no-run", "--quiet"]))?;
     let server = workspace.target.join("debug").join(exe("raftdeck"));
     browser_tests(workspace, &server)?;
     step("the simulation against real etcd: a subset of the talk's scenarios");
