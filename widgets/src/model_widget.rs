@@ -22,7 +22,7 @@ use crate::mount::WidgetProps;
 use super::layout::{Geometry, VIEW_WIDTH};
 use super::model_narration::reason_text;
 use super::model_player::ModelPlayer;
-use super::playback::{Playback, TransportMessages};
+use super::playback::{Playback, Scrubber, TransportMessages};
 
 /// Height taken by the controls and the caption line under the SVG (canvas pixels).
 const CHROME_HEIGHT: f64 = 96.0;
@@ -646,13 +646,6 @@ impl ModelWidget {
         let link = ctx.link();
         let now = player.now_ms();
         let frontier = player.frontier_ms().max(now).max(player.end_ms());
-        let seek = link.callback(|event: InputEvent| {
-            let value = event
-                .target_dyn_into::<HtmlInputElement>()
-                .and_then(|input| input.value().parse::<u64>().ok())
-                .unwrap_or(0);
-            Msg::Seek(value)
-        });
         html! {
             <div class="raft-controls" role="toolbar" aria-label="Contrôles de la simulation">
                 { self.playback.transport(TransportMessages {
@@ -662,11 +655,16 @@ impl ModelWidget {
                     reset: || Msg::Reset,
                     speed_log: Msg::SpeedLog,
                 }) }
-                <label class="raft-scrubber" title="Revenir à un instant ([ et ])">
-                    <input type="range" min="0" max={frontier.max(1).to_string()} step="100" data-action="seek"
-                           aria-label="Instant simulé" value={now.to_string()} oninput={seek} />
-                    <span class="raft-time">{ format!("t = {}", duration_text(now)) }</span>
-                </label>
+                { self.playback.scrubber(
+                    Scrubber {
+                        now_ms: now,
+                        frontier_ms: frontier,
+                        step_ms: 100,
+                        title: "Revenir à un instant ([ et ])",
+                    },
+                    duration_text,
+                    Msg::Seek,
+                ) }
                 <button type="button" data-action="help" title="Raccourcis clavier (?)" aria-expanded={if self.help { "true" } else { "false" }}
                         onclick={link.callback(|_| Msg::Help)}>{ "?" }</button>
             </div>

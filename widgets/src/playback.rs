@@ -174,6 +174,18 @@ pub struct TransportMessages<C: Component> {
     pub speed_log: fn(f64) -> C::Message,
 }
 
+/// Where the time scrubber stands and how it moves.
+pub struct Scrubber {
+    /// The instant shown (simulated ms).
+    pub now_ms: u64,
+    /// The furthest instant one can go back to (simulated ms).
+    pub frontier_ms: u64,
+    /// How far one notch moves (simulated ms).
+    pub step_ms: u64,
+    /// Its tooltip.
+    pub title: &'static str,
+}
+
 /// A widget's engine and how it plays. `C` is the component, which gets a `frame`
 /// message on every animation frame while something moves.
 pub struct Playback<C: Component, E> {
@@ -448,6 +460,31 @@ impl<C: Component, E: Engine> Playback<C, E> {
                     <span>{ speed_text(self.speed) }</span>
                 </label>
             </>
+        }
+    }
+
+    /// The time scrubber: a range over what has been simulated so far
+    /// (`0..=frontier_ms`) at `now_ms`, moving by `step_ms`, with the instant written by
+    /// `time_text`; `seek` turns the chosen instant into the widget's message.
+    pub fn scrubber(
+        &self,
+        scrub: Scrubber,
+        time_text: fn(u64) -> String,
+        seek: fn(u64) -> C::Message,
+    ) -> Html {
+        let oninput = self.link.callback(move |event: InputEvent| {
+            let value = event
+                .target_dyn_into::<HtmlInputElement>()
+                .and_then(|input| input.value().parse::<u64>().ok())
+                .unwrap_or(0);
+            seek(value)
+        });
+        html! {
+            <label class="raft-scrubber" title={scrub.title}>
+                <input type="range" min="0" max={scrub.frontier_ms.max(1).to_string()} step={scrub.step_ms.to_string()}
+                       data-action="seek" aria-label="Instant simulé" value={scrub.now_ms.to_string()} {oninput} />
+                <span class="raft-time">{ format!("t = {}", time_text(scrub.now_ms)) }</span>
+            </label>
         }
     }
 

@@ -2,11 +2,10 @@
 //! caption line, the toolbar (transport, scrubber, switches) and the key list.
 
 use sim::Role;
-use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::narration::role_text;
-use crate::playback::TransportMessages;
+use crate::playback::{Scrubber, TransportMessages};
 use crate::player::Player;
 
 use super::{seconds, Msg, RaftWidget};
@@ -102,13 +101,6 @@ impl RaftWidget {
         let now = player.now_ms();
         let frontier = player.frontier_ms().max(now);
         let (pre_vote, check_quorum) = player.switches();
-        let seek = link.callback(|event: InputEvent| {
-            let value = event
-                .target_dyn_into::<HtmlInputElement>()
-                .and_then(|input| input.value().parse::<u64>().ok())
-                .unwrap_or(0);
-            Msg::Seek(value)
-        });
         let toggle = |which: &'static str, label: &'static str, on: bool| {
             let onclick = link.callback(move |_| Msg::Toggle(which));
             html! {
@@ -128,11 +120,16 @@ impl RaftWidget {
                     reset: || Msg::Reset,
                     speed_log: Msg::SpeedLog,
                 }) }
-                <label class="raft-scrubber" title="Revenir à un instant déjà simulé ([ et ])">
-                    <input type="range" min="0" max={frontier.max(1).to_string()} step="1" data-action="seek"
-                           aria-label="Instant simulé" value={now.to_string()} oninput={seek} />
-                    <span class="raft-time">{ format!("t = {}", seconds(now)) }</span>
-                </label>
+                { self.playback.scrubber(
+                    Scrubber {
+                        now_ms: now,
+                        frontier_ms: frontier,
+                        step_ms: 1,
+                        title: "Revenir à un instant déjà simulé ([ et ])",
+                    },
+                    seconds,
+                    Msg::Seek,
+                ) }
                 if spec.toggles.iter().any(|t| t == "pre_vote") { { toggle("pre_vote", "PreVote", pre_vote) } }
                 if spec.toggles.iter().any(|t| t == "check_quorum") { { toggle("check_quorum", "CheckQuorum", check_quorum) } }
                 <button type="button" data-action="help" title="Raccourcis clavier (?)" aria-expanded={if self.help { "true" } else { "false" }}
