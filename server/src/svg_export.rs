@@ -94,19 +94,9 @@ pub fn load_scenario(path: &Path) -> Result<Scenario, BadScenario> {
         Ok(other) => Err(BadScenario(format!(
             "{}: $.system: only Raft (etcd) scenarios can be exported, not `{}`",
             path.display(),
-            system_name(&other)
+            other.system().name()
         ))),
         Err(error) => Err(BadScenario(format!("{}: {error}", path.display()))),
-    }
-}
-
-fn system_name(scenario: &sim::AnyScenario) -> &'static str {
-    match scenario {
-        sim::AnyScenario::Etcd(_) => "etcd",
-        sim::AnyScenario::Kubernetes(_) => "kubernetes",
-        sim::AnyScenario::Elasticsearch(_) => "elasticsearch",
-        sim::AnyScenario::Kafka(_) => "kafka",
-        sim::AnyScenario::Multisite(_) => "multisite",
     }
 }
 

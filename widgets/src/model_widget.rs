@@ -338,15 +338,10 @@ impl ModelWidget {
                 // 1 to 9: fail or restore the site in that position.
                 let position = usize::from(digit.as_bytes()[0] - b'0');
                 self.playback.player.as_ref().and_then(|player| {
-                    let sites = match player.view() {
-                        LiveView::Kubernetes(v) => v.sites,
-                        LiveView::Elasticsearch(v) => v.sites,
-                        LiveView::Kafka(v) => v.sites,
-                        LiveView::Multisite(v) => v.sites,
-                    };
+                    let view = player.view();
                     position
                         .checked_sub(1)
-                        .and_then(|index| sites.get(index))
+                        .and_then(|index| view.topology().0.get(index))
                         .map(|site| Msg::Site(site.name.clone()))
                 })
             }
@@ -454,14 +449,12 @@ impl Component for ModelWidget {
                     return false;
                 }
                 if let Some(player) = &mut self.playback.player {
-                    let up = match player.view() {
-                        LiveView::Kubernetes(v) => v.sites,
-                        LiveView::Elasticsearch(v) => v.sites,
-                        LiveView::Kafka(v) => v.sites,
-                        LiveView::Multisite(v) => v.sites,
-                    }
-                    .iter()
-                    .any(|s| s.name == site && s.up);
+                    let up = player
+                        .view()
+                        .topology()
+                        .0
+                        .iter()
+                        .any(|s| s.name == site && s.up);
                     let action = if up {
                         SystemAction::FailSite { site }
                     } else {
@@ -475,13 +468,12 @@ impl Component for ModelWidget {
                     return false;
                 }
                 if let Some(player) = &mut self.playback.player {
-                    let links = match player.view() {
-                        LiveView::Kubernetes(v) => v.links,
-                        LiveView::Elasticsearch(v) => v.links,
-                        LiveView::Kafka(v) => v.links,
-                        LiveView::Multisite(v) => v.links,
-                    };
-                    let up = links.iter().any(|l| l.first == a && l.second == b && l.up);
+                    let up = player
+                        .view()
+                        .topology()
+                        .1
+                        .iter()
+                        .any(|l| l.first == a && l.second == b && l.up);
                     let action = if up {
                         SystemAction::CutLink { from: a, to: b }
                     } else {

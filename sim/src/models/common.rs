@@ -128,9 +128,22 @@ pub trait SystemModel: Clone + std::fmt::Debug + 'static {
     fn result(&self, header: &Header) -> Self::Result;
 }
 
-/// Runs a scenario of model `M` to its end: its timed actions in order, then the rest.
-pub fn run<M: SystemModel>(scenario: &M::Scenario, header: &Header) -> M::Result {
-    let mut model = M::new(scenario);
+/// A model's parsed scenario: its shared fields, its system, and the model that runs it.
+/// Every model scenario is a [`super::SystemScenario`] through this (see `models/mod.rs`).
+pub trait ModelScenario: std::fmt::Debug + Sized + 'static {
+    /// The model it drives.
+    type Model: SystemModel<Scenario = Self>;
+    /// Its `"system"`.
+    const SYSTEM: super::SystemKind;
+
+    /// The fields every system scenario shares.
+    fn header(&self) -> &Header;
+}
+
+/// Runs a model scenario to its end: its timed actions in order, then the rest.
+pub fn run<S: ModelScenario>(scenario: &S) -> <S::Model as SystemModel>::Result {
+    let header = scenario.header();
+    let mut model = S::Model::new(scenario);
     for (at, action) in header.expanded() {
         model.run_until(at);
         model.apply(&action);

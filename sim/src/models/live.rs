@@ -8,11 +8,13 @@
 
 use serde::Serialize;
 
-use super::common::{Header, ModelEvent, SystemAction, SystemModel};
-use super::elasticsearch::{EsModel, EsView};
-use super::kafka::{KafkaModel, KafkaView};
-use super::kubernetes::{KubeModel, KubeView};
-use super::multisite::{MultisiteModel, MultisiteView};
+use super::common::{
+    Header, LinkView, ModelEvent, ModelScenario, SiteView, SystemAction, SystemModel,
+};
+use super::elasticsearch::EsView;
+use super::kafka::KafkaView;
+use super::kubernetes::KubeView;
+use super::multisite::MultisiteView;
 use super::AnyScenario;
 
 /// One of the four system models, with its scenario's header.
@@ -90,6 +92,18 @@ pub enum LiveView {
     Kafka(KafkaView),
     /// Two clusters active/passive.
     Multisite(MultisiteView),
+}
+
+impl LiveView {
+    /// The sites and the links between them, which every system's view draws.
+    pub fn topology(&self) -> (&[SiteView], &[LinkView]) {
+        match self {
+            LiveView::Kubernetes(view) => (&view.sites, &view.links),
+            LiveView::Elasticsearch(view) => (&view.sites, &view.links),
+            LiveView::Kafka(view) => (&view.sites, &view.links),
+            LiveView::Multisite(view) => (&view.sites, &view.links),
+        }
+    }
 }
 
 impl From<KubeView> for LiveView {
@@ -171,23 +185,19 @@ pub fn scripted_steps(header: &Header) -> Vec<ScriptedStep> {
 impl LiveModel {
     /// The model at time 0; none for an etcd scenario (the raft widget's business).
     pub fn new(scenario: &AnyScenario) -> Option<LiveModel> {
-        fn boxed<M: SystemModel>(scenario: &M::Scenario) -> Box<dyn AnyModel>
-        where
-            M::View: Into<LiveView>,
-        {
-            Box::new(M::new(scenario))
+        scenario.as_system().live_model()
+    }
+
+    /// The model of a model scenario at time 0.
+    pub(crate) fn of<S>(scenario: &S) -> LiveModel
+    where
+        S: ModelScenario,
+        <S::Model as SystemModel>::View: Into<LiveView>,
+    {
+        LiveModel {
+            header: scenario.header().clone(),
+            system: Box::new(S::Model::new(scenario)),
         }
-        let (header, system) = match scenario {
-            AnyScenario::Etcd(_) => return None,
-            AnyScenario::Kubernetes(s) => (&s.header, boxed::<KubeModel>(s)),
-            AnyScenario::Elasticsearch(s) => (&s.header, boxed::<EsModel>(s)),
-            AnyScenario::Kafka(s) => (&s.header, boxed::<KafkaModel>(s)),
-            AnyScenario::Multisite(s) => (&s.header, boxed::<MultisiteModel>(s)),
-        };
-        Some(LiveModel {
-            header: header.clone(),
-            system,
-        })
     }
 
     /// The scenario's shared fields.

@@ -10,9 +10,9 @@ use serde::de::IntoDeserializer;
 use serde::{Deserialize, Serialize};
 
 use super::common::{run, SystemAction, SystemModel, SystemStep};
-use super::elasticsearch::{self, Awareness, EsCluster, EsModel, EsNodeSpec, EsRole};
+use super::elasticsearch::{self, Awareness, EsCluster, EsNodeSpec, EsRole};
 use super::kafka::{self, Acks, KafkaCluster, KafkaModel, KafkaScenario};
-use super::kubernetes::{self, KubeCluster, KubeModel};
+use super::kubernetes::{self, KubeCluster};
 use super::SystemKind;
 use crate::result::Outcome;
 use crate::scenario::{
@@ -328,8 +328,7 @@ fn kubernetes_row(placement: &[u32], failure: Failure) -> Result<MatrixRow, Scen
         ..KubeCluster::with_control_plane(site_map(&groups, str::to_owned))
     };
     let scenario = kubernetes::from_document(matrix_document(cluster, failure))?;
-    let (writes_accepted, recovery_ms, acknowledged_lost) =
-        measure(&run::<KubeModel>(&scenario, &scenario.header).writes);
+    let (writes_accepted, recovery_ms, acknowledged_lost) = measure(&run(&scenario).writes);
     Ok(MatrixRow {
         system: SystemKind::Kubernetes,
         placement: label(placement),
@@ -365,8 +364,7 @@ fn elasticsearch_row(
         ..EsCluster::with_zones(zones)
     };
     let scenario = elasticsearch::from_document(matrix_document(cluster, failure))?;
-    let (writes_accepted, recovery_ms, acknowledged_lost) =
-        measure(&run::<EsModel>(&scenario, &scenario.header).writes);
+    let (writes_accepted, recovery_ms, acknowledged_lost) = measure(&run(&scenario).writes);
     Ok(MatrixRow {
         system: SystemKind::Elasticsearch,
         placement: if tiebreaker {
@@ -392,8 +390,7 @@ fn kafka_row(placement: &[u32], failure: Failure) -> Result<MatrixRow, ScenarioE
         ..KafkaCluster::with_brokers(site_map(&groups, str::to_owned))
     };
     let scenario = kafka::from_document(matrix_document(cluster, failure))?;
-    let (writes_accepted, recovery_ms, acknowledged_lost) =
-        measure(&run::<KafkaModel>(&scenario, &scenario.header).writes);
+    let (writes_accepted, recovery_ms, acknowledged_lost) = measure(&run(&scenario).writes);
     Ok(MatrixRow {
         system: SystemKind::Kafka,
         placement: label(placement),
@@ -528,7 +525,7 @@ pub fn kafka_settings_table() -> Result<Vec<KafkaSettingsRow>, ScenarioError> {
                     },
                 )],
             )?;
-            let (site_lost, site_refused) = count(&run::<KafkaModel>(&site, &site.header).writes);
+            let (site_lost, site_refused) = count(&run(&site).writes);
             let alone = kafka_settings_scenario(
                 acks,
                 min_insync,

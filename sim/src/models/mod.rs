@@ -13,7 +13,10 @@
 //! - `live`: one steppable interface over the four models and what a widget draws.
 //!
 //! A scenario's `"system"` field picks the model (`etcd` when absent); [`run_any`] parses
-//! and runs it. Every model is pure: no clock, no I/O, one seeded RNG (inside the Raft
+//! and runs it. The system is matched once, in [`AnyScenario::as_system`] (and
+//! [`AnyResult::as_system`]); everything else goes through [`SystemScenario`], which etcd's
+//! scenario implements directly and every model scenario through
+//! [`common::ModelScenario`]. Every model is pure: no clock, no I/O, one seeded RNG (inside the Raft
 //! groups), so the same text always gives byte-identical JSON.
 
 pub mod common;
@@ -32,11 +35,8 @@ use serde_json::Value;
 use crate::result::SimResult;
 use crate::scenario::{ClusterSpec, LatencySpec, Scenario, ScenarioError};
 use crate::simulation::Simulation;
-use common::run;
-use elasticsearch::EsModel;
-use kafka::KafkaModel;
-use kubernetes::KubeModel;
-use multisite::MultisiteModel;
+use common::{ModelScenario, SystemModel};
+use live::{LiveModel, LiveView};
 
 /// The systems a scenario can describe.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -87,27 +87,67 @@ impl SystemKind {
     }
 }
 
-impl AnyScenario {
+/// What the dispatcher needs of a parsed scenario, whatever its system (etcd's Raft core
+/// included): [`AnyScenario::as_system`] is the one place that matches on the system, and
+/// everything else goes through this.
+pub trait SystemScenario: std::fmt::Debug {
     /// Which system it describes.
-    pub fn system(&self) -> SystemKind {
-        match self {
-            AnyScenario::Etcd(_) => SystemKind::Etcd,
-            AnyScenario::Kubernetes(_) => SystemKind::Kubernetes,
-            AnyScenario::Elasticsearch(_) => SystemKind::Elasticsearch,
-            AnyScenario::Kafka(_) => SystemKind::Kafka,
-            AnyScenario::Multisite(_) => SystemKind::Multisite,
-        }
+    fn system(&self) -> SystemKind;
+    /// When the run ends (simulated ms).
+    fn end_ms(&self) -> u64;
+    /// Runs it to its end.
+    fn run(&self) -> AnyResult;
+    /// A stable hash of its run, equal natively and in WASM: FNV-1a of the result JSON,
+    /// unless the system has a finer one (etcd: its trace hash).
+    fn run_hash(&self) -> u64 {
+        crate::fnv1a(self.run().to_json().as_bytes(), crate::FNV_OFFSET)
+    }
+    /// The steppable model a widget drives; none for etcd (the raft widget's business).
+    fn live_model(&self) -> Option<LiveModel>;
+}
+
+impl SystemScenario for Scenario {
+    fn system(&self) -> SystemKind {
+        SystemKind::Etcd
     }
 
-    /// When the run ends (simulated ms).
-    pub fn end_ms(&self) -> u64 {
-        match self {
-            AnyScenario::Etcd(s) => s.end_ms(),
-            AnyScenario::Kubernetes(s) => s.header.until_ms,
-            AnyScenario::Elasticsearch(s) => s.header.until_ms,
-            AnyScenario::Kafka(s) => s.header.until_ms,
-            AnyScenario::Multisite(s) => s.header.until_ms,
-        }
+    fn end_ms(&self) -> u64 {
+        Scenario::end_ms(self)
+    }
+
+    fn run(&self) -> AnyResult {
+        AnyResult::Etcd(crate::run_scenario(self))
+    }
+
+    fn run_hash(&self) -> u64 {
+        crate::trace_hash(self)
+    }
+
+    fn live_model(&self) -> Option<LiveModel> {
+        None
+    }
+}
+
+impl<S> SystemScenario for S
+where
+    S: ModelScenario,
+    <S::Model as SystemModel>::Result: Into<AnyResult>,
+    <S::Model as SystemModel>::View: Into<LiveView>,
+{
+    fn system(&self) -> SystemKind {
+        S::SYSTEM
+    }
+
+    fn end_ms(&self) -> u64 {
+        self.header().until_ms
+    }
+
+    fn run(&self) -> AnyResult {
+        common::run(self).into()
+    }
+
+    fn live_model(&self) -> Option<LiveModel> {
+        Some(LiveModel::of(self))
     }
 }
 
@@ -124,6 +164,39 @@ pub enum AnyScenario {
     Kafka(kafka::KafkaScenario),
     /// Two clusters active/passive.
     Multisite(multisite::MultisiteScenario),
+}
+
+impl AnyScenario {
+    /// The scenario behind the enum, as the one interface every system offers.
+    pub fn as_system(&self) -> &dyn SystemScenario {
+        match self {
+            AnyScenario::Etcd(s) => s,
+            AnyScenario::Kubernetes(s) => s,
+            AnyScenario::Elasticsearch(s) => s,
+            AnyScenario::Kafka(s) => s,
+            AnyScenario::Multisite(s) => s,
+        }
+    }
+
+    /// Which system it describes.
+    pub fn system(&self) -> SystemKind {
+        self.as_system().system()
+    }
+
+    /// When the run ends (simulated ms).
+    pub fn end_ms(&self) -> u64 {
+        self.as_system().end_ms()
+    }
+}
+
+/// What the dispatcher needs of a run's result, whatever its system.
+pub trait SystemResult {
+    /// Its JSON, pretty-printed (`raftdeck sim`'s output).
+    fn to_json(&self) -> String;
+    /// Violations found (safety invariants of the Raft groups inside; must be none).
+    fn violation_count(&self) -> u64 {
+        0
+    }
 }
 
 /// The result of any system's run. Serializes as that system's result JSON (etcd's is
@@ -144,23 +217,98 @@ pub enum AnyResult {
 }
 
 impl AnyResult {
+    /// The result behind the enum, as the one interface every system offers.
+    pub fn as_system(&self) -> &dyn SystemResult {
+        match self {
+            AnyResult::Etcd(result) => result,
+            AnyResult::Kubernetes(result) => result,
+            AnyResult::Elasticsearch(result) => result,
+            AnyResult::Kafka(result) => result,
+            AnyResult::Multisite(result) => result,
+        }
+    }
+
     /// Pretty JSON; for etcd byte-identical to [`SimResult::to_json`].
     pub fn to_json(&self) -> String {
-        match self {
-            AnyResult::Etcd(result) => result.to_json(),
-            other => serde_json::to_string_pretty(other)
-                .unwrap_or_else(|error| format!("{{\"error\":\"{error}\"}}")),
-        }
+        self.as_system().to_json()
     }
 
     /// Violations found (safety invariants of the Raft groups inside; must be empty).
     pub fn violation_count(&self) -> u64 {
-        match self {
-            AnyResult::Etcd(result) => result.violations.len() as u64,
-            AnyResult::Kubernetes(result) => result.violations.len() as u64,
-            AnyResult::Kafka(result) => result.violations.len() as u64,
-            AnyResult::Elasticsearch(_) | AnyResult::Multisite(_) => 0,
-        }
+        self.as_system().violation_count()
+    }
+}
+
+/// Pretty JSON of a model's result (a serialization error, which these plain structs
+/// cannot produce, still yields JSON naming it rather than a panic).
+fn pretty_json(result: &impl Serialize) -> String {
+    serde_json::to_string_pretty(result)
+        .unwrap_or_else(|error| format!("{{\"error\":\"{error}\"}}"))
+}
+
+impl SystemResult for SimResult {
+    fn to_json(&self) -> String {
+        SimResult::to_json(self)
+    }
+
+    fn violation_count(&self) -> u64 {
+        self.violations.len() as u64
+    }
+}
+
+impl SystemResult for kubernetes::KubeResult {
+    fn to_json(&self) -> String {
+        pretty_json(self)
+    }
+
+    fn violation_count(&self) -> u64 {
+        self.violations.len() as u64
+    }
+}
+
+impl SystemResult for kafka::KafkaResult {
+    fn to_json(&self) -> String {
+        pretty_json(self)
+    }
+
+    fn violation_count(&self) -> u64 {
+        self.violations.len() as u64
+    }
+}
+
+impl SystemResult for elasticsearch::EsResult {
+    fn to_json(&self) -> String {
+        pretty_json(self)
+    }
+}
+
+impl SystemResult for multisite::MultisiteResult {
+    fn to_json(&self) -> String {
+        pretty_json(self)
+    }
+}
+
+impl From<kubernetes::KubeResult> for AnyResult {
+    fn from(result: kubernetes::KubeResult) -> AnyResult {
+        AnyResult::Kubernetes(result)
+    }
+}
+
+impl From<elasticsearch::EsResult> for AnyResult {
+    fn from(result: elasticsearch::EsResult) -> AnyResult {
+        AnyResult::Elasticsearch(result)
+    }
+}
+
+impl From<kafka::KafkaResult> for AnyResult {
+    fn from(result: kafka::KafkaResult) -> AnyResult {
+        AnyResult::Kafka(result)
+    }
+}
+
+impl From<multisite::MultisiteResult> for AnyResult {
+    fn from(result: multisite::MultisiteResult) -> AnyResult {
+        AnyResult::Multisite(result)
     }
 }
 
@@ -182,13 +330,7 @@ pub fn parse_any_value(value: &Value) -> Result<AnyScenario, ScenarioError> {
 
 /// Runs a parsed scenario of any system to its end.
 pub fn run_parsed(scenario: &AnyScenario) -> AnyResult {
-    match scenario {
-        AnyScenario::Etcd(scenario) => AnyResult::Etcd(crate::run_scenario(scenario)),
-        AnyScenario::Kubernetes(s) => AnyResult::Kubernetes(run::<KubeModel>(s, &s.header)),
-        AnyScenario::Elasticsearch(s) => AnyResult::Elasticsearch(run::<EsModel>(s, &s.header)),
-        AnyScenario::Kafka(s) => AnyResult::Kafka(run::<KafkaModel>(s, &s.header)),
-        AnyScenario::Multisite(s) => AnyResult::Multisite(run::<MultisiteModel>(s, &s.header)),
-    }
+    scenario.as_system().run()
 }
 
 /// Parses and runs a scenario of any system: what `raftdeck sim` and the widgets call.
@@ -199,10 +341,7 @@ pub fn run_any(text: &str) -> Result<AnyResult, ScenarioError> {
 /// A stable hash of a run of any system, equal natively and in WASM: the etcd trace hash
 /// ([`crate::trace_hash`]) for etcd, FNV-1a of the result JSON for the other models.
 pub fn scenario_hash(scenario: &AnyScenario) -> u64 {
-    match scenario {
-        AnyScenario::Etcd(scenario) => crate::trace_hash(scenario),
-        other => crate::fnv1a(run_parsed(other).to_json().as_bytes(), crate::FNV_OFFSET),
-    }
+    scenario.as_system().run_hash()
 }
 
 /// A Raft group on the Raft core (etcd members of a stacked control plane, KRaft

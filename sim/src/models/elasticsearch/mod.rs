@@ -40,9 +40,10 @@ use serde_json::Value;
 
 use super::common::{
     check_names, fail, header_of, last_writes, push_event, read_document, Availability, Header,
-    LinkView, ModelEvent, SiteView, SystemAction, SystemModel, Topology, Window, WriteOutcome,
-    WriteRecord, WriteTally,
+    LinkView, ModelEvent, ModelScenario, SiteView, SystemAction, SystemModel, Topology, Window,
+    WriteOutcome, WriteRecord, WriteTally,
 };
+use super::SystemKind;
 use crate::scenario::ScenarioError;
 use crate::schema::Document;
 
@@ -440,6 +441,15 @@ impl EsModel {
     /// Whether a document indexed now would be acknowledged.
     pub fn writable(&self) -> bool {
         self.master.is_some() && self.health != "red"
+    }
+}
+
+impl ModelScenario for EsScenario {
+    type Model = EsModel;
+    const SYSTEM: SystemKind = SystemKind::Elasticsearch;
+
+    fn header(&self) -> &Header {
+        &self.header
     }
 }
 

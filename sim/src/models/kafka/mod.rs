@@ -40,9 +40,10 @@ use serde_json::Value;
 
 use super::common::{
     check_names, fail, header_of, last_writes, push_event, read_document, Availability, Header,
-    LinkView, ModelEvent, SiteView, SystemAction, SystemModel, Topology, Window, WriteOutcome,
-    WriteRecord, WriteTally,
+    LinkView, ModelEvent, ModelScenario, SiteView, SystemAction, SystemModel, Topology, Window,
+    WriteOutcome, WriteRecord, WriteTally,
 };
+use super::SystemKind;
 use crate::invariants::Violation;
 use crate::scenario::{LatencySpec, ScenarioError};
 use crate::schema::Document;
@@ -554,6 +555,15 @@ impl KafkaModel {
     /// Write availability (for the matrix).
     pub fn write_availability(&self) -> &Availability {
         &self.writable
+    }
+}
+
+impl ModelScenario for KafkaScenario {
+    type Model = KafkaModel;
+    const SYSTEM: SystemKind = SystemKind::Kafka;
+
+    fn header(&self) -> &Header {
+        &self.header
     }
 }
 

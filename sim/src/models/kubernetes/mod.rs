@@ -33,9 +33,10 @@ use serde_json::Value;
 
 use super::common::{
     check_names, fail, header_of, last_writes, push_event, read_document, Availability, Header,
-    LinkView, ModelEvent, SiteView, SystemAction, SystemModel, Topology, Window, WriteOutcome,
-    WriteRecord, WriteTally,
+    LinkView, ModelEvent, ModelScenario, SiteView, SystemAction, SystemModel, Topology, Window,
+    WriteOutcome, WriteRecord, WriteTally,
 };
+use super::SystemKind;
 use crate::invariants::Violation;
 use crate::result::Outcome;
 use crate::scenario::{Action, LatencySpec, NodeSelector, ScenarioError};
@@ -301,6 +302,15 @@ impl KubeModel {
     /// The API's availability record (for the matrix).
     pub fn availability(&self) -> &Availability {
         &self.api
+    }
+}
+
+impl ModelScenario for KubeScenario {
+    type Model = KubeModel;
+    const SYSTEM: SystemKind = SystemKind::Kubernetes;
+
+    fn header(&self) -> &Header {
+        &self.header
     }
 }
 

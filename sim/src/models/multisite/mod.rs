@@ -22,8 +22,10 @@ use serde_json::Value;
 
 use super::common::{
     fail, header_of, push_event, read_document, Availability, Header, LinkView, ModelEvent,
-    SiteView, SystemAction, SystemModel, Topology, Window, WriteOutcome, WriteRecord, WriteTally,
+    ModelScenario, SiteView, SystemAction, SystemModel, Topology, Window, WriteOutcome,
+    WriteRecord, WriteTally,
 };
+use super::SystemKind;
 use crate::scenario::ScenarioError;
 use crate::schema::Document;
 
@@ -205,6 +207,15 @@ impl MultisiteModel {
             }
             push_event(&mut self.events, now, step, &passive, "");
         }
+    }
+}
+
+impl ModelScenario for MultisiteScenario {
+    type Model = MultisiteModel;
+    const SYSTEM: SystemKind = SystemKind::Multisite;
+
+    fn header(&self) -> &Header {
+        &self.header
     }
 }
 
