@@ -7,7 +7,8 @@
 //! - `dom`: the few direct DOM calls (fetch, listeners, hash) behind small functions;
 //! - `keys`: which key does what (reveal.js conventions), pure and tested natively;
 //! - `model`: the app's state and its reducer (no DOM), tested natively;
-//! - `app`: the root component wiring them together; `slide`: one slide on the canvas;
+//! - `app`: the root component wiring them together, its side effects named hooks in
+//!   `hooks`; `slide`: one slide on the canvas;
 //!   `scaled`: a slide scaled to a box; `overview`, `help` (and the go-to prompt),
 //!   `presenter`, `remote`: the overlays and views; `sync`: the presenter → audience
 //!   links (SSE or BroadcastChannel) and live reload;
@@ -29,6 +30,8 @@ mod app;
 mod dom;
 #[cfg(target_arch = "wasm32")]
 mod help;
+#[cfg(target_arch = "wasm32")]
+mod hooks;
 #[cfg(target_arch = "wasm32")]
 mod icons;
 #[cfg(target_arch = "wasm32")]

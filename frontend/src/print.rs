@@ -80,7 +80,7 @@ mod view {
                     let _ = html.class_list().add_1("print-mode");
                 }
                 wasm_bindgen_futures::spawn_local(async move {
-                    loaded.set(Some(crate::app::load_deck(&url).await));
+                    loaded.set(Some(crate::hooks::load_deck(&url).await));
                 });
             });
         }
