@@ -31,7 +31,7 @@ use markup::{
     caption_track, clock_markup, committed_markup, escape, link_markup, message_shape, node_markup,
     panel_frame_markup, site_markup,
 };
-use scene::picture::{flight_ends, flight_position, Scene};
+use scene::picture::{flight_ends, Scene};
 
 /// The state is sampled this often (simulated ms): finer than any visible change.
 pub const SAMPLE_MS: u64 = 10;
@@ -523,7 +523,7 @@ impl Picture {
                 continue;
             };
             let progress = (at_ms - flight.sent_ms) / (flight.arrive_ms - flight.sent_ms);
-            let (x, y) = flight_position(ends, progress);
+            let (x, y) = scene::picture::flight_position(ends, progress);
             let _ = writeln!(
                 out,
                 "<g transform=\"translate({x:.1} {y:.1})\"{}>{}</g>",
