@@ -14,8 +14,8 @@ use yew::prelude::*;
 use crate::dom;
 use crate::help::{GoToPrompt, Help};
 use crate::hooks::{
-    navigate_or_skip, use_deck_loader, use_input_listeners, use_latest, use_live_reload,
-    use_location_hash, use_sync_link, use_widgets_prefetch, use_window_size,
+    navigate_or_skip, use_deck, use_input_listeners, use_location_hash, use_sync_link,
+    use_widgets_prefetch, use_window_size,
 };
 use crate::json;
 use crate::keys::Command;
@@ -63,17 +63,18 @@ pub fn app(props: &AppProps) -> Html {
         let mode = props.sync_mode;
         move || Model::new(&query, mode, dom::window_id(), &dom::location_hash())
     });
-    let current = use_latest(&model);
-    use_deck_loader(&model, &props.deck_url, &props.query, props.sync_mode);
-    use_input_listeners(&model, &current, &props.query);
-    use_sync_link(&model, props.sync_mode, props.query.token.clone());
-    use_live_reload(
+    // Listeners created once read the model through this cell, refreshed every render.
+    let current = use_mut_ref(|| model.clone());
+    *current.borrow_mut() = model.clone();
+    use_deck(
         &model,
         &current,
         &props.deck_url,
         &props.query,
         props.sync_mode,
     );
+    use_input_listeners(&model, &current, &props.query);
+    use_sync_link(&model, props.sync_mode, props.query.token.clone());
     use_location_hash(model.location_hash());
     use_widgets_prefetch(&model);
     let window_size = use_window_size();

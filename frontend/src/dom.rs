@@ -29,7 +29,8 @@ pub async fn fetch_text(url: &str) -> Result<String, String> {
         .ok_or_else(|| format!("{url} n'a pas renvoyé de texte"))
 }
 
-fn describe(error: &JsValue) -> String {
+/// A JS error as text (its message when it has one).
+pub(crate) fn describe(error: &JsValue) -> String {
     error
         .as_string()
         .or_else(|| {

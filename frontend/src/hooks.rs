@@ -1,6 +1,6 @@
-//! The root component's side effects, one named hook each: loading the deck, the input
-//! listeners (keys, touch, the URL hash, widgets' step animations), the presenter link,
-//! live reload, the URL the model shows, the widgets' prefetch and the window size.
+//! The root component's side effects, as named hooks: loading (and live-reloading) the
+//! deck, the input listeners (keys, touch, the URL hash, widgets' step animations), the
+//! presenter link, the URL the model shows, the widgets' prefetch and the window size.
 //!
 //! They only translate between the DOM and [`Action`]s; what an action does is the
 //! reducer's business (`model`, tested natively).
@@ -26,42 +26,67 @@ use crate::widget_host;
 /// The app's state handle, as the root component holds it.
 type ModelHandle = UseReducerHandle<Model>;
 
-/// A cell always holding the latest `value`: listeners created once read the model
-/// through it, since their closures outlive the render that made them.
+/// Loads the deck once, then the speaker's notes for the presenter and the remote; in
+/// served mode, reloads them (and the stylesheets) when the server says a newer version
+/// is built.
 #[hook]
-pub fn use_latest<T: Clone + 'static>(value: &T) -> Rc<RefCell<T>> {
-    let cell = use_mut_ref(|| value.clone());
-    *cell.borrow_mut() = value.clone();
-    cell
-}
-
-/// Loads the deck once, then the speaker's notes for the presenter and the remote.
-#[hook]
-pub fn use_deck_loader(
+pub fn use_deck(
     model: &ModelHandle,
+    current: &Rc<RefCell<ModelHandle>>,
     deck_url: &AttrValue,
     query: &PageQuery,
     mode: SyncMode,
 ) {
-    let dispatcher = model.dispatcher();
     let url = deck_url.to_string();
-    let token = query.token.clone();
-    let wants_notes =
-        matches!(query.view, View::Presenter | View::Remote) && mode == SyncMode::Served;
-    use_effect_with((), move |()| {
-        wasm_bindgen_futures::spawn_local(async move {
-            let action = match load_deck(&url).await {
-                Ok(deck) => {
-                    let hash = dom::location_hash();
-                    Action::Loaded(deck, Route::parse(&hash), url_widget_states(&hash))
+    let wants_notes = matches!(query.view, View::Presenter | View::Remote);
+    {
+        let dispatcher = model.dispatcher();
+        let url = url.clone();
+        let token = query.token.clone();
+        let wants_notes = wants_notes && mode == SyncMode::Served;
+        use_effect_with((), move |()| {
+            wasm_bindgen_futures::spawn_local(async move {
+                let action = match load_deck(&url).await {
+                    Ok(deck) => {
+                        let hash = dom::location_hash();
+                        Action::Loaded(deck, Route::parse(&hash), url_widget_states(&hash))
+                    }
+                    Err(message) => Action::Failed(message),
+                };
+                dispatcher.dispatch(action);
+                if let (true, Some(token)) = (wants_notes, token) {
+                    load_notes(&token, &dispatcher).await;
                 }
-                Err(message) => Action::Failed(message),
-            };
-            dispatcher.dispatch(action);
-            if let (true, Some(token)) = (wants_notes, token) {
-                load_notes(&token, &dispatcher).await;
-            }
+            });
         });
+    }
+    let dispatcher = model.dispatcher();
+    let current = current.clone();
+    let token = query.token.clone();
+    let served = mode == SyncMode::Served;
+    use_effect_with((), move |()| {
+        let link = served.then(|| {
+            LiveLink::connect(move |status| {
+                let known = current.borrow().deck_version;
+                let version = status.version;
+                dispatcher.dispatch(Action::Live(status));
+                if version > known {
+                    let dispatcher = dispatcher.clone();
+                    let url = url.clone();
+                    let token = token.clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        if let Ok(deck) = load_deck(&url).await {
+                            dispatcher.dispatch(Action::Reloaded(deck, version));
+                            dom::reload_stylesheets(version);
+                        }
+                        if let (true, Some(token)) = (wants_notes, token) {
+                            load_notes(&token, &dispatcher).await;
+                        }
+                    });
+                }
+            })
+        });
+        move || drop(link)
     });
 }
 

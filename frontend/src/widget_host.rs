@@ -15,6 +15,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::Element;
 use yew::prelude::*;
 
+use crate::dom::describe;
 use crate::json;
 
 /// The global the page defines to load the widgets module.
@@ -66,15 +67,6 @@ async fn module() -> Result<JsValue, String> {
         LOADING.with(|cell| cell.borrow_mut().take());
         describe(&error)
     })
-}
-
-/// A JS error as text (its message when it has one).
-fn describe(error: &JsValue) -> String {
-    error
-        .dyn_ref::<js_sys::Error>()
-        .map(|error| String::from(error.message()))
-        .or_else(|| error.as_string())
-        .unwrap_or_else(|| format!("{error:?}"))
 }
 
 /// Calls `object.name(args…)`.

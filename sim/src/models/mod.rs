@@ -90,7 +90,7 @@ impl SystemKind {
 /// What the dispatcher needs of a parsed scenario, whatever its system (etcd's Raft core
 /// included): [`AnyScenario::as_system`] is the one place that matches on the system, and
 /// everything else goes through this.
-pub trait SystemScenario: std::fmt::Debug {
+pub trait SystemScenario {
     /// Which system it describes.
     fn system(&self) -> SystemKind;
     /// When the run ends (simulated ms).
@@ -189,10 +189,8 @@ impl AnyScenario {
     }
 }
 
-/// What the dispatcher needs of a run's result, whatever its system.
+/// What the dispatcher needs of a run's result beyond its JSON, whatever its system.
 pub trait SystemResult {
-    /// Its JSON, pretty-printed (`raftdeck sim`'s output).
-    fn to_json(&self) -> String;
     /// Violations found (safety invariants of the Raft groups inside; must be none).
     fn violation_count(&self) -> u64 {
         0
@@ -228,9 +226,12 @@ impl AnyResult {
         }
     }
 
-    /// Pretty JSON; for etcd byte-identical to [`SimResult::to_json`].
+    /// Pretty JSON, the system's own result JSON (untagged): for etcd byte-identical to
+    /// [`SimResult::to_json`]. A serialization error, which these plain structs cannot
+    /// produce, still yields JSON naming it rather than a panic.
     pub fn to_json(&self) -> String {
-        self.as_system().to_json()
+        serde_json::to_string_pretty(self)
+            .unwrap_or_else(|error| format!("{{\"error\":\"{error}\"}}"))
     }
 
     /// Violations found (safety invariants of the Raft groups inside; must be empty).
@@ -239,54 +240,27 @@ impl AnyResult {
     }
 }
 
-/// Pretty JSON of a model's result (a serialization error, which these plain structs
-/// cannot produce, still yields JSON naming it rather than a panic).
-fn pretty_json(result: &impl Serialize) -> String {
-    serde_json::to_string_pretty(result)
-        .unwrap_or_else(|error| format!("{{\"error\":\"{error}\"}}"))
-}
-
 impl SystemResult for SimResult {
-    fn to_json(&self) -> String {
-        SimResult::to_json(self)
-    }
-
     fn violation_count(&self) -> u64 {
         self.violations.len() as u64
     }
 }
 
 impl SystemResult for kubernetes::KubeResult {
-    fn to_json(&self) -> String {
-        pretty_json(self)
-    }
-
     fn violation_count(&self) -> u64 {
         self.violations.len() as u64
     }
 }
 
 impl SystemResult for kafka::KafkaResult {
-    fn to_json(&self) -> String {
-        pretty_json(self)
-    }
-
     fn violation_count(&self) -> u64 {
         self.violations.len() as u64
     }
 }
 
-impl SystemResult for elasticsearch::EsResult {
-    fn to_json(&self) -> String {
-        pretty_json(self)
-    }
-}
+impl SystemResult for elasticsearch::EsResult {}
 
-impl SystemResult for multisite::MultisiteResult {
-    fn to_json(&self) -> String {
-        pretty_json(self)
-    }
-}
+impl SystemResult for multisite::MultisiteResult {}
 
 impl From<kubernetes::KubeResult> for AnyResult {
     fn from(result: kubernetes::KubeResult) -> AnyResult {
