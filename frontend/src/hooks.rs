@@ -243,48 +243,6 @@ pub fn use_sync_link(model: &ModelHandle, mode: SyncMode, token: Option<String>)
     });
 }
 
-/// Served mode: reloads the deck (and the notes, stylesheets) when the server says a
-/// newer version is built.
-#[hook]
-pub fn use_live_reload(
-    model: &ModelHandle,
-    current: &Rc<RefCell<ModelHandle>>,
-    deck_url: &AttrValue,
-    query: &PageQuery,
-    mode: SyncMode,
-) {
-    let dispatcher = model.dispatcher();
-    let current = current.clone();
-    let url = deck_url.to_string();
-    let token = query.token.clone();
-    let wants_notes = matches!(query.view, View::Presenter | View::Remote);
-    let served = mode == SyncMode::Served;
-    use_effect_with((), move |()| {
-        let link = served.then(|| {
-            LiveLink::connect(move |status| {
-                let known = current.borrow().deck_version;
-                let version = status.version;
-                dispatcher.dispatch(Action::Live(status));
-                if version > known {
-                    let dispatcher = dispatcher.clone();
-                    let url = url.clone();
-                    let token = token.clone();
-                    wasm_bindgen_futures::spawn_local(async move {
-                        if let Ok(deck) = load_deck(&url).await {
-                            dispatcher.dispatch(Action::Reloaded(deck, version));
-                            dom::reload_stylesheets(version);
-                        }
-                        if let (true, Some(token)) = (wants_notes, token) {
-                            load_notes(&token, &dispatcher).await;
-                        }
-                    });
-                }
-            })
-        });
-        move || drop(link)
-    });
-}
-
 /// The URL hash follows navigation (a history entry per move) and the shared widget
 /// states (replaced in place: acting on a widget is not a place to go back to).
 #[hook]
