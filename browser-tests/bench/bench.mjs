@@ -47,7 +47,10 @@ for (let run = 0; run < 7; run += 1) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
   const page = await context.newPage();
   await page.goto(url, { waitUntil: "commit" });
-  await page.locator("#prerender .slide-body, [data-slide-id]").first().waitFor({ state: "visible" });
+  // Whichever is visible first: the pre-rendered slide, or the app's when it mounted
+  // before the first poll (then the pre-rendered one is hidden and, being first in the
+  // document, would otherwise be waited on for ever).
+  await page.locator("#prerender .slide-body:visible, [data-slide-id]:visible").first().waitFor();
   loads.push((await page.evaluate(afterTwoFrames)).at);
   const prerendered = await page.evaluate(() => {
     const view = document.getElementById("prerender");
