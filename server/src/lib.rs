@@ -17,6 +17,16 @@
 //!
 //! The binary (`src/main.rs`) is only the CLI glue around these.
 
+/// `println!` for the CLI's output: a closed stdout (`raftdeck sim … | head`) ends the
+/// output quietly instead of panicking, as for any Unix filter.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use ::std::io::Write as _;
+        let _ = ::std::writeln!(::std::io::stdout(), $($arg)*);
+    }};
+}
+
 pub mod app;
 pub mod bundle;
 pub mod export;

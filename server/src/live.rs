@@ -67,7 +67,7 @@ async fn recompile_on_change(state: AppState, mut changes: mpsc::UnboundedReceiv
             tokio::task::spawn_blocking(move || deck::compiler::compile_deck(&deck_dir)).await;
         match compiled {
             Ok(Ok(deck)) => {
-                println!("raftdeck: reloaded ({} slides)", deck.slides.len());
+                say!("raftdeck: reloaded ({} slides)", deck.slides.len());
                 state.replace_deck(deck);
             }
             Ok(Err(errors)) => {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use server::say;
 use server::serve::{DeckRejected, ServeConfig};
 
 /// Present, check and publish the raftdeck talk.
@@ -219,7 +220,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                             with_notes,
                         },
                     )?;
-                    println!(
+                    say!(
                         "raftdeck: wrote {} ({} slides, {} images inlined, {} KiB) in {} ms",
                         file.display(),
                         report.slides,
@@ -238,7 +239,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 base,
                 with_notes,
             })?;
-            println!(
+            say!(
                 "raftdeck: wrote {} ({} slides, {} files, {} KiB) in {} ms",
                 out.display(),
                 report.slides,
@@ -264,7 +265,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 notes,
                 chromium,
             })?;
-            println!(
+            say!(
                 "raftdeck: wrote {} ({} pages, {} KiB)",
                 out.display(),
                 report.pages,
@@ -288,7 +289,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             match server::svg_export::export(&config) {
                 Ok(report) => {
-                    println!(
+                    say!(
                         "raftdeck: exported {} ({} nodes, {} messages, {:.1} s{})",
                         config.scenario.display(),
                         report.nodes,
@@ -349,10 +350,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 // Warnings (slides without notes, minutes that do not add up) are printed
                 // like errors but do not fail the check: the talk can still be given.
                 for warning in deck::notes::warnings(&deck, &compiled) {
-                    println!("{warning}");
+                    say!("{warning}");
                 }
                 print_timing(&compiled);
-                println!(
+                say!(
                     "{}: {} slides, {} with speaker notes, {:.1} of {} planned minutes, about {:.1} minutes spoken",
                     deck.display(),
                     compiled.talk_slide_count(),
@@ -369,7 +370,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             }
             Err(errors) => {
-                println!("{errors}");
+                say!("{errors}");
                 Ok(ExitCode::FAILURE)
             }
         },
@@ -379,15 +380,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// `raftdeck check`'s timing table: each chapter's slides, planned minutes (the slides'
 /// `minutes`) and estimate (notes spoken and widgets played), then the total.
 fn print_timing(deck: &deck::Deck) {
-    println!("| chapter | slides | planned min | estimated min |");
-    println!("| --- | ---: | ---: | ---: |");
+    say!("| chapter | slides | planned min | estimated min |");
+    say!("| --- | ---: | ---: | ---: |");
     for chapter in deck::timing::chapters(deck) {
-        println!(
+        say!(
             "| {} | {} | {:.2} | {:.2} |",
-            chapter.chapter, chapter.slides, chapter.planned_minutes, chapter.estimated_minutes
+            chapter.chapter,
+            chapter.slides,
+            chapter.planned_minutes,
+            chapter.estimated_minutes
         );
     }
-    println!(
+    say!(
         "| total | {} | {:.2} | {:.2} |",
         deck.talk_slide_count(),
         deck.planned_slide_minutes(),
@@ -396,7 +400,7 @@ fn print_timing(deck: &deck::Deck) {
     let appendices = deck.appendix_slides();
     if let (Some(end), false) = (&deck.meta.end_slide, appendices.is_empty()) {
         let ids: Vec<&str> = appendices.iter().map(|slide| slide.id.as_str()).collect();
-        println!(
+        say!(
             "appendices after `{end}` (outside the count and the timing): {}",
             ids.join(", ")
         );
@@ -440,7 +444,7 @@ fn run_sim(path: &std::path::Path, trace: bool, hash: bool) -> ExitCode {
         }
     };
     if hash {
-        println!("{:016x}", sim::models::scenario_hash(&scenario));
+        say!("{:016x}", sim::models::scenario_hash(&scenario));
         return ExitCode::SUCCESS;
     }
     // `"system"` picks the model; the other systems have no event trace, only a result.
@@ -448,7 +452,7 @@ fn run_sim(path: &std::path::Path, trace: bool, hash: bool) -> ExitCode {
         sim::AnyScenario::Etcd(scenario) => scenario,
         other => {
             let result = sim::models::run_parsed(&other);
-            println!("{}", result.to_json());
+            say!("{}", result.to_json());
             return violations_exit(path, result.violation_count());
         }
     };
@@ -465,7 +469,7 @@ fn run_sim(path: &std::path::Path, trace: bool, hash: bool) -> ExitCode {
 }
 
 /// Prints lines to stdout; false when stdout is closed (a broken pipe), where
-/// `println!` would panic.
+/// a plain `println!` would panic.
 fn print_lines(lines: impl IntoIterator<Item = String>) -> bool {
     use std::io::Write;
     let mut out = std::io::stdout().lock();

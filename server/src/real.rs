@@ -71,8 +71,8 @@ pub fn run_real(path: &Path, etcd: Option<&Path>, runs: u32) -> anyhow::Result<E
     };
     let binaries = EtcdBinaries::locate(etcd)?;
     match run_many(&scenario, &binaries, runs) {
-        Ok(results) if results.len() == 1 => println!("{}", results[0].to_json()),
-        Ok(results) => println!(
+        Ok(results) if results.len() == 1 => say!("{}", results[0].to_json()),
+        Ok(results) => say!(
             "{}",
             serde_json::to_string_pretty(&results).unwrap_or_default()
         ),
@@ -295,7 +295,7 @@ pub fn verify(config: &VerifyConfig) -> anyhow::Result<ExitCode> {
         .iter()
         .filter(|r| r.agrees() && r.races() > 0)
         .count();
-    println!(
+    say!(
         "raftdeck: {}: {} of {} scenarios agree with real etcd, {racing} more but for races",
         config.out.display(),
         agreeing - racing,
@@ -303,7 +303,7 @@ pub fn verify(config: &VerifyConfig) -> anyhow::Result<ExitCode> {
     );
     for report in reports.iter().filter(|r| !r.agrees() || r.races() > 0) {
         match &report.rows {
-            Err(reason) => println!(
+            Err(reason) => say!(
                 "  {}: not compared: {}",
                 report.name,
                 reason.lines().next().unwrap_or("")
@@ -315,9 +315,12 @@ pub fn verify(config: &VerifyConfig) -> anyhow::Result<ExitCode> {
                     } else {
                         "disagree"
                     };
-                    println!(
+                    say!(
                         "  {}: {verdict}: {}: simulation {} / real {}",
-                        report.name, row.quantity, row.sim, row.real
+                        report.name,
+                        row.quantity,
+                        row.sim,
+                        row.real
                     );
                 }
             }

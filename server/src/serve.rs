@@ -163,7 +163,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         stage.stop().await;
     }
     served?;
-    println!("raftdeck: stopped");
+    say!("raftdeck: stopped");
     Ok(())
 }
 

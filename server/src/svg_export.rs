@@ -120,6 +120,11 @@ pub fn export(config: &ExportConfig) -> anyhow::Result<ExportReport> {
         .max(1);
     let picture = picture.with_flights(duration_ms);
     if let Some(svg) = &config.svg {
+        // Like the frames' folder, the file's folder is made if missing.
+        if let Some(folder) = svg.parent().filter(|folder| !folder.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder)
+                .with_context(|| format!("cannot create {}", folder.display()))?;
+        }
         std::fs::write(svg, picture.animated_svg(duration_ms))
             .with_context(|| format!("cannot write {}", svg.display()))?;
     }

@@ -110,6 +110,23 @@ fn every_raft_scenario_exports_as_a_valid_animated_svg_with_its_nodes() {
     }
 }
 
+#[test]
+fn the_svg_s_missing_folder_is_made() {
+    let (scenario, _) = etcd_scenarios().remove(0);
+    let scratch = scratch("nested");
+    let svg = scratch.path().join("talk/figures/out.svg");
+    let output = raftdeck(&[scenario.as_os_str(), "--svg".as_ref(), svg.as_os_str()]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(std::fs::read_to_string(&svg)
+        .expect("the SVG was written")
+        .contains("<svg"));
+}
+
 #[cfg(feature = "png")]
 #[test]
 fn png_frames_come_in_the_announced_number() {

@@ -140,6 +140,36 @@ fn a_reader_that_stops_early_is_not_a_crash() {
 }
 
 #[test]
+fn a_closed_stdout_is_not_a_crash_for_any_output() {
+    use std::process::Stdio;
+    // The reader is gone before the first write (`raftdeck … | true`): each command that
+    // prints must end without a panic, whatever printed it (a model's result, the
+    // matrix, the hash, `check`'s table).
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let kafka = dir.join("slides/scenarios/kafka-unclean-election.json");
+    let kafka = kafka.to_str().unwrap();
+    let commands: [&[&str]; 4] = [
+        &["sim", kafka],
+        &["sim", "--hash", kafka],
+        &["sim", "--matrix"],
+        &["check", "--deck", dir.to_str().unwrap()],
+    ];
+    for args in commands {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_raftdeck"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
 fn bad_scenarios_exit_2_with_file_and_json_path() {
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path();
