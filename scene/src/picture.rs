@@ -151,6 +151,10 @@ pub struct CutMark {
 /// What a cut link says beside its mark.
 pub const CUT_LINK_TEXT: &str = "coupé";
 
+/// Opacity of a message in flight that the network will drop: visible, but marked as
+/// not going to arrive (the widget then fades it out under a ✕ where it was lost).
+pub const DROPPED_MESSAGE_OPACITY: f64 = 0.85;
+
 impl LinkFigure {
     /// The figure of `spot` in the state given.
     pub fn new(spot: &LinkSpot, up: bool, latency_ms: u64) -> LinkFigure {

@@ -31,7 +31,7 @@ use markup::{
     caption_track, clock_markup, committed_markup, escape, link_markup, message_shape, node_markup,
     panel_frame_markup, site_markup,
 };
-use scene::picture::{flight_ends, Scene};
+use scene::picture::{flight_ends, Scene, DROPPED_MESSAGE_OPACITY};
 
 /// The state is sampled this often (simulated ms): finer than any visible change.
 pub const SAMPLE_MS: u64 = 10;
@@ -497,7 +497,11 @@ impl Picture {
             let _ = writeln!(
                 out,
                 "<g visibility=\"{initial}\" transform=\"translate({x0:.1} {y0:.1})\"{opacity}><animate attributeName=\"visibility\" calcMode=\"discrete\" values=\"{visibility}\" keyTimes=\"{visible_times}\" dur=\"{dur}\" repeatCount=\"indefinite\"/><animateTransform attributeName=\"transform\" type=\"translate\" calcMode=\"linear\" values=\"{moves}\" keyTimes=\"{move_times}\" dur=\"{dur}\" repeatCount=\"indefinite\"/>{shape}</g>",
-                opacity = if flight.dropped { " opacity=\"0.55\"" } else { "" },
+                opacity = if flight.dropped {
+                    format!(" opacity=\"{DROPPED_MESSAGE_OPACITY}\"")
+                } else {
+                    String::new()
+                },
                 shape = message_shape(flight.kind, flight.reject),
             );
         }
@@ -533,9 +537,9 @@ impl Picture {
                 out,
                 "<g transform=\"translate({x:.1} {y:.1})\"{}>{}</g>",
                 if flight.dropped {
-                    " opacity=\"0.55\""
+                    format!(" opacity=\"{DROPPED_MESSAGE_OPACITY}\"")
                 } else {
-                    ""
+                    String::new()
                 },
                 message_shape(flight.kind, flight.reject)
             );

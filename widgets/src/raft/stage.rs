@@ -9,7 +9,7 @@
 use scene::picture::{
     entry_box_at, flight_ends, flight_position, message_class, message_label, term_colour,
     LinkFigure, MessageShape, NodeFigure, Scene, SiteFigure, CUT_LINK_TEXT, DOWN_SITE_TEXT,
-    EMPTY_SITE_TEXT,
+    DROPPED_MESSAGE_OPACITY, EMPTY_SITE_TEXT,
 };
 use sim::view::NodeView;
 use sim::Role;
@@ -330,7 +330,7 @@ impl RaftWidget {
                     let opacity = if flight.dropped && clock > flight.arrive_ms {
                         (1.0 - (clock - flight.arrive_ms) / duration.max(40.0)).clamp(0.0, 1.0)
                     } else if flight.dropped {
-                        0.85
+                        DROPPED_MESSAGE_OPACITY
                     } else {
                         1.0
                     };
