@@ -229,12 +229,13 @@ pub fn use_sync_link(model: &ModelHandle, mode: SyncMode, token: Option<String>)
             move || drop(sync_link.borrow_mut().take())
         });
     }
-    let dispatcher = model.dispatcher();
-    let state = model.sync_state();
-    let publishes = model.publishes;
+    // The handle is this render's state: the snapshot is built only when a local change
+    // is published, not on every render.
+    let model = model.clone();
     use_effect_with(model.local_revision, move |revision| {
-        if *revision > 0 && publishes {
-            if let (Some(link), Some(state)) = (sync_link.borrow().as_ref(), state) {
+        if *revision > 0 && model.publishes {
+            if let (Some(link), Some(state)) = (sync_link.borrow().as_ref(), model.sync_state()) {
+                let dispatcher = model.dispatcher();
                 link.publish(&state, token.as_deref(), move |problem| {
                     dispatcher.dispatch(Action::SyncProblem(problem));
                 });

@@ -497,11 +497,7 @@ impl Picture {
             let _ = writeln!(
                 out,
                 "<g visibility=\"{initial}\" transform=\"translate({x0:.1} {y0:.1})\"{opacity}><animate attributeName=\"visibility\" calcMode=\"discrete\" values=\"{visibility}\" keyTimes=\"{visible_times}\" dur=\"{dur}\" repeatCount=\"indefinite\"/><animateTransform attributeName=\"transform\" type=\"translate\" calcMode=\"linear\" values=\"{moves}\" keyTimes=\"{move_times}\" dur=\"{dur}\" repeatCount=\"indefinite\"/>{shape}</g>",
-                opacity = if flight.dropped {
-                    format!(" opacity=\"{DROPPED_MESSAGE_OPACITY}\"")
-                } else {
-                    String::new()
-                },
+                opacity = dropped_opacity(flight.dropped),
                 shape = message_shape(flight.kind, flight.reject),
             );
         }
@@ -536,11 +532,7 @@ impl Picture {
             let _ = writeln!(
                 out,
                 "<g transform=\"translate({x:.1} {y:.1})\"{}>{}</g>",
-                if flight.dropped {
-                    format!(" opacity=\"{DROPPED_MESSAGE_OPACITY}\"")
-                } else {
-                    String::new()
-                },
+                dropped_opacity(flight.dropped),
                 message_shape(flight.kind, flight.reject)
             );
         }
@@ -557,6 +549,16 @@ impl Picture {
 }
 
 /// Run-length encodes (time, markup) samples into intervals.
+/// The opacity attribute of a message in flight: the widget's for one the network will
+/// drop, none otherwise.
+fn dropped_opacity(dropped: bool) -> String {
+    if dropped {
+        format!(" opacity=\"{DROPPED_MESSAGE_OPACITY}\"")
+    } else {
+        String::new()
+    }
+}
+
 fn runs(samples: impl Iterator<Item = (u64, String)>) -> Vec<Interval> {
     let mut intervals: Vec<Interval> = Vec::new();
     for (at, markup) in samples {

@@ -16,8 +16,10 @@
 //! and runs it. The system is matched once, in [`AnyScenario::as_system`] (and
 //! [`AnyResult::as_system`]); everything else goes through [`SystemScenario`], which etcd's
 //! scenario implements directly and every model scenario through
-//! [`common::ModelScenario`]. Every model is pure: no clock, no I/O, one seeded RNG (inside the Raft
-//! groups), so the same text always gives byte-identical JSON.
+//! [`common::ModelScenario`].
+//!
+//! Every model is pure: no clock, no I/O, one seeded RNG (inside the Raft groups), so the
+//! same text always gives byte-identical JSON.
 
 pub mod common;
 pub mod elasticsearch;
