@@ -228,6 +228,9 @@ test("the presenter view shows the slide, the next step, notes, timers and pacin
   const qr = page.locator(".presenter-qr img");
   await qr.waitFor();
   await page.waitForFunction(() => document.querySelector(".presenter-qr img").naturalWidth > 0);
+  // The picture shows the widgets drawn, not their loading note (a cold browser may
+  // still be fetching the widgets module here).
+  await page.waitForFunction(() => !document.querySelector(".widget-loading"));
   const shot = await screenshot(page, "presenting-presenter-view");
   assert.ok(shot.colours > 20, `blank presenter view: ${shot.file}`);
   await view.getByRole("button", { name: "Phone remote" }).click();

@@ -20,6 +20,7 @@ test("every slide renders within the canvas, without console errors", async () =
     await page.locator(`[data-slide-id="${slide.id}"][data-step="${slide.steps}"]`).waitFor();
     // Images and widgets settle before measuring.
     await page.evaluate(() => Promise.all([...document.images].map((image) => image.decode().catch(() => {}))));
+    await page.waitForFunction(() => !document.querySelector(".widget-loading"));
     const overflow = await page.evaluate(() => {
       const root = document.querySelector("[data-slide-id]");
       const canvas = root.getBoundingClientRect();
